@@ -1,0 +1,145 @@
+"""The sweep's one typed config model, validated on load with errors that name the offending key."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+class ConfigError(ValueError):
+    """Bad user input: the CLI prints it as one `error: ...` line and exits with status 2."""
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(StrictModel):
+    source: str = "shampoo"  # a built-in data set name, or a path to a CSV file
+    test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
+
+
+class StudyGrid(StrictModel):
+    """One named grid: every combination of the listed values is a configuration point."""
+
+    epochs: list[PositiveInt] = Field(min_length=1)  # passes over the training rows
+    batch_size: list[PositiveInt] = Field(min_length=1)  # rows per stateful batch
+    neurons: list[PositiveInt] = Field(min_length=1)  # LSTM units
+
+
+class ResourcesConfig(StrictModel):
+    cpus_per_trial: float = Field(default=1, gt=0)
+    gpus_per_trial: float = Field(default=0, ge=0)  # fractions let several trials share one GPU
+
+
+class SweepConfig(StrictModel):
+    name: str = Field(min_length=1)  # results go to <storage>/<name>
+    storage: str = "results"  # folder for all outputs
+    data: DataConfig = DataConfig()
+    engine: Literal["keras"] = "keras"  # keras = the study's per-epoch fit loop
+    repeats: PositiveInt = 30  # trials per configuration, each with its own seed
+    seed: int = 0  # base seed; each trial's seed derives from it, the point and the repeat
+    studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
+    resources: ResourcesConfig = ResourcesConfig()
+
+    @field_validator("name")
+    @classmethod
+    def name_is_a_folder_name(cls, name: str) -> str:
+        if "/" in name or name in (".", ".."):
+            raise ValueError(f"must be a plain folder name; received {name!r}")
+        return name
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """A path as given, else a bare file name looked up in `conf/` (with or without `.yaml`)."""
+    given = Path(path)
+    if given.is_file():
+        return given
+    if given.parent == Path("."):
+        for candidate in (CONF_DIR / given.name, CONF_DIR / f"{given.name}.yaml"):
+            if candidate.is_file():
+                return candidate
+    raise ConfigError(f"config file {str(path)!r} not found (looked in the current folder and in {CONF_DIR})")
+
+
+def load_config(path: str | Path) -> SweepConfig:
+    resolved = resolve_config_path(path)
+    try:
+        payload = yaml.safe_load(resolved.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"config file {str(resolved)!r} is not valid YAML{where}: {getattr(error, 'problem', error)}")
+    if payload is None:
+        raise ConfigError(f"config file {str(resolved)!r} is empty; expected a mapping with at least `name` and `studies`")
+    if not isinstance(payload, dict):
+        raise ConfigError(f"config file {str(resolved)!r} must hold a mapping of keys; received {type(payload).__name__}")
+    return parse_config(payload, source=str(resolved))
+
+
+def parse_config(payload: dict, source: str = "config") -> SweepConfig:
+    try:
+        return SweepConfig.model_validate(payload)
+    except ValidationError as error:
+        raise ConfigError(f"{source}: {describe_validation_error(error)}") from None
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """The first problem as "`key` (value) must be ...; received ..." with a hint where one helps."""
+    # An unknown key usually explains a missing one (a typo), so report it first.
+    problem = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")[0]
+    key = ".".join(str(part) for part in problem["loc"])
+    received = problem.get("input")
+    if problem["type"] == "extra_forbidden":
+        return f"unknown key `{key}`{_nearest_key_hint(problem['loc'])}"
+    if problem["type"] == "missing":
+        return f"missing required key `{key}`"
+    return f"`{key}` {_expectation(problem)}; received {received!r}"
+
+
+def _expectation(problem: dict) -> str:
+    context = problem.get("ctx") or {}
+    kind = problem["type"]
+    if kind == "greater_than":
+        return f"must be > {context['gt']}"
+    if kind == "greater_than_equal":
+        return f"must be >= {context['ge']}"
+    if kind == "too_short":
+        return f"must have at least {context['min_length']} item(s)"
+    if kind == "literal_error":
+        return f"must be one of {context['expected']}"
+    return f"is invalid: {problem['msg'][0].lower()}{problem['msg'][1:]}"
+
+
+def _nearest_key_hint(location: tuple) -> str:
+    model = _model_holding(location[:-1])
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(location[-1]), list(model.model_fields), n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    return f"{hint} (valid keys: {', '.join(model.model_fields)})"
+
+
+def _model_holding(parent: tuple) -> type[BaseModel] | None:
+    """The model whose fields live at `parent`; under `studies` the next part is a free study name."""
+    model: type[BaseModel] = SweepConfig
+    parts = list(parent)
+    while parts:
+        part = parts.pop(0)
+        if model is SweepConfig and part == "studies":
+            if not parts:
+                return None
+            parts.pop(0)
+            model = StudyGrid
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model

@@ -1,0 +1,38 @@
+"""Ray Tune orchestration: one trial per (point, repeat), scheduled by Tune on the Ray it finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from ray import tune
+
+from sweep.config import SweepConfig
+from sweep.plan import SweepPlan
+from trainables.trainable import tune_trainable
+
+TUNE_FOLDER = "tune"  # Tune's experiment folder inside <storage>/<name>
+
+
+def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
+    return {
+        "point": tune.grid_search(plan.points),
+        "repeats": tune.grid_search([[repeat] for repeat in range(config.repeats)]),
+        "seed": config.seed,
+        "engine": config.engine,
+        "test_size": config.data.test_size,
+    }
+
+
+def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_dir: Path) -> tune.ResultGrid:
+    trainable = tune.with_resources(
+        tune.with_parameters(tune_trainable, series=series),
+        {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
+    )
+    tuner = tune.Tuner(
+        trainable,
+        param_space=param_space(config, plan),
+        tune_config=tune.TuneConfig(reuse_actors=True),
+        run_config=tune.RunConfig(name=TUNE_FOLDER, storage_path=str(sweep_dir.resolve())),
+    )
+    return tuner.fit()

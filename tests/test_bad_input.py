@@ -1,0 +1,102 @@
+"""Each bad input: exit status 2, one `error: ...` line naming the key or file, nothing written."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from sweep.run import main
+
+VALID_STUDIES = "studies: {a: {epochs: [1], batch_size: [4], neurons: [1]}}\n"
+
+
+def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
+    config = tmp_path / "sweep.yaml"
+    if config_text is not None:
+        config.write_text(textwrap.dedent(config_text))
+    status = main(["--config", str(config), "--storage", str(tmp_path / "out"), *extra])
+    captured = capsys.readouterr()
+    assert not (tmp_path / "out").exists(), "nothing may be written for bad input"
+    return status, captured.err.strip(), str(config)
+
+
+@pytest.mark.parametrize(
+    "config_text, message",
+    [
+        ("name: x\nepoch: 3\n" + VALID_STUDIES,
+         "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, seed, studies, resources)"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
+         "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons)"),
+        ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n",
+         "{config}: `studies.a.epochs.0` must be > 0; received 0"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [-4], neurons: [1]}}\n",
+         "{config}: `studies.a.batch_size.0` must be > 0; received -4"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [0]}}\n",
+         "{config}: `studies.a.neurons.0` must be > 0; received 0"),
+        ("name: x\nrepeats: 0\n" + VALID_STUDIES, "{config}: `repeats` must be > 0; received 0"),
+        ("name: x\nrepeats: many\n" + VALID_STUDIES,
+         "{config}: `repeats` is invalid: input should be a valid integer, unable to parse string as an integer; received 'many'"),
+        ("name: x\nstudies: {}\n", "{config}: `studies` must have at least 1 item(s); received {}"),
+        ("name: x\nstudies: {a: {epochs: [], batch_size: [4], neurons: [1]}}\n",
+         "{config}: `studies.a.epochs` must have at least 1 item(s); received []"),
+        (VALID_STUDIES, "{config}: missing required key `name`"),
+        ("name: x\nengine: torch\n" + VALID_STUDIES, "{config}: `engine` must be one of 'keras'; received 'torch'"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [3], neurons: [1]}}\n",
+         "`studies.a.batch_size` (3) must divide both the 20 training rows and the 12 test rows; usable sizes: [1, 2, 4]"),
+        ("name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
+         "`data.source` ('no-such.csv') is neither a built-in data set (shampoo) nor an existing file"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1]}\n  bad: [\n",
+         "config file '{config}' is not valid YAML at line 3, column 3: expected ',' or '}', but got '<scalar>'"),
+        ("", "config file '{config}' is empty; expected a mapping with at least `name` and `studies`"),
+        ("- a\n- b\n", "config file '{config}' must hold a mapping of keys; received list"),
+    ],
+)
+def test_bad_config(tmp_path, capsys, config_text, message):
+    status, error, config = run_cli(tmp_path, capsys, config_text)
+    assert status == 2
+    assert error == "error: " + message.replace("{config}", config)
+
+
+def test_missing_config_file(tmp_path, capsys):
+    status, error, config = run_cli(tmp_path, capsys, None)
+    assert status == 2
+    assert error.startswith(f"error: config file '{config}' not found (looked in the current folder and in ")
+
+
+def test_csv_with_a_non_numeric_value(tmp_path, capsys):
+    data = tmp_path / "series.csv"
+    data.write_text("month,sales\n1,2.0\n2,x\n")
+    status, error, _ = run_cli(tmp_path, capsys, f"name: x\ndata: {{source: {data}}}\n" + VALID_STUDIES)
+    assert status == 2
+    assert error == f"error: data file '{data}': column 'sales' must hold finite numbers; line 3 holds 'x'"
+
+
+def test_short_series(tmp_path, capsys):
+    data = tmp_path / "series.csv"
+    data.write_text("month,sales\n" + "".join(f"{i},{i * i}\n" for i in range(10)))
+    status, error, _ = run_cli(tmp_path, capsys, f"name: x\ndata: {{source: {data}}}\n" + VALID_STUDIES)
+    assert status == 2
+    assert error == (
+        "error: `data.test_size` (12) leaves too few training rows: the series has 10 observations and needs at least 18"
+    )
+
+
+def test_existing_results_folder_is_not_overwritten(tmp_path, capsys):
+    (tmp_path / "out" / "x").mkdir(parents=True)
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: x\n" + VALID_STUDIES)
+    assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: results folder '{tmp_path / 'out' / 'x'}' already exists; choose another --name or remove it"
+    )
+
+
+def test_bad_input_prints_one_line_and_no_traceback(tmp_path):
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: x\nrepeats: 0\n" + VALID_STUDIES)
+    completed = subprocess.run(
+        [sys.executable, "-m", "sweep.run", "--config", str(config)], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines() == [f"error: {config}: `repeats` must be > 0; received 0"]

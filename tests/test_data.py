@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from trainables.data import difference, frame_supervised, persistence_rmse, prepare, valid_batch_sizes
+
+
+def test_shampoo_loads_as_36_months(shampoo):
+    assert shampoo.shape == (36,)
+    assert shampoo[:3].tolist() == [266.0, 145.9, 183.1]
+    assert shampoo[-1] == 646.9
+
+
+def test_framing_gives_34_rows_of_lagged_differences(shampoo):
+    framed = frame_supervised(difference(shampoo))
+    assert framed.shape == (34, 2)
+    # d[1] = 145.9 - 266.0, d[2] = 183.1 - 145.9: the first row pairs them
+    np.testing.assert_allclose(framed[0], [-120.1, 37.2])
+    np.testing.assert_allclose(framed[-1], [shampoo[-2] - shampoo[-3], shampoo[-1] - shampoo[-2]])
+
+
+def test_prepare_splits_scales_on_train_and_trims(shampoo):
+    prepared = prepare(shampoo, test_size=12)
+    assert prepared.train.shape == (20, 2)
+    assert prepared.test.shape == (12, 2)
+    assert prepared.trimmed_rows == 2
+    # the scaler saw only the 22 untrimmed training rows: they span exactly [-1, 1]
+    untrimmed = prepared.scaler.transform(frame_supervised(difference(shampoo))[:22])
+    np.testing.assert_allclose(untrimmed.min(axis=0), [-1, -1])
+    np.testing.assert_allclose(untrimmed.max(axis=0), [1, 1])
+    np.testing.assert_allclose(prepared.train, untrimmed[2:], rtol=1e-6)
+    assert prepared.train.dtype == np.float32
+
+
+def test_inverting_scaled_targets_gives_back_the_observations(shampoo):
+    prepared = prepare(shampoo, test_size=12)
+    np.testing.assert_allclose(prepared.to_observations(prepared.test[:, 1], prepared.test_target_index), shampoo[-12:], atol=1e-3)
+    # the trimmed training rows target months 5..24 (indices 4..23)
+    np.testing.assert_allclose(prepared.to_observations(prepared.train[:, 1], prepared.train_target_index), shampoo[4:24], atol=1e-3)
+    assert prepared.test_rmse(prepared.test[:, 1]) < 1e-3
+
+
+def test_persistence_baseline_matches_the_study(shampoo):
+    assert round(persistence_rmse(shampoo, 12), 3) == 136.761
+
+
+def test_batch_sizes_that_fit_the_shampoo_split(shampoo):
+    assert valid_batch_sizes(prepare(shampoo, 12)) == [1, 2, 4]
+
+
+def test_too_short_and_constant_series_are_refused():
+    with pytest.raises(ValueError, match="series has 10 observations; with test_size 12 it needs at least 18"):
+        prepare(np.arange(10.0), 12)
+    with pytest.raises(ValueError, match="constant"):
+        prepare(np.arange(40.0), 12)

@@ -1,0 +1,90 @@
+"""A tiny sweep end to end through a real local Ray: trials, files, tables, plots."""
+
+import contextlib
+import io
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.config import CONF_DIR, load_config, resolve_config_path
+from sweep.run import main
+
+TINY = """\
+name: tiny
+engine: keras
+repeats: 2
+seed: 3
+studies:
+  epochs: {epochs: [1, 2], batch_size: [4], neurons: [1]}
+  neurons: {epochs: [1], batch_size: [4], neurons: [1, 2]}
+"""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory, local_ray):
+    folder = tmp_path_factory.mktemp("sweep")
+    (folder / "tiny.yaml").write_text(TINY)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--config", str(folder / "tiny.yaml"), "--storage", str(folder / "results")])
+    return status, folder / "results" / "tiny", printed.getvalue()
+
+
+def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
+    status, results, _ = tiny_sweep
+    assert status == 0
+    for name in ("trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml"):
+        assert (results / name).is_file(), name
+    assert (results / "tune").is_dir()
+    for png in results.glob("*.png"):
+        assert png.read_bytes()[:8] == PNG_SIGNATURE
+    assert not list(results.glob(".*")), "no temporary files left behind"
+
+
+def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
+    _, results, _ = tiny_sweep
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert list(trials.columns) == [
+        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds", "trial_id",
+    ]
+    # 3 unique points x 2 repeats = 6 trials; the shared point 1/4/1 is listed in both studies
+    assert trials["trial_id"].nunique() == 6
+    assert len(trials) == 8
+    assert trials.groupby("study").size().to_dict() == {"epochs": 4, "neurons": 4}
+    shared = trials[(trials.epochs == 1) & (trials.neurons == 1)]
+    assert shared.groupby("repeat")["trial_id"].nunique().eq(1).all()
+    assert trials["seed"].nunique() == 6
+    assert (trials["test_rmse"] > 0).all() and (trials["fit_seconds"] > 0).all()
+
+
+def test_summary_is_describe_per_study_and_point(tiny_sweep):
+    _, results, _ = tiny_sweep
+    summary = pd.read_csv(results / "summary.csv")
+    assert list(summary.columns) == [
+        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max",
+    ]
+    assert len(summary) == 4 and (summary["count"] == 2).all()
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    expected = trials[(trials.study == "epochs") & (trials.epochs == 2)]["test_rmse"].mean()
+    assert summary[(summary.study == "epochs") & (summary.epochs == 2)]["mean"].item() == pytest.approx(expected)
+
+
+def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
+    _, _, printed = tiny_sweep
+    assert "== study epochs: test RMSE ==" in printed and "== study neurons: test RMSE ==" in printed
+    assert "persistence baseline (next month = this month): test RMSE 136.761" in printed
+    epochs_table = printed.split("== study epochs: test RMSE ==")[1].splitlines()[1]
+    assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
+
+
+def test_bare_config_name_is_found_in_conf(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_config_path("grid.yaml") == CONF_DIR / "grid.yaml"
+    assert resolve_config_path("seed") == CONF_DIR / "seed.yaml"
+
+
+@pytest.mark.parametrize("name", ["grid.yaml", "seed.yaml"])
+def test_shipped_configs_are_valid(name):
+    assert load_config(CONF_DIR / name).studies

@@ -1,0 +1,1 @@
+"""One stateful-LSTM fit and its walk-forward evaluation: data -> model -> engine -> evaluation."""

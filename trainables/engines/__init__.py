@@ -1,0 +1,1 @@
+"""Training engines: each turns (prepared data, point, initial weights) into scaled forecasts."""
