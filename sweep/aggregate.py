@@ -8,7 +8,7 @@ from ray import tune
 from sweep.plan import SweepPlan
 from trainables.trainable import POINT_AXES
 
-TRIAL_COLUMNS = ["study", *POINT_AXES, "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds", "trial_id"]
+TRIAL_COLUMNS = ["study", *POINT_AXES, "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id"]
 
 
 def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the checkout's conf/, beside sweep/
 
 
 class ConfigError(ValueError):
@@ -42,8 +42,9 @@ class SweepConfig(StrictModel):
     name: str = Field(min_length=1)  # results go to <storage>/<name>
     storage: str = "results"  # folder for all outputs
     data: DataConfig = DataConfig()
-    engine: Literal["keras"] = "keras"  # keras = the study's per-epoch fit loop
-    repeats: PositiveInt = 30  # trials per configuration, each with its own seed
+    engine: Literal["compiled", "keras"] = "compiled"  # compiled = one XLA function; keras = the study's fit loop
+    repeats: PositiveInt = 30  # runs per configuration, each with its own seed and its own result row
+    repeats_per_trial: PositiveInt | None = None  # repeats one Tune trial trains together (compiled: all; keras: 1)
     seed: int = 0  # base seed; each trial's seed derives from it, the point and the repeat
     studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
     resources: ResourcesConfig = ResourcesConfig()
@@ -55,6 +56,13 @@ class SweepConfig(StrictModel):
             raise ValueError(f"must be a plain folder name; received {name!r}")
         return name
 
+    @property
+    def repeat_groups(self) -> list[list[int]]:
+        """The repeats of one point, split into the groups that each Tune trial runs."""
+        default = self.repeats if self.engine == "compiled" else 1
+        size = self.repeats_per_trial or default
+        return [list(range(start, min(start + size, self.repeats))) for start in range(0, self.repeats, size)]
+
 
 def resolve_config_path(path: str | Path) -> Path:
     """A path as given, else a bare file name looked up in `conf/` (with or without `.yaml`)."""
@@ -62,10 +70,11 @@ def resolve_config_path(path: str | Path) -> Path:
     if given.is_file():
         return given
     if given.parent == Path("."):
-        for candidate in (CONF_DIR / given.name, CONF_DIR / f"{given.name}.yaml"):
-            if candidate.is_file():
-                return candidate
-    raise ConfigError(f"config file {str(path)!r} not found (looked in the current folder and in {CONF_DIR})")
+        for folder in dict.fromkeys([Path.cwd() / "conf", CONF_DIR]):
+            for candidate in (folder / given.name, folder / f"{given.name}.yaml"):
+                if candidate.is_file():
+                    return candidate
+    raise ConfigError(f"config file {str(path)!r} not found (looked in the current folder, ./conf and {CONF_DIR})")
 
 
 def load_config(path: str | Path) -> SweepConfig:

@@ -1,4 +1,4 @@
-"""Ray Tune orchestration: one trial per (point, repeat), scheduled by Tune on the Ray it finds."""
+"""Ray Tune orchestration: one trial per (point, group of repeats), scheduled by Tune on the Ray it finds."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ TUNE_FOLDER = "tune"  # Tune's experiment folder inside <storage>/<name>
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
     return {
         "point": tune.grid_search(plan.points),
-        "repeats": tune.grid_search([[repeat] for repeat in range(config.repeats)]),
+        "repeats": tune.grid_search(config.repeat_groups),
         "seed": config.seed,
         "engine": config.engine,
         "test_size": config.data.test_size,

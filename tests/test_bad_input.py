@@ -61,7 +61,7 @@ def test_bad_config(tmp_path, capsys, config_text, message):
 def test_missing_config_file(tmp_path, capsys):
     status, error, config = run_cli(tmp_path, capsys, None)
     assert status == 2
-    assert error.startswith(f"error: config file '{config}' not found (looked in the current folder and in ")
+    assert error.startswith(f"error: config file '{config}' not found (looked in the current folder, ./conf and ")
 
 
 def test_csv_with_a_non_numeric_value(tmp_path, capsys):

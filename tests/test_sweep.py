@@ -12,7 +12,6 @@ from sweep.run import main
 
 TINY = """\
 name: tiny
-engine: keras
 repeats: 2
 seed: 3
 studies:
@@ -22,10 +21,11 @@ studies:
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def tiny_sweep(tmp_path_factory, local_ray):
+@pytest.fixture(scope="module", params=["compiled", "keras"])
+def tiny_sweep(request, tmp_path_factory, local_ray):
+    """The compiled engine trains a point's repeats in one trial; the keras engine runs one trial each."""
     folder = tmp_path_factory.mktemp("sweep")
-    (folder / "tiny.yaml").write_text(TINY)
+    (folder / "tiny.yaml").write_text(TINY + f"engine: {request.param}\n")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         status = main(["--config", str(folder / "tiny.yaml"), "--storage", str(folder / "results")])
@@ -47,16 +47,23 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     _, results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
-        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds", "trial_id",
+        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds",
+        "compile_seconds", "trial_id",
     ]
-    # 3 unique points x 2 repeats = 6 trials; the shared point 1/4/1 is listed in both studies
-    assert trials["trial_id"].nunique() == 6
+    # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
     assert len(trials) == 8
+    assert trials.drop_duplicates(["epochs", "neurons", "repeat"]).shape[0] == 6
+    trials_per_point = 1 if _engine(results) == "compiled" else 2  # compiled trains a point's repeats together
+    assert (trials.groupby(["epochs", "neurons"])["trial_id"].nunique() == trials_per_point).all()
     assert trials.groupby("study").size().to_dict() == {"epochs": 4, "neurons": 4}
     shared = trials[(trials.epochs == 1) & (trials.neurons == 1)]
     assert shared.groupby("repeat")["trial_id"].nunique().eq(1).all()
     assert trials["seed"].nunique() == 6
     assert (trials["test_rmse"] > 0).all() and (trials["fit_seconds"] > 0).all()
+
+
+def _engine(results) -> str:
+    return load_config(results / "config.yaml").engine
 
 
 def test_summary_is_describe_per_study_and_point(tiny_sweep):

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from trainables.data import prepare
 from trainables.engines import keras_loop
@@ -30,25 +31,28 @@ def test_trial_seed_depends_on_point_and_repeat_only():
     assert trial_seed(0, POINT, 5) != trial_seed(1, POINT, 5)
 
 
-def test_run_trial_directly_without_ray(shampoo):
-    result = run_trial(trial_config(repeats=[0, 1]), shampoo)
+@pytest.mark.parametrize("engine", ["keras", "compiled"])
+def test_run_trial_directly_without_ray(shampoo, engine):
+    result = run_trial(trial_config(repeats=[0, 1], engine=engine), shampoo)
     assert [row["repeat"] for row in result["per_repeat"]] == [0, 1]
     for row in result["per_repeat"]:
         assert np.isfinite(row["test_rmse"]) and row["test_rmse"] > 0
-        assert np.isfinite(row["train_rmse"]) and row["fit_seconds"] > 0
+        assert np.isfinite(row["train_rmse"]) and row["fit_seconds"] > 0 and row["compile_seconds"] >= 0
         assert row["seed"] == trial_seed(0, POINT, row["repeat"])
     assert result["test_rmse"] == np.mean([row["test_rmse"] for row in result["per_repeat"]])
 
 
-def test_same_seed_same_numbers(shampoo):
-    first, second = (run_trial(trial_config(repeats=[3]), shampoo)["per_repeat"][0] for _ in range(2))
+@pytest.mark.parametrize("engine", ["keras", "compiled"])
+def test_same_seed_same_numbers(shampoo, engine):
+    first, second = (run_trial(trial_config(repeats=[3], engine=engine), shampoo)["per_repeat"][0] for _ in range(2))
     assert first["test_rmse"] == second["test_rmse"]
     assert first["train_rmse"] == second["train_rmse"]
 
 
 def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
     data = prepare(shampoo, 12)
-    model = keras_loop.train(data, epochs=2, batch_size=4, neurons=2, weights=initial_weights(2, seed=1))
+    model = keras_loop.build_stateful_lstm(4, 2, initial_weights(2, seed=1))
+    keras_loop.train(model, data, epochs=2, batch_size=4)
     _, warmed = keras_loop.walk_forward(model, data, batch_size=4)
     cold = model.predict(keras_loop.as_lstm_input(data.test[:, 0]), batch_size=4, verbose=0)[:, 0]
     keras_loop.reset_states(model)

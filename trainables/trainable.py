@@ -3,7 +3,7 @@
 `run_trial` is a pure function of its config and the raw series, callable without Ray:
 
     >>> run_trial({"point": {"epochs": 10, "batch_size": 4, "neurons": 1},
-    ...            "repeats": [0], "seed": 0, "engine": "keras", "test_size": 12}, series)
+    ...            "repeats": [0, 1], "seed": 0, "engine": "compiled", "test_size": 12}, series)
 
 TensorFlow is imported inside the trial (in the engines), never when `sweep` is imported.
 """
@@ -31,34 +31,69 @@ def trial_seed(base_seed: int, point: dict[str, Any], repeat: int) -> int:
 
 def run_trial(config: dict[str, Any], series: np.ndarray) -> dict[str, Any]:
     """Fit and evaluate each repeat of one point; return the mean scores plus one row per repeat."""
-    from trainables.engines import keras_loop
     from trainables.model import initial_weights
 
     point = config["point"]
-    epochs, batch_size, neurons = (point[axis] for axis in POINT_AXES)
     data = prepare(series, config["test_size"])
-    rows = []
-    for repeat in config["repeats"]:
-        seed = trial_seed(config["seed"], point, repeat)
-        _seed_all(seed)
-        weights = initial_weights(neurons, seed)
-        started = time.perf_counter()
-        train_yhat, test_yhat = keras_loop.run(data, epochs, batch_size, neurons, weights)
-        rows.append(
-            {
-                "repeat": repeat,
-                "seed": seed,
-                "test_rmse": float(data.test_rmse(test_yhat)),
-                "train_rmse": float(data.train_rmse(train_yhat)),
-                "fit_seconds": time.perf_counter() - started,
-            }
+    seeds = [trial_seed(config["seed"], point, repeat) for repeat in config["repeats"]]
+    weights = [initial_weights(point["neurons"], seed) for seed in seeds]
+    engine = ENGINES[config["engine"]]
+    train_yhat, test_yhat, compile_seconds, fit_seconds = engine(data, point, seeds, weights)
+    rows = [
+        {
+            "repeat": repeat,
+            "seed": seed,
+            "test_rmse": float(test_rmse),
+            "train_rmse": float(train_rmse),
+            "fit_seconds": fit,
+            "compile_seconds": compile_,
+        }
+        for repeat, seed, test_rmse, train_rmse, fit, compile_ in zip(
+            config["repeats"], seeds, data.test_rmse(test_yhat), data.train_rmse(train_yhat), fit_seconds, compile_seconds
         )
+    ]
     return {
         "test_rmse": float(np.mean([row["test_rmse"] for row in rows])),
         "train_rmse": float(np.mean([row["train_rmse"] for row in rows])),
-        "fit_seconds": float(sum(row["fit_seconds"] for row in rows)),
+        "fit_seconds": float(sum(fit_seconds)),
+        "compile_seconds": float(sum(compile_seconds)),
         "per_repeat": rows,
     }
+
+
+def _keras_engine(data, point, seeds, weights):
+    """One repeat after another through the study's own loop; Keras builds count as compile time."""
+    from trainables.engines import keras_loop
+
+    forecasts, compile_seconds, fit_seconds = [], [], []
+    for seed, initial in zip(seeds, weights):
+        _seed_all(seed)
+        started = time.perf_counter()
+        model = keras_loop.build_stateful_lstm(point["batch_size"], point["neurons"], initial)
+        built = time.perf_counter()
+        keras_loop.train(model, data, point["epochs"], point["batch_size"])
+        forecasts.append(keras_loop.walk_forward(model, data, point["batch_size"]))
+        compile_seconds.append(built - started)
+        fit_seconds.append(time.perf_counter() - built)
+    train_yhat, test_yhat = (np.stack(parts) for parts in zip(*forecasts))
+    return train_yhat, test_yhat, compile_seconds, fit_seconds
+
+
+def _compiled_engine(data, point, seeds, weights):
+    """All repeats of the trial side by side in one compiled run; its seconds are shared equally."""
+    from trainables.engines import compiled
+
+    result = compiled.run(data, point["epochs"], point["batch_size"], point["neurons"], weights)
+    share = 1 / len(seeds)
+    return (
+        result.train_yhat,
+        result.test_yhat,
+        [result.compile_seconds * share] * len(seeds),
+        [result.fit_seconds * share] * len(seeds),
+    )
+
+
+ENGINES = {"keras": _keras_engine, "compiled": _compiled_engine}
 
 
 def _seed_all(seed: int) -> None:

@@ -16,14 +16,12 @@ def as_lstm_input(column: np.ndarray) -> np.ndarray:
     return column.reshape(-1, 1, 1)
 
 
-def train(data: PreparedSeries, epochs: int, batch_size: int, neurons: int, weights: list[np.ndarray]):
+def train(model, data: PreparedSeries, epochs: int, batch_size: int):
     """Fit the stateful model epoch by epoch, in row order, resetting state after each epoch."""
-    model = build_stateful_lstm(batch_size, neurons, weights)
     x, y = as_lstm_input(data.train[:, 0]), data.train[:, 1]
     for _ in range(epochs):
         model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, shuffle=False)
         reset_states(model)
-    return model
 
 
 def walk_forward(model, data: PreparedSeries, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -35,6 +33,3 @@ def walk_forward(model, data: PreparedSeries, batch_size: int) -> tuple[np.ndarr
     test_yhat = model.predict(as_lstm_input(data.test[:, 0]), batch_size=batch_size, verbose=0)
     return train_yhat[:, 0], test_yhat[:, 0]
 
-
-def run(data: PreparedSeries, epochs: int, batch_size: int, neurons: int, weights: list[np.ndarray]):
-    return walk_forward(train(data, epochs, batch_size, neurons, weights), data, batch_size)

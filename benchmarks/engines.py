@@ -1,0 +1,114 @@
+"""Time the Keras loop against the compiled engine on the same points, then the full study end to end.
+
+    $ python benchmarks/engines.py [--epochs 1000] [--keras-repeats 1] [--skip-study]
+
+Both engines start from the same seeded initial weights in one process on one machine; seconds are
+training plus walk-forward evaluation, compile excluded (reported apart). The study is
+`python -m sweep.run --config seed.yaml` in a subprocess, timed from Ray start to printed tables,
+with the largest resident set of any Ray worker sampled every 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import psutil  # noqa: E402  (pip install ".[bench]")
+
+from sweep.datasets import load_series  # noqa: E402
+from trainables.data import prepare  # noqa: E402
+from trainables.engines import compiled, keras_loop  # noqa: E402
+from trainables.model import initial_weights  # noqa: E402
+from trainables.trainable import trial_seed  # noqa: E402
+
+POINTS = [(4, 1), (1, 1), (4, 5)]  # (batch_size, neurons) at the chosen epochs
+VECTOR_WIDTH = 30  # the study's repeats per point, trained side by side
+
+
+def time_keras(data, epochs, batch_size, neurons, weights) -> float:
+    model = keras_loop.build_stateful_lstm(batch_size, neurons, weights)
+    started = time.perf_counter()
+    keras_loop.train(model, data, epochs, batch_size)
+    keras_loop.walk_forward(model, data, batch_size)
+    return time.perf_counter() - started
+
+
+def time_compiled(data, epochs, batch_size, neurons, weights, runs=5) -> tuple[float, float]:
+    """(compile seconds, median fit seconds of `runs` calls) for one call over all of `weights`."""
+    compile_seconds = compiled.run(data, epochs, batch_size, neurons, weights).compile_seconds
+    fits = [compiled.run(data, epochs, batch_size, neurons, weights).fit_seconds for _ in range(runs)]
+    return compile_seconds, statistics.median(fits)
+
+
+def engine_rows(epochs: int, keras_repeats: int) -> list[str]:
+    data = prepare(load_series("shampoo"), 12)
+    rows = []
+    for batch_size, neurons in POINTS:
+        point = {"epochs": epochs, "batch_size": batch_size, "neurons": neurons}
+        weights = [initial_weights(neurons, trial_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
+        keras = statistics.median(time_keras(data, epochs, batch_size, neurons, weights[r]) for r in range(keras_repeats))
+        compile_one, fit_one = time_compiled(data, epochs, batch_size, neurons, weights[:1])
+        compile_all, fit_all = time_compiled(data, epochs, batch_size, neurons, weights)
+        per_repeat = fit_all / VECTOR_WIDTH
+        rows.append(
+            f"| {epochs}/{batch_size}/{neurons} | {keras:.2f} | {fit_one * 1e3:.2f} | {keras / fit_one:,.0f}x "
+            f"| {per_repeat * 1e3:.3f} | {keras / per_repeat:,.0f}x | {compile_one:.2f} / {compile_all:.2f} |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def time_study(config: str) -> tuple[float, float, int]:
+    """(wall seconds, peak worker RSS in GiB, exit status) of the CLI on `config`."""
+    peak = 0
+    with tempfile.TemporaryDirectory() as storage:
+        command = [sys.executable, "-m", "sweep.run", "--config", config, "--storage", storage, "--num-cpus", "2"]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.2):
+                for worker in psutil.process_iter(["cmdline", "memory_info"]):
+                    if "tune_trainable" in " ".join(worker.info["cmdline"] or []) and worker.info["memory_info"]:
+                        peak = max(peak, worker.info["memory_info"].rss)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        status = process.wait()
+        done.set()
+        sampler.join()
+        return time.perf_counter() - started, peak / 2**30, status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--keras-repeats", type=int, default=1, help="Keras trials per point (each ~1-2 min)")
+    parser.add_argument("--skip-study", action="store_true", help="skip timing conf/seed.yaml end to end")
+    args = parser.parse_args()
+
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        "| epochs/batch/neurons | keras s/trial | compiled ms/trial (1 repeat) | ratio "
+        f"| compiled ms/trial ({VECTOR_WIDTH} repeats together) | ratio | compile s (1 / {VECTOR_WIDTH}) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    engine_rows(args.epochs, args.keras_repeats)
+    if not args.skip_study:
+        wall, peak, status = time_study("seed.yaml")
+        print(f"\nconf/seed.yaml end to end: {wall:.1f} s wall, peak worker RSS {peak:.2f} GiB, exit status {status}")
+
+
+if __name__ == "__main__":
+    main()
