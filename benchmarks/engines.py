@@ -80,7 +80,8 @@ def time_study(config: str) -> tuple[float, float, int]:
             nonlocal peak
             while not done.wait(0.2):
                 for worker in psutil.process_iter(["cmdline", "memory_info"]):
-                    if "tune_trainable" in " ".join(worker.info["cmdline"] or []) and worker.info["memory_info"]:
+                    title = " ".join(worker.info["cmdline"] or [])
+                    if title.startswith("ray::") and worker.info["memory_info"]:  # Ray workers retitle themselves
                         peak = max(peak, worker.info["memory_info"].rss)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -95,19 +96,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--keras-repeats", type=int, default=1, help="Keras trials per point (each ~1-2 min)")
+    parser.add_argument("--skip-engines", action="store_true", help="skip the per-trial engine comparison")
     parser.add_argument("--skip-study", action="store_true", help="skip timing conf/seed.yaml end to end")
     args = parser.parse_args()
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    if not args.skip_engines:
+        print_engine_table(args.epochs, args.keras_repeats)
+    if not args.skip_study:
+        wall, peak, status = time_study("seed.yaml")
+        print(f"\nconf/seed.yaml end to end: {wall:.1f} s wall, peak worker RSS {peak:.2f} GiB, exit status {status}")
+
+
+def print_engine_table(epochs: int, keras_repeats: int) -> None:
     print(
         "| epochs/batch/neurons | keras s/trial | compiled ms/trial (1 repeat) | ratio "
         f"| compiled ms/trial ({VECTOR_WIDTH} repeats together) | ratio | compile s (1 / {VECTOR_WIDTH}) |"
     )
     print("|---|---|---|---|---|---|---|")
-    engine_rows(args.epochs, args.keras_repeats)
-    if not args.skip_study:
-        wall, peak, status = time_study("seed.yaml")
-        print(f"\nconf/seed.yaml end to end: {wall:.1f} s wall, peak worker RSS {peak:.2f} GiB, exit status {status}")
+    engine_rows(epochs, keras_repeats)
 
 
 if __name__ == "__main__":
