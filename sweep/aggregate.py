@@ -6,23 +6,44 @@ import pandas as pd
 from ray import tune
 
 from sweep.plan import SweepPlan
-from trainables.trainable import POINT_AXES
+from trainables.trainable import POINT_AXES, trial_seed
 
-TRIAL_COLUMNS = ["study", *POINT_AXES, "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id"]
+TRIAL_COLUMNS = [
+    "study", *POINT_AXES, "repeat", "seed", "status", "epochs_trained",
+    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id",
+]  # fmt: skip
 
 
 def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
-    """One row per study a trial's point belongs to: a shared point's trial appears in each study."""
+    """One row per study a trial's point belongs to: a shared point's trial appears in each study.
+
+    A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`.
+    """
     rows = []
     for result in results:
-        if result.error is not None or "per_repeat" not in result.metrics:
+        if result.error is not None:
             continue
-        point = result.config["point"]
-        for repeat_row in result.metrics["per_repeat"]:
-            for study in plan.studies_of(point):
-                rows.append({"study": study, **point, **repeat_row, "trial_id": result.metrics["trial_id"]})
+        metrics, config = result.metrics, result.config
+        if "per_repeat" in metrics:
+            status, repeat_rows = "completed", metrics["per_repeat"]
+        else:
+            status, repeat_rows = "stopped", _stopped_rows(metrics, config)
+        for repeat_row in repeat_rows:
+            for study in plan.studies_of(config["point"]):
+                rows.append(
+                    {"study": study, **config["point"], **repeat_row, "status": status,
+                     "epochs_trained": metrics["epoch"], "trial_id": metrics["trial_id"]}
+                )  # fmt: skip
     frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     return frame.sort_values(["study", *POINT_AXES, "repeat"], ignore_index=True)
+
+
+def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
+    return [
+        {"repeat": repeat, "seed": trial_seed(config["seed"], config["point"], repeat), "test_rmse": test_rmse,
+         "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
+        for repeat, test_rmse, train_rmse in zip(config["repeats"], metrics["repeat_test_rmse"], metrics["repeat_train_rmse"])
+    ]  # fmt: skip
 
 
 def failed_trials(results: tune.ResultGrid) -> list[str]:
@@ -30,8 +51,12 @@ def failed_trials(results: tune.ResultGrid) -> list[str]:
 
 
 def summarize(trials: pd.DataFrame) -> pd.DataFrame:
-    """describe() of test RMSE, one row per (study, point): count, mean, std, min, quartiles, max."""
-    return trials.groupby(["study", *POINT_AXES], sort=False)["test_rmse"].describe().reset_index()
+    """describe() of the completed trials' test RMSE per (study, point), and how many were stopped early."""
+    completed = trials[trials["status"] == "completed"]
+    summary = completed.groupby(["study", *POINT_AXES], sort=False)["test_rmse"].describe()
+    stopped = trials[trials["status"] == "stopped"].groupby(["study", *POINT_AXES]).size()
+    summary["stopped"] = stopped.reindex(summary.index, fill_value=0)
+    return summary.reset_index()
 
 
 def varying_axes(trials: pd.DataFrame) -> list[str]:
@@ -45,7 +70,7 @@ def configuration_labels(trials: pd.DataFrame) -> pd.Series:
 
 def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
     """The study's own table shape: describe() rows, one column per configuration in grid order."""
-    members = trials[trials["study"] == study].sort_values([*POINT_AXES, "repeat"])
+    members = trials[(trials["study"] == study) & (trials["status"] == "completed")].sort_values([*POINT_AXES, "repeat"])
     columns = {
         label: group["test_rmse"].reset_index(drop=True)
         for label, group in members.groupby(configuration_labels(members), sort=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError, field_validator, model_validator
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the checkout's conf/, beside sweep/
 
@@ -38,6 +38,18 @@ class ResourcesConfig(StrictModel):
     gpus_per_trial: float = Field(default=0, ge=0)  # fractions let several trials share one GPU
 
 
+class DiagnosticsConfig(StrictModel):
+    every: NonNegativeInt = 0  # report the protocol's train/test RMSE every N epochs; 0 = off
+
+
+class SchedulerConfig(StrictModel):
+    """Tune's ASHA early stopping on the diagnostic test RMSE; off unless configured."""
+
+    type: Literal["asha"]
+    grace_period: PositiveInt = 100  # epochs every trial trains before it may be stopped
+    reduction_factor: float = Field(default=3, gt=1)  # 1/reduction_factor of trials go on at each rung
+
+
 class SweepConfig(StrictModel):
     name: str = Field(min_length=1)  # results go to <storage>/<name>
     storage: str = "results"  # folder for all outputs
@@ -48,6 +60,8 @@ class SweepConfig(StrictModel):
     seed: int = 0  # base seed; each trial's seed derives from it, the point and the repeat
     studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
     resources: ResourcesConfig = ResourcesConfig()
+    diagnostics: DiagnosticsConfig = DiagnosticsConfig()
+    scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
 
     @field_validator("name")
     @classmethod
@@ -55,6 +69,16 @@ class SweepConfig(StrictModel):
         if "/" in name or name in (".", ".."):
             raise ValueError(f"must be a plain folder name; received {name!r}")
         return name
+
+    @model_validator(mode="after")
+    def scheduler_needs_diagnostics(self) -> "SweepConfig":
+        if self.scheduler is not None and self.diagnostics.every == 0:
+            raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
+        return self
+
+    @property
+    def max_epochs(self) -> int:
+        return max(max(grid.epochs) for grid in self.studies.values())
 
     @property
     def repeat_groups(self) -> list[list[int]]:
@@ -109,6 +133,8 @@ def describe_validation_error(error: ValidationError) -> str:
         return f"unknown key `{key}`{_nearest_key_hint(problem['loc'])}"
     if problem["type"] == "missing":
         return f"missing required key `{key}`"
+    if not key:  # a check across several keys: its message names them
+        return problem["msg"].removeprefix("Value error, ")
     return f"`{key}` {_expectation(problem)}; received {received!r}"
 
 

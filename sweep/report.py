@@ -1,4 +1,4 @@
-"""Box plots of test RMSE per study, the study's published figure, with the persistence baseline."""
+"""The study's figures: box plots of test RMSE per study, and diagnostic RMSE curves over epochs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from trainables.trainable import POINT_AXES  # noqa: E402
 
 
 def box_plot(trials: pd.DataFrame, study: str, persistence: float, path: Path) -> None:
-    members = trials[trials["study"] == study].sort_values([*POINT_AXES, "repeat"])
+    members = trials[(trials["study"] == study) & (trials["status"] == "completed")].sort_values([*POINT_AXES, "repeat"])
     groups = members.groupby(configuration_labels(members), sort=False)["test_rmse"]
     figure, axes = plt.subplots(figsize=(max(4.0, 1.2 * groups.ngroups + 2), 4.5))
     axes.boxplot([values.to_numpy() for _, values in groups], tick_labels=list(groups.groups))
@@ -26,6 +26,49 @@ def box_plot(trials: pd.DataFrame, study: str, persistence: float, path: Path) -
     repeats = members.groupby(configuration_labels(members))["repeat"].count().max()
     axes.set_title(f"{study}: test RMSE over {repeats} repeats")
     axes.legend(loc="upper left")
+    figure.tight_layout()
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
+    plt.close(figure)
+
+
+def point_file_name(point: dict) -> str:
+    return "_".join(f"{axis}{point[axis]}" for axis in POINT_AXES) + ".png"
+
+
+def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, path: Path) -> None:
+    """The study's diagnostic figure: each repeat's train (blue) and test (orange) RMSE over epochs."""
+    members = history.drop_duplicates(["trial_id", "repeat", "epoch"])
+    for axis in POINT_AXES:
+        members = members[members[axis] == point[axis]]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for _, curve in members.groupby("repeat"):
+        axes.plot(curve["epoch"], curve["train_rmse"], color="tab:blue", alpha=0.6, linewidth=1)
+        axes.plot(curve["epoch"], curve["test_rmse"], color="tab:orange", alpha=0.6, linewidth=1)
+    axes.plot([], [], color="tab:blue", label="train")
+    axes.plot([], [], color="tab:orange", label="test")
+    axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+    label = ", ".join(f"{axis} {point[axis]}" for axis in POINT_AXES)
+    _finish(figure, axes, f"{label}: {members['repeat'].nunique()} repeats", path)
+
+
+def median_curves(history: pd.DataFrame, study: str, persistence: float, path: Path) -> None:
+    """Per configuration of a study: median test (solid) and train (dashed) RMSE over repeats."""
+    members = history[history["study"] == study].sort_values([*POINT_AXES, "epoch"])
+    medians = members.groupby([*POINT_AXES, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for (label, curve), color in zip(medians.groupby(configuration_labels(medians), sort=False), plt.cm.tab10.colors):
+        axes.plot(curve["epoch"], curve["test_rmse"], color=color, label=f"{label} test")
+        axes.plot(curve["epoch"], curve["train_rmse"], color=color, linestyle=":", label=f"{label} train")
+    axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+    _finish(figure, axes, f"{study}: median RMSE by {' / '.join(varying_axes(members))}", path)
+
+
+def _finish(figure, axes, title: str, path: Path) -> None:
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("RMSE (sales)")
+    axes.set_title(title)
+    axes.legend(loc="upper right", fontsize="small")
     figure.tight_layout()
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=110)

@@ -19,6 +19,7 @@ from sweep.config import ConfigError, SweepConfig, load_config, parse_config
 from sweep.datasets import load_series
 from sweep.plan import SweepPlan, build_plan
 from trainables.data import persistence_rmse
+from trainables.trainable import POINT_AXES
 
 QUIET_WORKERS = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
@@ -68,15 +69,21 @@ def start_local_ray(num_cpus: int | None) -> None:
     )
 
 
-def write_results(folder: Path, config: SweepConfig, plan: SweepPlan, trials, persistence: float) -> None:
+def write_results(folder: Path, config: SweepConfig, plan: SweepPlan, trials, history, persistence: float) -> None:
     from sweep.aggregate import summarize
-    from sweep.report import box_plot
+    from sweep.report import box_plot, diagnostic_curves, median_curves, point_file_name
     from sweep.storage import atomic_path, write_csv, write_parquet
 
     write_parquet(trials, folder / "trials.parquet")
     write_csv(summarize(trials), folder / "summary.csv")
     for study in plan.studies:
         box_plot(trials, study, persistence, folder / f"{study}_boxplot.png")
+    if config.diagnostics.every:
+        write_parquet(history, folder / "history.parquet")
+        for point in plan.points:
+            diagnostic_curves(history, point, persistence, folder / "diagnostics" / point_file_name(point))
+        for study in plan.studies:
+            median_curves(history, study, persistence, folder / f"{study}_diagnostics.png")
     with atomic_path(folder / "config.yaml") as temporary:
         temporary.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False))
 
@@ -87,6 +94,9 @@ def print_tables(plan: SweepPlan, trials, persistence: float) -> None:
     for study in plan.studies:
         print(f"\n== study {study}: test RMSE ==")
         print(study_table(trials, study).to_string(float_format=lambda value: f"{value:.2f}"))
+    stopped = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("stopped").sum()
+    if stopped:
+        print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
     print(f"\npersistence baseline (next month = this month): test RMSE {persistence:.3f}")
 
 
@@ -102,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from sweep.aggregate import failed_trials, trials_frame
+    from sweep.history import history_frame
     from sweep.tuning import run_tuner
 
     started = time.perf_counter()
@@ -109,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_tuner(config, plan, series, folder)
     trials = trials_frame(results, plan)
     persistence = persistence_rmse(series, config.data.test_size)
-    write_results(folder, config, plan, trials, persistence)
+    write_results(folder, config, plan, trials, history_frame(results, plan), persistence)
     print_tables(plan, trials, persistence)
     print(f"results in {folder.resolve()} ({time.perf_counter() - started:.1f} s)")
     failures = failed_trials(results)

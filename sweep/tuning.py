@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from ray import tune
+from ray.tune.schedulers import ASHAScheduler
 
 from sweep.config import SweepConfig
 from sweep.plan import SweepPlan
@@ -21,7 +22,21 @@ def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
         "seed": config.seed,
         "engine": config.engine,
         "test_size": config.data.test_size,
+        "diagnostics_every": config.diagnostics.every,
     }
+
+
+def tune_config(config: SweepConfig) -> tune.TuneConfig:
+    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on `epoch`."""
+    if config.scheduler is None:
+        return tune.TuneConfig(reuse_actors=True)
+    scheduler = ASHAScheduler(
+        time_attr="epoch",
+        max_t=config.max_epochs,
+        grace_period=config.scheduler.grace_period,
+        reduction_factor=config.scheduler.reduction_factor,
+    )
+    return tune.TuneConfig(metric="test_rmse", mode="min", scheduler=scheduler, reuse_actors=True)
 
 
 def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_dir: Path) -> tune.ResultGrid:
@@ -32,7 +47,7 @@ def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_di
     tuner = tune.Tuner(
         trainable,
         param_space=param_space(config, plan),
-        tune_config=tune.TuneConfig(reuse_actors=True),
-        run_config=tune.RunConfig(name=TUNE_FOLDER, storage_path=str(sweep_dir.resolve())),
+        tune_config=tune_config(config),
+        run_config=tune.RunConfig(name=TUNE_FOLDER, storage_path=str(sweep_dir.resolve()), verbose=1),
     )
     return tuner.fit()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,75 +29,85 @@ def trial_seed(base_seed: int, point: dict[str, Any], repeat: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def run_trial(config: dict[str, Any], series: np.ndarray) -> dict[str, Any]:
-    """Fit and evaluate each repeat of one point; return the mean scores plus one row per repeat."""
+def run_trial(config: dict[str, Any], series: np.ndarray, report: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Fit and evaluate each repeat of one point; return the mean scores plus one row per repeat.
+
+    With `diagnostics_every` = N > 0, training pauses every N epochs for the protocol's diagnostic
+    train/test RMSE, passed to `report` (Tune's, under Ray); the diagnostics never touch the weights.
+    """
     from trainables.model import initial_weights
 
     point = config["point"]
     data = prepare(series, config["test_size"])
     seeds = [trial_seed(config["seed"], point, repeat) for repeat in config["repeats"]]
+    _seed_all(seeds[0])
     weights = [initial_weights(point["neurons"], seed) for seed in seeds]
-    engine = ENGINES[config["engine"]]
-    train_yhat, test_yhat, compile_seconds, fit_seconds = engine(data, point, seeds, weights)
+    runs = _engine(config["engine"])(data, point["batch_size"], point["neurons"], weights)
+    started = time.perf_counter()
+    epochs_done, every = 0, config.get("diagnostics_every", 0)
+    for chunk in epoch_chunks(point["epochs"], every):
+        runs.train(chunk)
+        epochs_done += chunk
+        if every and report is not None:
+            report(_scores(data, *runs.diagnose()) | {"epoch": epochs_done})
+    final = _scores(data, *runs.walk_forward())
+    share = 1 / len(seeds)  # repeats trained together share the trial's seconds equally
+    fit_seconds, compile_seconds = (time.perf_counter() - started) * share, runs.compile_seconds * share
     rows = [
         {
             "repeat": repeat,
             "seed": seed,
-            "test_rmse": float(test_rmse),
-            "train_rmse": float(train_rmse),
-            "fit_seconds": fit,
-            "compile_seconds": compile_,
+            "test_rmse": test_rmse,
+            "train_rmse": train_rmse,
+            "fit_seconds": fit_seconds,
+            "compile_seconds": compile_seconds,
         }
-        for repeat, seed, test_rmse, train_rmse, fit, compile_ in zip(
-            config["repeats"], seeds, data.test_rmse(test_yhat), data.train_rmse(train_yhat), fit_seconds, compile_seconds
-        )
+        for repeat, seed, test_rmse, train_rmse in zip(config["repeats"], seeds, final["repeat_test_rmse"], final["repeat_train_rmse"])
     ]
     return {
-        "test_rmse": float(np.mean([row["test_rmse"] for row in rows])),
-        "train_rmse": float(np.mean([row["train_rmse"] for row in rows])),
-        "fit_seconds": float(sum(fit_seconds)),
-        "compile_seconds": float(sum(compile_seconds)),
+        "epoch": epochs_done,
+        "test_rmse": final["test_rmse"],
+        "train_rmse": final["train_rmse"],
+        "fit_seconds": fit_seconds * len(seeds),
+        "compile_seconds": compile_seconds * len(seeds),
         "per_repeat": rows,
     }
 
 
-def _keras_engine(data, point, seeds, weights):
-    """One repeat after another through the study's own loop; Keras builds count as compile time."""
-    from trainables.engines import keras_loop
-
-    forecasts, compile_seconds, fit_seconds = [], [], []
-    for seed, initial in zip(seeds, weights):
-        _seed_all(seed)
-        started = time.perf_counter()
-        model = keras_loop.build_stateful_lstm(point["batch_size"], point["neurons"], initial)
-        built = time.perf_counter()
-        keras_loop.train(model, data, point["epochs"], point["batch_size"])
-        forecasts.append(keras_loop.walk_forward(model, data, point["batch_size"]))
-        compile_seconds.append(built - started)
-        fit_seconds.append(time.perf_counter() - built)
-    train_yhat, test_yhat = (np.stack(parts) for parts in zip(*forecasts))
-    return train_yhat, test_yhat, compile_seconds, fit_seconds
+def epoch_chunks(epochs: int, every: int) -> list[int]:
+    """Epochs between diagnostic reports: `every` at a time, the remainder last; all at once if 0."""
+    if not every:
+        return [epochs]
+    return [every] * (epochs // every) + ([epochs % every] if epochs % every else [])
 
 
-def _compiled_engine(data, point, seeds, weights):
-    """All repeats of the trial side by side in one compiled run; its seconds are shared equally."""
-    from trainables.engines import compiled
-
-    result = compiled.run(data, point["epochs"], point["batch_size"], point["neurons"], weights)
-    share = 1 / len(seeds)
-    return (
-        result.train_yhat,
-        result.test_yhat,
-        [result.compile_seconds * share] * len(seeds),
-        [result.fit_seconds * share] * len(seeds),
-    )
+def _scores(data, train_yhat: np.ndarray, test_yhat: np.ndarray) -> dict[str, Any]:
+    """Mean RMSEs for Tune's metric, plus each repeat's own."""
+    train_rmse, test_rmse = data.train_rmse(train_yhat), data.test_rmse(test_yhat)
+    return {
+        "test_rmse": float(np.mean(test_rmse)),
+        "train_rmse": float(np.mean(train_rmse)),
+        "repeat_test_rmse": [float(value) for value in test_rmse],
+        "repeat_train_rmse": [float(value) for value in train_rmse],
+    }
 
 
-ENGINES = {"keras": _keras_engine, "compiled": _compiled_engine}
+def _engine(name: str):
+    if name == "keras":
+        from trainables.engines.keras_loop import KerasRuns
+
+        return KerasRuns
+    from trainables.engines.compiled import CompiledRuns
+
+    return CompiledRuns
 
 
 def _seed_all(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow from the trial's own seed, so nothing depends on trial order."""
+    """Seed Python, NumPy and TensorFlow from the trial's first seed, so nothing depends on trial order.
+
+    The engines draw nothing from these generators today (initial weights use explicit seeds); this
+    keeps any random layer a model gains (dropout) reproducible per trial.
+    """
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -107,4 +117,4 @@ def tune_trainable(config: dict[str, Any], series: np.ndarray) -> None:
     """Entry point for `tune.with_parameters`; the series travels through Ray's object store."""
     from ray import tune
 
-    tune.report(run_trial(config, series))
+    tune.report(run_trial(config, series, report=tune.report))

@@ -1,11 +1,11 @@
-"""The study's training loop and walk-forward evaluation as one XLA-compiled TensorFlow function.
+"""The study's training loop and walk-forward evaluation as XLA-compiled TensorFlow functions.
 
-The Keras loop pays ~50-100 ms of Python and `fit` overhead per epoch for a few microseconds of
-arithmetic. Here every epoch, batch, state carry and reset, and the evaluation run inside one
+The Keras loop pays ~60-85 ms of Python and `fit` overhead per epoch for a few microseconds of
+arithmetic. Here any number of epochs, with every batch, state carry and reset, runs inside one
 `tf.function(jit_compile=True)`, and several repeats of one point train side by side: each weight
 tensor gets a leading repeat axis, the loss is the sum of the repeats' own losses (so each repeat's
 gradient is its own), and the Keras optimizer's update is elementwise, so every repeat follows the
-same trajectory it would follow alone.
+trajectory it would follow alone.
 
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
 no epoch count ever recompiles.
@@ -14,52 +14,14 @@ no epoch count ever recompiles.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from trainables.data import PreparedSeries
 
-# (batch_size, neurons, repeats, train rows, test rows) -> compiled function. The one piece of
+# (batch_size, neurons, repeats, train rows, test rows) -> compiled functions. The one piece of
 # per-worker state a trial may keep: with Tune's actor reuse, later trials of a shape skip compiling.
-_COMPILED: dict[tuple[int, int, int, int, int], Callable] = {}
-
-
-@dataclass(frozen=True)
-class CompiledResult:
-    train_yhat: np.ndarray  # (repeats, train rows) scaled forecasts of the warming pass
-    test_yhat: np.ndarray  # (repeats, test rows) scaled one-shot test forecasts
-    compile_seconds: float  # 0 when a cached function was reused
-    fit_seconds: float  # training plus evaluation, compile excluded
-
-
-def run(data: PreparedSeries, epochs: int, batch_size: int, neurons: int, weights: list[list[np.ndarray]]) -> CompiledResult:
-    """Train and evaluate `len(weights)` repeats together; `weights[r]` is repeat r's initial weights."""
-    import tensorflow as tf
-
-    key = (batch_size, neurons, len(weights), len(data.train), len(data.test))
-    stacked = [tf.constant(np.stack(tensors)) for tensors in zip(*weights)]
-    inputs = (
-        tf.constant(data.train[:, 0].reshape(-1, batch_size)),
-        tf.constant(data.train[:, 1].reshape(-1, batch_size)),
-        tf.constant(data.test[:, 0].reshape(-1, batch_size)),
-    )
-    compile_seconds = 0.0
-    if key not in _COMPILED:
-        started = time.perf_counter()
-        _COMPILED[key] = _build(batch_size, neurons, len(weights))
-        _COMPILED[key](tf.constant(0), stacked, *inputs)  # traces and compiles; epochs=0 trains nothing
-        compile_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    train_yhat, test_yhat = _COMPILED[key](tf.constant(epochs), stacked, *inputs)
-    train_yhat, test_yhat = train_yhat.numpy(), test_yhat.numpy()
-    return CompiledResult(
-        train_yhat=train_yhat.reshape(len(weights), -1),
-        test_yhat=test_yhat.reshape(len(weights), -1),
-        compile_seconds=compile_seconds,
-        fit_seconds=time.perf_counter() - started,
-    )
+_COMPILED: dict[tuple[int, int, int, int, int], "CompiledLSTM"] = {}
 
 
 def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
@@ -86,63 +48,125 @@ def dense(h, kernel, bias):
     return tf.einsum("rbn,rno->rbo", h, kernel)[..., 0] + bias
 
 
-def _build(batch_size: int, neurons: int, repeats: int) -> Callable:
-    """A compiled `(epochs, initial weights, train x, train y, test x) -> (train yhat, test yhat)`."""
-    import keras
-    import tensorflow as tf
+class CompiledLSTM:
+    """Weights, Keras optimizer state and compiled functions for one shape, reused across trials."""
 
-    shapes = [(1, 4 * neurons), (neurons, 4 * neurons), (4 * neurons,), (neurons, 1), (1,)]
-    variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in shapes]
-    optimizer = keras.optimizers.Adam()
-    optimizer.build(variables)
-    fresh_optimizer_state = [tf.constant(v.numpy()) for v in optimizer.variables]
-    zeros = tf.zeros((repeats, batch_size, neurons))
-    loss_per_sample = keras.losses.get("mean_squared_error")
+    def __init__(self, batch_size: int, neurons: int, repeats: int):
+        import keras
+        import tensorflow as tf
 
-    def forecast(x, h, c):
-        kernel, recurrent_kernel, bias, dense_kernel, dense_bias = variables
+        shapes = [(1, 4 * neurons), (neurons, 4 * neurons), (4 * neurons,), (neurons, 1), (1,)]
+        self.variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in shapes]
+        self.optimizer = keras.optimizers.Adam()
+        self.optimizer.build(self.variables)
+        self.fresh_optimizer_state = [tf.constant(v.numpy()) for v in self.optimizer.variables]
+        self.zeros = tf.zeros((repeats, batch_size, neurons))
+        self.loss_per_sample = keras.losses.get("mean_squared_error")
+        self.start = tf.function(self._start, jit_compile=True)
+        self.train = tf.function(self._train, jit_compile=True)
+        self.forecast = tf.function(self._forecast, jit_compile=True)
+
+    def _start(self, initial_weights):
+        for variable, value in zip(self.variables, initial_weights):
+            variable.assign(value)
+        for variable, value in zip(self.optimizer.variables, self.fresh_optimizer_state):
+            variable.assign(value)
+
+    def _step(self, x, h, c):
+        kernel, recurrent_kernel, bias, dense_kernel, dense_bias = self.variables
         h, c = lstm_step(x, h, c, kernel, recurrent_kernel, bias)
         return dense(h, dense_kernel, dense_bias), h, c
 
-    def train_step(step, h, c, train_x, train_y):
+    def _train_step(self, step, h, c, train_x, train_y):
         """One stateful batch; the carried state is an input, so no gradient crosses batches (as in Keras)."""
+        import tensorflow as tf
+
         batch = step % train_x.shape[0]
-        h = tf.where(batch == 0, zeros, h)  # state reset at every epoch boundary
-        c = tf.where(batch == 0, zeros, c)
+        h = tf.where(batch == 0, self.zeros, h)  # the state starts every epoch from zero
+        c = tf.where(batch == 0, self.zeros, c)
         with tf.GradientTape() as tape:
-            yhat, h, c = forecast(train_x[batch], h, c)
+            yhat, h, c = self._step(train_x[batch], h, c)
             # Keras: per-sample loss, averaged over the batch; summed over repeats keeps gradients apart.
-            per_sample = loss_per_sample(tf.broadcast_to(train_y[batch], yhat.shape)[..., None], yhat[..., None])
+            per_sample = self.loss_per_sample(tf.broadcast_to(train_y[batch], yhat.shape)[..., None], yhat[..., None])
             loss = tf.reduce_sum(tf.reduce_mean(per_sample, axis=-1))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, self.variables), self.variables))
         return step + 1, h, c
 
-    def forecast_step(carry, x):
-        """A scan step of the walk-forward pass; a scan, not an unrolled loop, keeps compiling fast."""
-        _, h, c = carry
-        return forecast(x, h, c)
+    def _train(self, epochs, train_x, train_y):
+        """Continue training for `epochs` more epochs; (batches, batch) inputs."""
+        import tensorflow as tf
 
-    @tf.function(jit_compile=True, reduce_retracing=True)
-    def train_and_forecast(epochs, initial_weights, train_x, train_y, test_x):
-        for variable, value in zip(variables, initial_weights):
-            variable.assign(value)
-        for variable, value in zip(optimizer.variables, fresh_optimizer_state):
-            variable.assign(value)
         steps = epochs * train_x.shape[0]
         tf.while_loop(
             lambda step, h, c: step < steps,
-            lambda step, h, c: train_step(step, h, c, train_x, train_y),
-            (tf.constant(0), zeros, zeros),
+            lambda step, h, c: self._train_step(step, h, c, train_x, train_y),
+            (tf.constant(0), self.zeros, self.zeros),
         )
-        # Warm the state on the training inputs, then forecast the test inputs in one shot, the
-        # state carried throughout from the reset that ended the last epoch.
-        forecasts, _, _ = tf.scan(
-            forecast_step,
-            tf.concat([train_x, test_x], axis=0),
-            initializer=(tf.zeros((repeats, batch_size)), zeros, zeros),
-        )  # (train batches + test batches, repeats, batch)
-        forecasts = tf.transpose(forecasts, [1, 0, 2])
-        train_batches = train_x.shape[0]
-        return forecasts[:, :train_batches], forecasts[:, train_batches:]
 
-    return train_and_forecast
+    def _forecast(self, inputs):
+        """One-step forecasts of (batches, batch) inputs in order, from a reset state, state carried.
+
+        A scan, not an unrolled loop, keeps compile time flat in the number of batches.
+        Returns (repeats, batches, batch).
+        """
+        import tensorflow as tf
+
+        def forecast_step(carry, x):
+            _, h, c = carry
+            return self._step(x, h, c)
+
+        repeats, batch_size, _ = self.zeros.shape
+        forecasts, _, _ = tf.scan(forecast_step, inputs, initializer=(tf.zeros((repeats, batch_size)), self.zeros, self.zeros))
+        return tf.transpose(forecasts, [1, 0, 2])
+
+
+class CompiledRuns:
+    """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
+
+    def __init__(self, data: PreparedSeries, batch_size: int, neurons: int, weights: list[list[np.ndarray]]):
+        import tensorflow as tf
+
+        self.repeats = len(weights)
+        self.train_x = tf.constant(data.train[:, 0].reshape(-1, batch_size))
+        self.train_y = tf.constant(data.train[:, 1].reshape(-1, batch_size))
+        self.test_x = tf.constant(data.test[:, 0].reshape(-1, batch_size))
+        self.walk_x = tf.concat([self.train_x, self.test_x], axis=0)
+        key = (batch_size, neurons, self.repeats, len(data.train), len(data.test))
+        self.compile_seconds = 0.0
+        if key not in _COMPILED:
+            started = time.perf_counter()
+            _COMPILED[key] = self._compile(CompiledLSTM(batch_size, neurons, self.repeats), weights)
+            self.compile_seconds = time.perf_counter() - started
+        self.compiled = _COMPILED[key]
+        self.compiled.start([tf.constant(np.stack(tensors)) for tensors in zip(*weights)])
+
+    def _compile(self, compiled: CompiledLSTM, weights) -> CompiledLSTM:
+        """Trace and compile every function once, on this trial's shapes, training nothing."""
+        import tensorflow as tf
+
+        compiled.start([tf.constant(np.stack(tensors)) for tensors in zip(*weights)])
+        compiled.train(tf.constant(0), self.train_x, self.train_y)
+        for inputs in (self.walk_x, self.test_x):
+            compiled.forecast(inputs)
+        return compiled
+
+    def train(self, epochs: int) -> None:
+        import tensorflow as tf
+
+        self.compiled.train(tf.constant(epochs), self.train_x, self.train_y)
+
+    def _forecast(self, inputs) -> np.ndarray:
+        return self.compiled.forecast(inputs).numpy().reshape(self.repeats, -1)
+
+    def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
+        """Warm the state on the training inputs, then forecast the test inputs in one shot."""
+        forecasts = self._forecast(self.walk_x)
+        split = self.train_x.shape[0] * self.train_x.shape[1]
+        return forecasts[:, :split], forecasts[:, split:]
+
+    def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
+        """The protocol's diagnostic forecasts: train, then test, each from a reset state.
+
+        The train part is the walk-forward's warming pass, which also starts from a reset state.
+        """
+        return self.walk_forward()[0], self._forecast(self.test_x)

@@ -1,0 +1,46 @@
+"""Per-epoch diagnostic history, read back from the results Tune stored for each trial."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from ray import tune
+
+from sweep.plan import SweepPlan
+from trainables.trainable import POINT_AXES
+
+HISTORY_COLUMNS = ["trial_id", "study", *POINT_AXES, "repeat", "epoch", "train_rmse", "test_rmse"]
+
+
+def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
+    """Long format: one row per (study, trial, repeat, reported epoch).
+
+    Tune keeps every report of a trial in its `result.json`, lists intact, so the history survives
+    early stopping and a restored sweep alike.
+    """
+    rows = []
+    for result in results:
+        if result.path is None:
+            continue
+        point, repeats = result.config["point"], result.config["repeats"]
+        for report in _reports(result):
+            if "repeat_test_rmse" not in report:
+                continue  # the final walk-forward report, not a diagnostic
+            for repeat, train_rmse, test_rmse in zip(repeats, report["repeat_train_rmse"], report["repeat_test_rmse"]):
+                for study in plan.studies_of(point):
+                    rows.append(
+                        {"trial_id": report["trial_id"], "study": study, **point, "repeat": repeat,
+                         "epoch": report["epoch"], "train_rmse": train_rmse, "test_rmse": test_rmse}
+                    )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    return frame.sort_values(["study", *POINT_AXES, "repeat", "epoch"], ignore_index=True)
+
+
+def _reports(result: tune.Result) -> list[dict]:
+    try:
+        with result.filesystem.open_input_stream(f"{result.path}/result.json") as stream:
+            lines = stream.read().decode().splitlines()
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
