@@ -42,7 +42,7 @@ def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
     return [
         {"repeat": repeat, "seed": trial_seed(config["seed"], config["point"], repeat), "test_rmse": test_rmse,
          "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
-        for repeat, test_rmse, train_rmse in zip(config["repeats"], metrics["repeat_test_rmse"], metrics["repeat_train_rmse"])
+        for repeat, test_rmse, train_rmse in zip(config["repeats"], metrics["diagnostic_test_rmse"], metrics["diagnostic_train_rmse"])
     ]  # fmt: skip
 
 
@@ -64,17 +64,26 @@ def varying_axes(trials: pd.DataFrame) -> list[str]:
     return [axis for axis in POINT_AXES if trials[axis].nunique() > 1] or list(POINT_AXES)
 
 
-def configuration_labels(trials: pd.DataFrame) -> pd.Series:
-    return trials[varying_axes(trials)].astype(str).agg("/".join, axis=1)
+def configuration_labels(trials: pd.DataFrame, axes: list[str]) -> pd.Series:
+    """'1000/4' style labels of each row's values on `axes`."""
+    labels = ["/".join(str(value) for value in row) for row in trials[axes].itertuples(index=False)]
+    return pd.Series(labels, index=trials.index, dtype=object)
+
+
+def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, list[str]]:
+    """A study's completed rows in grid order, and the axes that label its configurations."""
+    members = trials[trials["study"] == study]
+    completed = members[members["status"] == "completed"].sort_values([*POINT_AXES, "repeat"])
+    return completed, varying_axes(members)
 
 
 def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
     """The study's own table shape: describe() rows, one column per configuration in grid order."""
-    members = trials[(trials["study"] == study) & (trials["status"] == "completed")].sort_values([*POINT_AXES, "repeat"])
+    members, axes = completed_in_study(trials, study)
     columns = {
         label: group["test_rmse"].reset_index(drop=True)
-        for label, group in members.groupby(configuration_labels(members), sort=False)
+        for label, group in members.groupby(configuration_labels(members, axes), sort=False)
     }
     table = pd.DataFrame(columns).describe()
-    table.columns.name = "/".join(varying_axes(members))
+    table.columns.name = "/".join(axes)
     return table

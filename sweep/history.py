@@ -25,9 +25,9 @@ def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
             continue
         point, repeats = result.config["point"], result.config["repeats"]
         for report in _reports(result):
-            if "repeat_test_rmse" not in report:
-                continue  # the final walk-forward report, not a diagnostic
-            for repeat, train_rmse, test_rmse in zip(repeats, report["repeat_train_rmse"], report["repeat_test_rmse"]):
+            if "diagnostic_test_rmse" not in report:
+                continue
+            for repeat, train_rmse, test_rmse in zip(repeats, report["diagnostic_train_rmse"], report["diagnostic_test_rmse"]):
                 for study in plan.studies_of(point):
                     rows.append(
                         {"trial_id": report["trial_id"], "study": study, **point, "repeat": repeat,

@@ -10,20 +10,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sweep.aggregate import configuration_labels, varying_axes  # noqa: E402
+from sweep.aggregate import completed_in_study, configuration_labels, varying_axes  # noqa: E402
 from sweep.storage import atomic_path  # noqa: E402
 from trainables.trainable import POINT_AXES  # noqa: E402
 
 
 def box_plot(trials: pd.DataFrame, study: str, persistence: float, path: Path) -> None:
-    members = trials[(trials["study"] == study) & (trials["status"] == "completed")].sort_values([*POINT_AXES, "repeat"])
-    groups = members.groupby(configuration_labels(members), sort=False)["test_rmse"]
+    members, axes_names = completed_in_study(trials, study)
+    groups = members.groupby(configuration_labels(members, axes_names), sort=False)["test_rmse"]
     figure, axes = plt.subplots(figsize=(max(4.0, 1.2 * groups.ngroups + 2), 4.5))
     axes.boxplot([values.to_numpy() for _, values in groups], tick_labels=list(groups.groups))
     axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
-    axes.set_xlabel(" / ".join(varying_axes(members)))
+    axes.set_xlabel(" / ".join(axes_names))
     axes.set_ylabel("test RMSE (sales)")
-    repeats = members.groupby(configuration_labels(members))["repeat"].count().max()
+    repeats = groups.count().max()
     axes.set_title(f"{study}: test RMSE over {repeats} repeats")
     axes.legend(loc="upper left")
     figure.tight_layout()
@@ -56,8 +56,9 @@ def median_curves(history: pd.DataFrame, study: str, persistence: float, path: P
     """Per configuration of a study: median test (solid) and train (dashed) RMSE over repeats."""
     members = history[history["study"] == study].sort_values([*POINT_AXES, "epoch"])
     medians = members.groupby([*POINT_AXES, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
+    labels = configuration_labels(medians, varying_axes(members))
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for (label, curve), color in zip(medians.groupby(configuration_labels(medians), sort=False), plt.cm.tab10.colors):
+    for (label, curve), color in zip(medians.groupby(labels, sort=False), plt.cm.tab10.colors):
         axes.plot(curve["epoch"], curve["test_rmse"], color=color, label=f"{label} test")
         axes.plot(curve["epoch"], curve["train_rmse"], color=color, linestyle=":", label=f"{label} train")
     axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")

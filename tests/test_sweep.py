@@ -14,6 +14,7 @@ TINY = """\
 name: tiny
 repeats: 2
 seed: 3
+diagnostics: {every: 1}
 studies:
   epochs: {epochs: [1, 2], batch_size: [4], neurons: [1]}
   neurons: {epochs: [1], batch_size: [4], neurons: [1, 2]}
@@ -35,10 +36,13 @@ def tiny_sweep(request, tmp_path_factory, local_ray):
 def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
     status, results, _ = tiny_sweep
     assert status == 0
-    for name in ("trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml"):
+    for name in (
+        "trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml", "history.parquet",
+        "epochs_diagnostics.png", "neurons_diagnostics.png", "diagnostics/epochs2_batch_size4_neurons1.png",
+    ):  # fmt: skip
         assert (results / name).is_file(), name
     assert (results / "tune").is_dir()
-    for png in results.glob("*.png"):
+    for png in results.glob("**/*.png"):
         assert png.read_bytes()[:8] == PNG_SIGNATURE
     assert not list(results.glob(".*")), "no temporary files left behind"
 
@@ -47,8 +51,8 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     _, results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
-        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse", "fit_seconds",
-        "compile_seconds", "trial_id",
+        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "status", "epochs_trained", "test_rmse",
+        "train_rmse", "fit_seconds", "compile_seconds", "trial_id",
     ]
     # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
     assert len(trials) == 8
@@ -59,6 +63,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     shared = trials[(trials.epochs == 1) & (trials.neurons == 1)]
     assert shared.groupby("repeat")["trial_id"].nunique().eq(1).all()
     assert trials["seed"].nunique() == 6
+    assert (trials["status"] == "completed").all() and (trials["epochs_trained"] == trials["epochs"]).all()
     assert (trials["test_rmse"] > 0).all() and (trials["fit_seconds"] > 0).all()
 
 
@@ -70,12 +75,27 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     _, results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
-        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max",
+        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "stopped",
     ]
     assert len(summary) == 4 and (summary["count"] == 2).all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     expected = trials[(trials.study == "epochs") & (trials.epochs == 2)]["test_rmse"].mean()
     assert summary[(summary.study == "epochs") & (summary.epochs == 2)]["mean"].item() == pytest.approx(expected)
+
+
+def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):
+    _, results, _ = tiny_sweep
+    history = pq.read_table(results / "history.parquet").to_pandas()
+    assert list(history.columns) == [
+        "trial_id", "study", "epochs", "batch_size", "neurons", "repeat", "epoch", "train_rmse", "test_rmse",
+    ]
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    # every: 1 -> one row per epoch of every (study, repeat) row in trials.parquet
+    assert len(history) == trials["epochs"].sum()
+    per_row = history.groupby(["study", "epochs", "neurons", "repeat"])["epoch"].apply(list)
+    for (study, epochs, neurons, repeat), reported in per_row.items():
+        assert reported == list(range(1, epochs + 1))
+    assert history[["train_rmse", "test_rmse"]].notna().all().all()
 
 
 def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):

@@ -44,33 +44,38 @@ def run_trial(config: dict[str, Any], series: np.ndarray, report: Callable[[dict
     weights = [initial_weights(point["neurons"], seed) for seed in seeds]
     runs = _engine(config["engine"])(data, point["batch_size"], point["neurons"], weights)
     started = time.perf_counter()
-    epochs_done, every = 0, config.get("diagnostics_every", 0)
+    epochs_done, every, diagnostics = 0, config.get("diagnostics_every", 0), {}
     for chunk in epoch_chunks(point["epochs"], every):
         runs.train(chunk)
         epochs_done += chunk
-        if every and report is not None:
-            report(_scores(data, *runs.diagnose()) | {"epoch": epochs_done})
-    final = _scores(data, *runs.walk_forward())
+        if every:
+            diagnostics = _diagnostic_scores(data, *runs.diagnose())
+            if epochs_done < point["epochs"] and report is not None:
+                report(diagnostics | {"epoch": epochs_done})
+    # The last diagnostic rides on the final report: a scheduler stopping at max_t cannot cut it off.
+    train_yhat, test_yhat = runs.walk_forward()
+    test_rmse, train_rmse = data.test_rmse(test_yhat), data.train_rmse(train_yhat)
     share = 1 / len(seeds)  # repeats trained together share the trial's seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) * share, runs.compile_seconds * share
     rows = [
         {
             "repeat": repeat,
             "seed": seed,
-            "test_rmse": test_rmse,
-            "train_rmse": train_rmse,
+            "test_rmse": float(test),
+            "train_rmse": float(train),
             "fit_seconds": fit_seconds,
             "compile_seconds": compile_seconds,
         }
-        for repeat, seed, test_rmse, train_rmse in zip(config["repeats"], seeds, final["repeat_test_rmse"], final["repeat_train_rmse"])
+        for repeat, seed, test, train in zip(config["repeats"], seeds, test_rmse, train_rmse)
     ]
     return {
         "epoch": epochs_done,
-        "test_rmse": final["test_rmse"],
-        "train_rmse": final["train_rmse"],
+        "test_rmse": float(np.mean(test_rmse)),
+        "train_rmse": float(np.mean(train_rmse)),
         "fit_seconds": fit_seconds * len(seeds),
         "compile_seconds": compile_seconds * len(seeds),
         "per_repeat": rows,
+        **{key: value for key, value in diagnostics.items() if key.startswith("diagnostic_")},
     }
 
 
@@ -81,14 +86,14 @@ def epoch_chunks(epochs: int, every: int) -> list[int]:
     return [every] * (epochs // every) + ([epochs % every] if epochs % every else [])
 
 
-def _scores(data, train_yhat: np.ndarray, test_yhat: np.ndarray) -> dict[str, Any]:
-    """Mean RMSEs for Tune's metric, plus each repeat's own."""
+def _diagnostic_scores(data, train_yhat: np.ndarray, test_yhat: np.ndarray) -> dict[str, Any]:
+    """Mean diagnostic RMSEs as Tune's metrics (what a scheduler compares), plus each repeat's own."""
     train_rmse, test_rmse = data.train_rmse(train_yhat), data.test_rmse(test_yhat)
     return {
         "test_rmse": float(np.mean(test_rmse)),
         "train_rmse": float(np.mean(train_rmse)),
-        "repeat_test_rmse": [float(value) for value in test_rmse],
-        "repeat_train_rmse": [float(value) for value in train_rmse],
+        "diagnostic_test_rmse": [float(value) for value in test_rmse],
+        "diagnostic_train_rmse": [float(value) for value in train_rmse],
     }
 
 

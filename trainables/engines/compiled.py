@@ -64,7 +64,9 @@ class CompiledLSTM:
         self.loss_per_sample = keras.losses.get("mean_squared_error")
         self.start = tf.function(self._start, jit_compile=True)
         self.train = tf.function(self._train, jit_compile=True)
-        self.forecast = tf.function(self._forecast, jit_compile=True)
+        # One function per input shape (walk-forward, test alone), so neither ever retraces.
+        self.forecast_walk = tf.function(self._forecast, jit_compile=True)
+        self.forecast_test = tf.function(self._forecast, jit_compile=True)
 
     def _start(self, initial_weights):
         for variable, value in zip(self.variables, initial_weights):
@@ -146,8 +148,8 @@ class CompiledRuns:
 
         compiled.start([tf.constant(np.stack(tensors)) for tensors in zip(*weights)])
         compiled.train(tf.constant(0), self.train_x, self.train_y)
-        for inputs in (self.walk_x, self.test_x):
-            compiled.forecast(inputs)
+        compiled.forecast_walk(self.walk_x)
+        compiled.forecast_test(self.test_x)
         return compiled
 
     def train(self, epochs: int) -> None:
@@ -155,12 +157,10 @@ class CompiledRuns:
 
         self.compiled.train(tf.constant(epochs), self.train_x, self.train_y)
 
-    def _forecast(self, inputs) -> np.ndarray:
-        return self.compiled.forecast(inputs).numpy().reshape(self.repeats, -1)
 
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Warm the state on the training inputs, then forecast the test inputs in one shot."""
-        forecasts = self._forecast(self.walk_x)
+        forecasts = self.compiled.forecast_walk(self.walk_x).numpy().reshape(self.repeats, -1)
         split = self.train_x.shape[0] * self.train_x.shape[1]
         return forecasts[:, :split], forecasts[:, split:]
 
@@ -169,4 +169,4 @@ class CompiledRuns:
 
         The train part is the walk-forward's warming pass, which also starts from a reset state.
         """
-        return self.walk_forward()[0], self._forecast(self.test_x)
+        return self.walk_forward()[0], self.compiled.forecast_test(self.test_x).numpy().reshape(self.repeats, -1)
