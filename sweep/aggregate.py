@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from ray import tune
 
@@ -10,32 +12,41 @@ from trainables.trainable import POINT_AXES, trial_seed
 
 TRIAL_COLUMNS = [
     "study", *POINT_AXES, "repeat", "seed", "status", "epochs_trained",
-    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id",
+    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "error",
 ]  # fmt: skip
 
 
 def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
     """One row per study a trial's point belongs to: a shared point's trial appears in each study.
 
-    A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`.
+    A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`;
+    one that failed after its retries has status `failed`, no scores and its error.
     """
     rows = []
     for result in results:
+        metrics, config = result.metrics or {}, result.config
         if result.error is not None:
-            continue
-        metrics, config = result.metrics, result.config
-        if "per_repeat" in metrics:
+            status, repeat_rows = "failed", _failed_rows(result, config)
+        elif "per_repeat" in metrics:
             status, repeat_rows = "completed", metrics["per_repeat"]
         else:
             status, repeat_rows = "stopped", _stopped_rows(metrics, config)
         for repeat_row in repeat_rows:
             for study in plan.studies_of(config["point"]):
                 rows.append(
-                    {"study": study, **config["point"], **repeat_row, "status": status,
-                     "epochs_trained": metrics["epoch"], "trial_id": metrics["trial_id"]}
+                    {"study": study, **config["point"], "status": status, "epochs_trained": metrics.get("epoch", 0),
+                     "trial_id": metrics.get("trial_id", result.path and Path(result.path).name), **repeat_row}
                 )  # fmt: skip
     frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     return frame.sort_values(["study", *POINT_AXES, "repeat"], ignore_index=True)
+
+
+def _failed_rows(result: tune.Result, config: dict) -> list[dict]:
+    error = str(result.error).strip().splitlines()[-1] if str(result.error).strip() else type(result.error).__name__
+    return [
+        {"repeat": repeat, "seed": trial_seed(config["seed"], config["point"], repeat), "error": error}
+        for repeat in config["repeats"]
+    ]
 
 
 def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
@@ -46,16 +57,15 @@ def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
     ]  # fmt: skip
 
 
-def failed_trials(results: tune.ResultGrid) -> list[str]:
-    return [f"{result.config.get('point')} repeats {result.config.get('repeats')}: {result.error}" for result in results if result.error]
-
-
 def summarize(trials: pd.DataFrame) -> pd.DataFrame:
-    """describe() of the completed trials' test RMSE per (study, point), and how many were stopped early."""
+    """describe() of the completed trials' test RMSE per (study, point), and how many stopped early or failed."""
+    keys = ["study", *POINT_AXES]
+    every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
-    summary = completed.groupby(["study", *POINT_AXES], sort=False)["test_rmse"].describe()
-    stopped = trials[trials["status"] == "stopped"].groupby(["study", *POINT_AXES]).size()
-    summary["stopped"] = stopped.reindex(summary.index, fill_value=0)
+    summary = completed.groupby(keys)["test_rmse"].describe().reindex(every_point)
+    summary["count"] = summary["count"].fillna(0)
+    for status in ("stopped", "failed"):
+        summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
     return summary.reset_index()
 
 
@@ -84,6 +94,8 @@ def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
         label: group["test_rmse"].reset_index(drop=True)
         for label, group in members.groupby(configuration_labels(members, axes), sort=False)
     }
+    if not columns:
+        return pd.DataFrame()
     table = pd.DataFrame(columns).describe()
     table.columns.name = "/".join(axes)
     return table

@@ -60,6 +60,7 @@ class SweepConfig(StrictModel):
     seed: int = 0  # base seed; each trial's seed derives from it, the point and the repeat
     studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
     resources: ResourcesConfig = ResourcesConfig()
+    max_failures: NonNegativeInt = 2  # retries of a trial whose worker dies before it is recorded as failed
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
 

@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 from sweep.config import ConfigError, SweepConfig, load_config, parse_config
 from sweep.datasets import load_series
+from sweep.folder import save_config, sweep_folder
 from sweep.plan import SweepPlan, build_plan
 from trainables.data import persistence_rmse
 from trainables.trainable import POINT_AXES
@@ -30,6 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storage", help="override `storage`: the folder for all outputs")
     parser.add_argument("--name", help="override `name`: results go to <storage>/<name>")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep of the same name")
     return parser.parse_args(argv)
 
 
@@ -39,19 +39,6 @@ def resolve_config(args: argparse.Namespace) -> SweepConfig:
     if not overrides:
         return config
     return parse_config(config.model_dump() | overrides, source="command line")
-
-
-def sweep_folder(config: SweepConfig) -> Path:
-    """`<storage>/<name>`, refused before anything runs if it exists or cannot be written."""
-    folder = Path(config.storage) / config.name
-    if folder.exists():
-        raise ConfigError(f"results folder {str(folder)!r} already exists; choose another --name or remove it")
-    ancestor = folder
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ConfigError(f"`storage` ({config.storage!r}) is not writable: cannot create {str(folder)!r}")
-    return folder
 
 
 def start_local_ray(num_cpus: int | None) -> None:
@@ -72,7 +59,7 @@ def start_local_ray(num_cpus: int | None) -> None:
 def write_results(folder: Path, config: SweepConfig, plan: SweepPlan, trials, history, persistence: float) -> None:
     from sweep.aggregate import summarize
     from sweep.report import box_plot, diagnostic_curves, median_curves, point_file_name
-    from sweep.storage import atomic_path, write_csv, write_parquet
+    from sweep.storage import write_csv, write_parquet
 
     write_parquet(trials, folder / "trials.parquet")
     write_csv(summarize(trials), folder / "summary.csv")
@@ -84,8 +71,6 @@ def write_results(folder: Path, config: SweepConfig, plan: SweepPlan, trials, hi
             diagnostic_curves(history, point, persistence, folder / "diagnostics" / point_file_name(point))
         for study in plan.studies:
             median_curves(history, study, persistence, folder / f"{study}_diagnostics.png")
-    with atomic_path(folder / "config.yaml") as temporary:
-        temporary.write_text(yaml.safe_dump(config.model_dump(), sort_keys=False))
 
 
 def print_tables(plan: SweepPlan, trials, persistence: float) -> None:
@@ -93,11 +78,16 @@ def print_tables(plan: SweepPlan, trials, persistence: float) -> None:
 
     for study in plan.studies:
         print(f"\n== study {study}: test RMSE ==")
-        print(study_table(trials, study).to_string(float_format=lambda value: f"{value:.2f}"))
+        table = study_table(trials, study)
+        print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
     stopped = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
     print(f"\npersistence baseline (next month = this month): test RMSE {persistence:.3f}")
+
+
+def resume_command(args: argparse.Namespace, config: SweepConfig) -> str:
+    return f"python -m sweep.run --config {args.config} --storage {config.storage} --name {config.name} --resume"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,27 +96,38 @@ def main(argv: list[str] | None = None) -> int:
         config = resolve_config(args)
         series = load_series(config.data.source)
         plan = build_plan(config, series)
-        folder = sweep_folder(config)
+        folder = sweep_folder(config, args.resume, resume_command(args, config))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from sweep.aggregate import failed_trials, trials_frame
+    from sweep.aggregate import trials_frame
     from sweep.history import history_frame
-    from sweep.tuning import run_tuner
+    from sweep.tuning import check_resources, run_tuner, unfinished
 
     started = time.perf_counter()
     start_local_ray(args.num_cpus)
-    results = run_tuner(config, plan, series, folder)
+    try:
+        check_resources(config)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not args.resume:
+        save_config(folder, config)
+    results = run_tuner(config, plan, series, folder, resume=args.resume)
+    if unfinished(results):
+        print(f"\ninterrupted: {unfinished(results)} trials unfinished, nothing computed is lost; resume with:\n"
+              f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
+        return 130
     trials = trials_frame(results, plan)
     persistence = persistence_rmse(series, config.data.test_size)
     write_results(folder, config, plan, trials, history_frame(results, plan), persistence)
     print_tables(plan, trials, persistence)
     print(f"results in {folder.resolve()} ({time.perf_counter() - started:.1f} s)")
-    failures = failed_trials(results)
-    for failure in failures:
-        print(f"failed trial: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    failed = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("failed").sum()
+    if failed:
+        print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

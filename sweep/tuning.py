@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
-from sweep.config import SweepConfig
+from sweep.config import ConfigError, SweepConfig
 from sweep.plan import SweepPlan
 from trainables.trainable import tune_trainable
 
@@ -39,15 +40,45 @@ def tune_config(config: SweepConfig) -> tune.TuneConfig:
     return tune.TuneConfig(metric="test_rmse", mode="min", scheduler=scheduler, reuse_actors=True)
 
 
-def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_dir: Path) -> tune.ResultGrid:
+def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_dir: Path, resume: bool) -> tune.ResultGrid:
+    """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run."""
     trainable = tune.with_resources(
         tune.with_parameters(tune_trainable, series=series),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
-    tuner = tune.Tuner(
-        trainable,
-        param_space=param_space(config, plan),
-        tune_config=tune_config(config),
-        run_config=tune.RunConfig(name=TUNE_FOLDER, storage_path=str(sweep_dir.resolve()), verbose=1),
-    )
+    experiment = sweep_dir.resolve() / TUNE_FOLDER
+    if resume and tune.Tuner.can_restore(str(experiment)):
+        tuner = tune.Tuner.restore(
+            str(experiment), trainable, resume_unfinished=True, restart_errored=True, param_space=param_space(config, plan)
+        )
+    else:  # a fresh sweep, or one killed before Tune saved any state
+        tuner = tune.Tuner(
+            trainable,
+            param_space=param_space(config, plan),
+            tune_config=tune_config(config),
+            run_config=tune.RunConfig(
+                name=TUNE_FOLDER,
+                storage_path=str(experiment.parent),
+                failure_config=tune.FailureConfig(max_failures=config.max_failures),
+                verbose=1,
+            ),
+        )
     return tuner.fit()
+
+
+def unfinished(results: tune.ResultGrid) -> int:
+    """Trials neither finished nor failed: what an interrupted (Ctrl-C) sweep leaves to resume."""
+    return len(results) - results.num_terminated - results.num_errors
+
+
+def check_resources(config: SweepConfig) -> None:
+    """Refuse, before any trial pends forever, a trial no node of the cluster could ever hold."""
+    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
+    for key, resource in (("cpus_per_trial", "CPU"), ("gpus_per_trial", "GPU")):
+        wanted = getattr(config.resources, key)
+        largest = max((node.get(resource, 0) for node in nodes), default=0)
+        if wanted > largest:
+            raise ConfigError(
+                f"`resources.{key}` ({wanted:g}) is more than any node of the cluster has "
+                f"(at most {largest:g} {resource}s on one of {len(nodes)} node(s)); lower it or add larger nodes"
+            )

@@ -25,7 +25,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
     "config_text, message",
     [
         ("name: x\nepoch: 3\n" + VALID_STUDIES,
-         "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, resources, diagnostics, scheduler)"),
+         "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, resources, max_failures, diagnostics, scheduler)"),
         ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
          "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons)"),
         ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n",
@@ -91,7 +91,8 @@ def test_existing_results_folder_is_not_overwritten(tmp_path, capsys):
     config.write_text("name: x\n" + VALID_STUDIES)
     assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"error: results folder '{tmp_path / 'out' / 'x'}' already exists; choose another --name or remove it"
+        f"error: results folder '{tmp_path / 'out' / 'x'}' already exists; resume it with "
+        f"`python -m sweep.run --config {config} --storage {tmp_path / 'out'} --name x --resume` or choose another --name"
     )
 
 

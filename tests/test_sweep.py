@@ -52,7 +52,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
         "study", "epochs", "batch_size", "neurons", "repeat", "seed", "status", "epochs_trained", "test_rmse",
-        "train_rmse", "fit_seconds", "compile_seconds", "trial_id",
+        "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "error",
     ]
     # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
     assert len(trials) == 8
@@ -75,7 +75,7 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     _, results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
-        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "stopped",
+        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "stopped", "failed",
     ]
     assert len(summary) == 4 and (summary["count"] == 2).all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
