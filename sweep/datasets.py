@@ -27,16 +27,22 @@ def load_series(source: str) -> np.ndarray:
 
 def _read_csv(path: Path, source: str) -> np.ndarray:
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)  # raw text, to name what is wrong
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise ConfigError(f"data file {source!r} is not a readable CSV: {error}") from None
     if frame.shape[1] < 1 or frame.empty:
         raise ConfigError(f"data file {source!r} has no rows; expected a header and one observation per line")
-    values = pd.to_numeric(frame.iloc[:, -1], errors="coerce").to_numpy(dtype=np.float64)
+    column = frame.iloc[:, -1]
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    if np.isnan(values).all():
+        raise ConfigError(
+            f"data file {source!r} has no numeric column: its last column {frame.columns[-1]!r} must hold the values"
+        )
     if not np.all(np.isfinite(values)):
-        bad_row = int(np.flatnonzero(~np.isfinite(values))[0]) + 2  # 1-based, after the header line
+        bad = int(np.flatnonzero(~np.isfinite(values))[0])
+        held = repr(column.iloc[bad]) if column.iloc[bad].strip() else "an empty value"
         raise ConfigError(
             f"data file {source!r}: column {frame.columns[-1]!r} must hold finite numbers; "
-            f"line {bad_row} holds {frame.iloc[bad_row - 2, -1]!r}"
+            f"line {bad + 2} holds {held}"  # 1-based, after the header line
         )
     return values

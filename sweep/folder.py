@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from sweep.config import ConfigError, SweepConfig
+from sweep.config import ConfigError, SweepConfig, parse_config
 from sweep.storage import atomic_path
 
 CONFIG_FILE = "config.yaml"  # the validated config, written when the sweep starts
@@ -20,7 +20,8 @@ def sweep_folder(config: SweepConfig, resume: bool, resume_command: str) -> Path
     if resume:
         if not (folder / CONFIG_FILE).is_file():
             raise ConfigError(f"cannot resume: {str(folder)!r} holds no sweep ({CONFIG_FILE} is missing)")
-        differences = config_differences(yaml.safe_load((folder / CONFIG_FILE).read_text()), config.model_dump())
+        saved = parse_config(yaml.safe_load((folder / CONFIG_FILE).read_text()), source=str(folder / CONFIG_FILE))
+        differences = config_differences(saved.model_dump(), config.model_dump())
         if differences:
             raise ConfigError(
                 "cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences)

@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.resume:
         save_config(folder, config)
     results = run_tuner(config, plan, series, folder, resume=args.resume)
-    if unfinished(results):
-        print(f"\ninterrupted: {unfinished(results)} trials unfinished, nothing computed is lost; resume with:\n"
+    if unfinished(results, config):
+        print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
         return 130
     trials = trials_frame(results, plan)

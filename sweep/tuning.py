@@ -66,9 +66,18 @@ def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_di
     return tuner.fit()
 
 
-def unfinished(results: tune.ResultGrid) -> int:
-    """Trials neither finished nor failed: what an interrupted (Ctrl-C) sweep leaves to resume."""
-    return len(results) - results.num_terminated - results.num_errors
+def unfinished(results: tune.ResultGrid, config: SweepConfig) -> int:
+    """Trials with no final result, no error and no scheduler's stop: what Ctrl-C leaves to resume.
+
+    Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so their results tell.
+    """
+
+    def done(result: tune.Result) -> bool:
+        metrics = result.metrics or {}
+        stopped = config.scheduler is not None and "diagnostic_test_rmse" in metrics
+        return result.error is not None or "per_repeat" in metrics or stopped
+
+    return sum(not done(result) for result in results)
 
 
 def check_resources(config: SweepConfig) -> None:

@@ -1,8 +1,10 @@
 """Each bad input: exit status 2, one `error: ...` line naming the key or file, nothing written."""
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -67,12 +69,71 @@ def test_missing_config_file(tmp_path, capsys):
     assert error.startswith(f"error: config file '{config}' not found (looked in the current folder, ./conf and ")
 
 
-def test_csv_with_a_non_numeric_value(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "csv_text, problem",
+    [
+        ("month,sales\n1,2.0\n2,x\n", ": column 'sales' must hold finite numbers; line 3 holds 'x'"),
+        ("month,sales\n1,2.0\n2,\n3,4\n", ": column 'sales' must hold finite numbers; line 3 holds an empty value"),
+        ("month,sales\n1,2.0\n2,nan\n", ": column 'sales' must hold finite numbers; line 3 holds 'nan'"),
+        ("month,sales\n1,2.0\n2,inf\n", ": column 'sales' must hold finite numbers; line 3 holds 'inf'"),
+        ("month,sales\n1,a\n2,b\n", " has no numeric column: its last column 'sales' must hold the values"),
+        ("month,sales\n", " has no rows; expected a header and one observation per line"),
+    ],
+)
+def test_bad_csv(tmp_path, capsys, csv_text, problem):
     data = tmp_path / "series.csv"
-    data.write_text("month,sales\n1,2.0\n2,x\n")
+    data.write_text(csv_text)
     status, error, _ = run_cli(tmp_path, capsys, f"name: x\ndata: {{source: {data}}}\n" + VALID_STUDIES)
     assert status == 2
-    assert error == f"error: data file '{data}': column 'sales' must hold finite numbers; line 3 holds 'x'"
+    assert error == f"error: data file '{data}'{problem}"
+
+
+def test_constant_series(tmp_path, capsys):
+    data = tmp_path / "series.csv"
+    data.write_text("month,sales\n" + "".join(f"{i},{5 * i}\n" for i in range(30)))
+    status, error, _ = run_cli(tmp_path, capsys, f"name: x\ndata: {{source: {data}}}\n" + VALID_STUDIES)
+    assert status == 2
+    assert error == f"error: `data.source` ('{data}'): the training differences are constant; there is nothing to scale"
+
+
+def test_test_size_must_be_positive(tmp_path, capsys):
+    status, error, config = run_cli(tmp_path, capsys, "name: x\ndata: {test_size: 0}\n" + VALID_STUDIES)
+    assert status == 2
+    assert error == f"error: {config}: `data.test_size` must be > 0; received 0"
+
+
+def test_test_size_leaving_too_few_training_rows(tmp_path, capsys):
+    status, error, _ = run_cli(tmp_path, capsys, "name: x\ndata: {test_size: 31}\n" + VALID_STUDIES)
+    assert status == 2
+    assert error == (
+        "error: `data.test_size` (31) leaves too few training rows: the series has 36 observations and needs at least 37"
+    )
+
+
+def test_storage_that_is_not_writable(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: x\n" + VALID_STUDIES)
+    if os.access(locked, os.W_OK):  # root ignores permission bits: make the storage a file instead
+        locked.rmdir()
+        locked.write_text("")
+    assert main(["--config", str(config), "--storage", str(locked)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: `storage` ('{locked}') is not writable: cannot create '{locked / 'x'}'"
+    )
+
+
+def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: x\nresources: {cpus_per_trial: 1, gpus_per_trial: 0.5}\n" + VALID_STUDIES)
+    started = time.monotonic()
+    assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
+    assert time.monotonic() - started < 30  # an error in seconds, not trials pending forever
+    assert capsys.readouterr().err.strip() == (
+        "error: `resources.gpus_per_trial` (0.5) is more than any node of the cluster has "
+        "(at most 0 GPUs on one of 1 node(s)); lower it or add larger nodes"
+    )
 
 
 def test_short_series(tmp_path, capsys):

@@ -6,6 +6,7 @@ import io
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from sweep.config import CONF_DIR, load_config, resolve_config_path
 from sweep.run import main
@@ -104,6 +105,18 @@ def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     assert "persistence baseline (next month = this month): test RMSE 136.761" in printed
     epochs_table = printed.split("== study epochs: test RMSE ==")[1].splitlines()[1]
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
+
+
+def test_same_config_and_seed_give_the_same_numbers(tiny_sweep, tmp_path):
+    _, results, _ = tiny_sweep
+    config = load_config(results / "config.yaml")
+    (tmp_path / "again.yaml").write_text(yaml.safe_dump(config.model_dump() | {"name": "again"}))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--config", str(tmp_path / "again.yaml"), "--storage", str(tmp_path)]) == 0
+    keys = ["study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse"]
+    first = pq.read_table(results / "trials.parquet").to_pandas()[keys]
+    again = pq.read_table(tmp_path / "again" / "trials.parquet").to_pandas()[keys]
+    pd.testing.assert_frame_equal(first, again)  # to the last digit
 
 
 def test_bare_config_name_is_found_in_conf(tmp_path, monkeypatch):

@@ -1,0 +1,150 @@
+"""Nothing lost: a killed or interrupted sweep resumes; a dying worker is retried or recorded as failed."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.run import main
+
+KERAS_SWEEP = """\
+name: {name}
+engine: keras
+repeats: 3
+seed: 11
+max_failures: {max_failures}
+studies:
+  s: {{epochs: [{epochs}], batch_size: [4], neurons: [1, 2]}}
+"""
+
+
+def write_config(folder: Path, name: str, epochs: int = 20, max_failures: int = 2) -> Path:
+    config = folder / f"{name}.yaml"
+    config.write_text(KERAS_SWEEP.format(name=name, epochs=epochs, max_failures=max_failures))
+    return config
+
+
+def finished_trials(experiment: Path) -> dict[str, float]:
+    """trial folder -> timestamp of its final report, for trials whose final report Tune has stored."""
+    finished = {}
+    for result_file in experiment.glob("*/result.json"):
+        for line in result_file.read_text().splitlines():
+            report = json.loads(line)
+            if "per_repeat" in report:
+                finished[result_file.parent.name] = report["timestamp"]
+    return finished
+
+
+def start_cli(*args: str) -> subprocess.Popen:
+    """The CLI in its own session, so it and the Ray it starts can be killed together, as in a crash."""
+    command = [sys.executable, "-m", "sweep.run", *args, "--num-cpus", "2"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(condition, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_killed_sweep_resumes_without_rerunning_finished_trials(tmp_path):
+    config = write_config(tmp_path, "killed")
+    experiment = tmp_path / "killed" / "tune"
+    driver = start_cli("--config", str(config), "--storage", str(tmp_path))
+    wait_for(lambda: len(finished_trials(experiment)) >= 2)
+    os.killpg(driver.pid, signal.SIGKILL)
+    driver.wait()
+    before = finished_trials(experiment)
+    assert 2 <= len(before) < 6
+
+    resumed = start_cli("--config", str(config), "--storage", str(tmp_path), "--resume")
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    trials = pq.read_table(tmp_path / "killed" / "trials.parquet").to_pandas()
+    assert sorted(zip(trials["neurons"], trials["repeat"])) == [(n, r) for n in (1, 2) for r in range(3)]
+    assert (trials["status"] == "completed").all()
+    after = finished_trials(experiment)
+    assert {trial: after[trial] for trial in before} == before  # finished trials were not run again
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
+    config = write_config(tmp_path, "interrupted", epochs=60)
+    driver = start_cli("--config", str(config), "--storage", str(tmp_path))
+    wait_for(lambda: len(finished_trials(tmp_path / "interrupted" / "tune")) >= 1)
+    driver.send_signal(signal.SIGINT)
+    _, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 130
+    resume = f"python -m sweep.run --config {config} --storage {tmp_path} --name interrupted --resume"
+    assert f"resume with:\n  {resume}\n" in stderr
+    assert not (tmp_path / "interrupted" / "trials.parquet").exists()
+
+
+def test_resume_with_a_changed_config_is_refused(tmp_path, capsys):
+    config = write_config(tmp_path, "changed")
+    (tmp_path / "changed").mkdir()
+    (tmp_path / "changed" / "config.yaml").write_text(
+        KERAS_SWEEP.format(name="changed", epochs=30, max_failures=2).replace("repeats: 3", "repeats: 5")
+    )
+    assert main(["--config", str(config), "--storage", str(tmp_path), "--resume"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: cannot resume: the config differs from the one the sweep started with: "
+        "`repeats` (5 -> 3); `studies.s.epochs` ([30] -> [20])"
+    )
+
+
+def test_resume_of_a_missing_sweep_is_refused(tmp_path, capsys):
+    config = write_config(tmp_path, "never-ran")
+    assert main(["--config", str(config), "--storage", str(tmp_path), "--resume"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: cannot resume: '{tmp_path / 'never-ran'}' holds no sweep (config.yaml is missing)"
+    )
+
+
+def trial_worker_pids() -> list[int]:
+    """Ray retitles the process of a function trainable's actor `ray::ImplicitFunc...`."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes().startswith(b"ray::ImplicitFunc"):
+                pids.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def kill_first_trial_worker(after_seconds: float) -> threading.Thread:
+    def kill() -> None:
+        wait_for(trial_worker_pids, timeout=120)
+        time.sleep(after_seconds)  # mid-fit: the worker has started training
+        os.kill(trial_worker_pids()[0], signal.SIGKILL)
+
+    killer = threading.Thread(target=kill, daemon=True)
+    killer.start()
+    return killer
+
+
+@pytest.mark.parametrize("max_failures, status", [(1, 0), (0, 1)])
+def test_a_dying_worker_is_retried_or_recorded_as_failed(tmp_path, local_ray, capsys, max_failures, status):
+    config = write_config(tmp_path, "dying", epochs=40, max_failures=max_failures)
+    killer = kill_first_trial_worker(after_seconds=4)
+    assert main(["--config", str(config), "--storage", str(tmp_path)]) == status
+    killer.join()
+    trials = pq.read_table(tmp_path / "dying" / "trials.parquet").to_pandas()
+    assert sorted(zip(trials["neurons"], trials["repeat"])) == [(n, r) for n in (1, 2) for r in range(3)]
+    failed = trials[trials["status"] == "failed"]
+    if max_failures:
+        assert failed.empty and (trials["status"] == "completed").all()  # the killed trial ran again
+    else:
+        assert len(failed) == 1 and failed["test_rmse"].isna().all()
+        assert "died" in failed["error"].item().lower() or "actor" in failed["error"].item().lower()
+        summary = (tmp_path / "dying" / "summary.csv").read_text()
+        assert ",1\n" in summary  # the failed count of the point that lost a repeat
+        assert "error: 1 repeats failed after 0 retries" in capsys.readouterr().err
