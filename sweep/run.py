@@ -1,6 +1,6 @@
 """Run a sweep described by a YAML config on a local Ray, then write and print its statistics.
 
-    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N]
+    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N] [--resume]
 
 A bare file name that is not a path is looked up in `conf/`. Results go to `<storage>/<name>/`.
 """
