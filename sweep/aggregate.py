@@ -12,7 +12,7 @@ from trainables.trainable import POINT_AXES, trial_seed
 
 TRIAL_COLUMNS = [
     "study", *POINT_AXES, "repeat", "seed", "status", "epochs_trained",
-    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "error",
+    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "node_id", "error",
 ]  # fmt: skip
 
 
@@ -35,7 +35,8 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
             for study in plan.studies_of(config["point"]):
                 rows.append(
                     {"study": study, **config["point"], "status": status, "epochs_trained": metrics.get("epoch", 0),
-                     "trial_id": metrics.get("trial_id", result.path and Path(result.path).name), **repeat_row}
+                     "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
+                     "node_id": metrics.get("node_id"), **repeat_row}
                 )  # fmt: skip
     frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
     return frame.sort_values(["study", *POINT_AXES, "repeat"], ignore_index=True)

@@ -1,8 +1,9 @@
 """Run a sweep described by a YAML config on a local Ray, then write and print its statistics.
 
-    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N] [--resume]
+    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N | --address auto] [--resume]
 
 A bare file name that is not a path is looked up in `conf/`. Results go to `<storage>/<name>/`.
+Without `--address` (or RAY_ADDRESS, which a Ray job sets) a local Ray is started.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from sweep.plan import SweepPlan, build_plan
 from trainables.data import persistence_rmse
 from trainables.trainable import POINT_AXES
 
-QUIET_WORKERS = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+# Quiet TensorFlow logs; let several trials share one GPU instead of each taking all its memory.
+WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -28,6 +30,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", required=True, help="YAML sweep config: a path, or a file name in conf/")
     parser.add_argument("--storage", help="override `storage`: the folder for all outputs")
     parser.add_argument("--name", help="override `name`: results go to <storage>/<name>")
+    parser.add_argument("--address", help="join a running Ray cluster (auto, or HOST:PORT) instead of starting one")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep of the same name")
     return parser.parse_args(argv)
@@ -41,16 +44,27 @@ def resolve_config(args: argparse.Namespace) -> SweepConfig:
     return parse_config(config.model_dump() | overrides, source="command line")
 
 
-def start_local_ray(num_cpus: int | None) -> None:
-    """A Ray for this process; one already started (by a test, a notebook) is used as it is."""
+def start_ray(address: str | None, num_cpus: int | None) -> None:
+    """Join the cluster at `address` (or RAY_ADDRESS, as a Ray job sets it), else start a local Ray.
+
+    A Ray already started in this process (by a test, a notebook) is used as it is.
+    """
     import ray
 
     if ray.is_initialized():
         return
+    if address or os.environ.get("RAY_ADDRESS"):
+        if num_cpus is not None:
+            raise ConfigError("--num-cpus sizes a local Ray only; a cluster's nodes bring their own CPUs")
+        try:
+            ray.init(address=address, runtime_env={"env_vars": WORKER_ENV}, logging_level="WARNING")
+        except (ConnectionError, RuntimeError) as error:
+            raise ConfigError(f"cannot join the Ray cluster at {address or os.environ['RAY_ADDRESS']!r}: {error}") from None
+        return
     ray.init(
         num_cpus=num_cpus,
         dashboard_host="127.0.0.1",
-        runtime_env={"env_vars": QUIET_WORKERS},
+        runtime_env={"env_vars": WORKER_ENV},
         configure_logging=True,
         logging_level="WARNING",
     )
@@ -106,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     from sweep.tuning import check_resources, run_tuner, unfinished
 
     started = time.perf_counter()
-    start_local_ray(args.num_cpus)
     try:
+        start_ray(args.address, args.num_cpus)
         check_resources(config)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)

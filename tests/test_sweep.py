@@ -53,7 +53,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
         "study", "epochs", "batch_size", "neurons", "repeat", "seed", "status", "epochs_trained", "test_rmse",
-        "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "error",
+        "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "node_id", "error",
     ]
     # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
     assert len(trials) == 8

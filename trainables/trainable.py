@@ -119,7 +119,12 @@ def _seed_all(seed: int) -> None:
 
 
 def tune_trainable(config: dict[str, Any], series: np.ndarray) -> None:
-    """Entry point for `tune.with_parameters`; the series travels through Ray's object store."""
+    """Entry point for `tune.with_parameters`; the series travels through Ray's object store.
+
+    The final report also names the node the trial ran on (node IPs can repeat: several nodes per host).
+    """
+    import ray
     from ray import tune
 
-    tune.report(run_trial(config, series, report=tune.report))
+    result = run_trial(config, series, report=tune.report)
+    tune.report(result | {"node_id": ray.get_runtime_context().get_node_id()})

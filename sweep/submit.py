@@ -1,0 +1,120 @@
+"""Submit a sweep to a running Ray cluster as a job, through the Ray Jobs API.
+
+    $ python -m sweep.submit --address http://HOST:8265 --config PATH [--storage DIR] [--name NAME] [--wait]
+
+The config (and its CSV, if it names a local file) travels in the job's `runtime_env` with this
+checkout's `sweep` and `trainables` packages; the job runs `python -m sweep.run` on the cluster.
+Token authentication (Ray 2.60's default) uses RAY_AUTH_TOKEN or ~/.ray/auth_token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+import sweep
+import trainables
+from sweep.config import ConfigError, SweepConfig
+from sweep.datasets import BUILT_IN, load_series
+from sweep.plan import build_plan
+from sweep.run import resolve_config
+
+JOB_CONFIG = "sweep.yaml"  # the config's name inside the job's working directory
+TOKEN_FIX = (
+    "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN to the cluster's token "
+    "(print it on the head node with `ray get-auth-token`), or put it in ~/.ray/auth_token"
+)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sweep.submit", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--address", required=True, help="the cluster's dashboard, e.g. http://127.0.0.1:8265")
+    parser.add_argument("--config", required=True, help="YAML sweep config: a path, or a file name in conf/")
+    parser.add_argument("--storage", help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir")
+    parser.add_argument("--name", help="override `name`")
+    parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
+    return parser.parse_args(argv)
+
+
+def job_config(config: SweepConfig, working_dir: Path) -> str:
+    """Write the job's config (and CSV) into `working_dir`; a relative storage becomes absolute here."""
+    payload = config.model_dump()
+    source = config.data.source
+    if source not in BUILT_IN:
+        copied = working_dir / Path(source).name
+        copied.write_bytes(Path(source).read_bytes())
+        payload["data"]["source"] = copied.name
+    if "://" not in config.storage:
+        payload["storage"] = str(Path(config.storage).resolve())
+    (working_dir / JOB_CONFIG).write_text(yaml.safe_dump(payload, sort_keys=False))
+    return f"python -m sweep.run --config {JOB_CONFIG}"
+
+
+def enable_token_if_available() -> None:
+    """Send the token when the user has one, as `ray` itself does for a cluster it starts."""
+    has_token = os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").is_file()
+    if has_token:
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+
+
+def connect(address: str):
+    from ray.exceptions import AuthenticationError
+    from ray.job_submission import JobSubmissionClient
+
+    enable_token_if_available()
+    try:
+        return JobSubmissionClient(address)
+    except AuthenticationError as error:
+        raise ConfigError(f"the Ray cluster at {address} refused the request ({_first_line(error)}); {TOKEN_FIX}") from None
+    except (ConnectionError, ValueError) as error:
+        raise ConfigError(
+            f"no Ray cluster answers at {address} ({_first_line(error)}); give the head node's dashboard address, "
+            "e.g. http://HOST:8265, of a cluster started with `ray start --head`"
+        ) from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+async def stream_logs(client, job_id: str) -> None:
+    async for lines in client.tail_job_logs(job_id):
+        print(lines, end="", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        config = resolve_config(args)
+        build_plan(config, load_series(config.data.source))  # refuse bad input here, not on the cluster
+        client = connect(args.address)
+        with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
+            entrypoint = job_config(config, Path(working_dir))
+            runtime_env = {
+                "working_dir": working_dir,
+                "py_modules": [str(Path(sweep.__file__).parent), str(Path(trainables.__file__).parent)],
+            }  # the job's `sweep.run` adds the workers' env_vars itself; Ray refuses the same key twice
+            job_id = client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"submitted job {job_id}: {entrypoint}", flush=True)
+    if not args.wait:
+        print(f"follow it with: ray job logs --follow {job_id} --address {args.address}")
+        return 0
+    asyncio.run(stream_logs(client, job_id))
+    info = client.get_job_info(job_id)
+    print(f"job {job_id} {info.status.value.lower()}", file=sys.stderr)
+    if info.driver_exit_code is not None:
+        return info.driver_exit_code
+    return 0 if info.status.value == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
