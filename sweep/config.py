@@ -52,7 +52,7 @@ class SchedulerConfig(StrictModel):
 
 class SweepConfig(StrictModel):
     name: str = Field(min_length=1)  # results go to <storage>/<name>
-    storage: str = "results"  # folder for all outputs
+    storage: str = "results"  # folder for all outputs, or a pyarrow filesystem URI (s3://bucket/dir)
     data: DataConfig = DataConfig()
     engine: Literal["compiled", "keras"] = "compiled"  # compiled = one XLA function; keras = the study's fit loop
     repeats: PositiveInt = 30  # runs per configuration, each with its own seed and its own result row

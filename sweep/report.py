@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,11 +9,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sweep.aggregate import completed_in_study, configuration_labels, varying_axes  # noqa: E402
-from sweep.storage import atomic_path  # noqa: E402
 from trainables.trainable import POINT_AXES  # noqa: E402
 
 
-def box_plot(trials: pd.DataFrame, study: str, persistence: float, path: Path) -> None:
+def box_plot(trials: pd.DataFrame, study: str, persistence: float):
     members, axes_names = completed_in_study(trials, study)
     groups = members.groupby(configuration_labels(members, axes_names), sort=False)["test_rmse"]
     figure, axes = plt.subplots(figsize=(max(4.0, 1.2 * groups.ngroups + 2), 4.5))
@@ -27,16 +24,15 @@ def box_plot(trials: pd.DataFrame, study: str, persistence: float, path: Path) -
     axes.set_title(f"{study}: test RMSE over {repeats} repeats")
     axes.legend(loc="upper left")
     figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=110)
     plt.close(figure)
+    return figure
 
 
 def point_file_name(point: dict) -> str:
     return "_".join(f"{axis}{point[axis]}" for axis in POINT_AXES) + ".png"
 
 
-def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, path: Path) -> None:
+def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float):
     """The study's diagnostic figure: each repeat's train (blue) and test (orange) RMSE over epochs."""
     members = history.drop_duplicates(["trial_id", "repeat", "epoch"])
     for axis in POINT_AXES:
@@ -49,10 +45,10 @@ def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, pa
     axes.plot([], [], color="tab:orange", label="test")
     axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
     label = ", ".join(f"{axis} {point[axis]}" for axis in POINT_AXES)
-    _finish(figure, axes, f"{label}: {members['repeat'].nunique()} repeats", path)
+    return _finish(figure, axes, f"{label}: {members['repeat'].nunique()} repeats")
 
 
-def median_curves(history: pd.DataFrame, study: str, persistence: float, path: Path) -> None:
+def median_curves(history: pd.DataFrame, study: str, persistence: float):
     """Per configuration of a study: median test (solid) and train (dashed) RMSE over repeats."""
     members = history[history["study"] == study].sort_values([*POINT_AXES, "epoch"])
     medians = members.groupby([*POINT_AXES, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
@@ -62,15 +58,14 @@ def median_curves(history: pd.DataFrame, study: str, persistence: float, path: P
         axes.plot(curve["epoch"], curve["test_rmse"], color=color, label=f"{label} test")
         axes.plot(curve["epoch"], curve["train_rmse"], color=color, linestyle=":", label=f"{label} train")
     axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
-    _finish(figure, axes, f"{study}: median RMSE by {' / '.join(varying_axes(members))}", path)
+    return _finish(figure, axes, f"{study}: median RMSE by {' / '.join(varying_axes(members))}")
 
 
-def _finish(figure, axes, title: str, path: Path) -> None:
+def _finish(figure, axes, title: str):
     axes.set_xlabel("epoch")
     axes.set_ylabel("RMSE (sales)")
     axes.set_title(title)
     axes.legend(loc="upper right", fontsize="small")
     figure.tight_layout()
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=110)
-    plt.close(figure)
+    plt.close(figure)  # drawn and saved by the caller; pyplot keeps no reference
+    return figure

@@ -17,6 +17,7 @@ from pathlib import Path
 from sweep.config import ConfigError, SweepConfig, load_config, parse_config
 from sweep.datasets import load_series
 from sweep.folder import save_config, sweep_folder
+from sweep.storage import ResultsFolder
 from sweep.plan import SweepPlan, build_plan
 from trainables.data import persistence_rmse
 from trainables.trainable import POINT_AXES
@@ -28,7 +29,7 @@ WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="YAML sweep config: a path, or a file name in conf/")
-    parser.add_argument("--storage", help="override `storage`: the folder for all outputs")
+    parser.add_argument("--storage", help="override `storage`: the folder (or pyarrow URI, e.g. s3://...) for all outputs")
     parser.add_argument("--name", help="override `name`: results go to <storage>/<name>")
     parser.add_argument("--address", help="join a running Ray cluster (auto, or HOST:PORT) instead of starting one")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
@@ -70,21 +71,20 @@ def start_ray(address: str | None, num_cpus: int | None) -> None:
     )
 
 
-def write_results(folder: Path, config: SweepConfig, plan: SweepPlan, trials, history, persistence: float) -> None:
+def write_results(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, persistence: float) -> None:
     from sweep.aggregate import summarize
     from sweep.report import box_plot, diagnostic_curves, median_curves, point_file_name
-    from sweep.storage import write_csv, write_parquet
 
-    write_parquet(trials, folder / "trials.parquet")
-    write_csv(summarize(trials), folder / "summary.csv")
+    folder.write_parquet("trials.parquet", trials)
+    folder.write_csv("summary.csv", summarize(trials))
     for study in plan.studies:
-        box_plot(trials, study, persistence, folder / f"{study}_boxplot.png")
+        folder.write_figure(f"{study}_boxplot.png", box_plot(trials, study, persistence))
     if config.diagnostics.every:
-        write_parquet(history, folder / "history.parquet")
+        folder.write_parquet("history.parquet", history)
         for point in plan.points:
-            diagnostic_curves(history, point, persistence, folder / "diagnostics" / point_file_name(point))
+            folder.write_figure(f"diagnostics/{point_file_name(point)}", diagnostic_curves(history, point, persistence))
         for study in plan.studies:
-            median_curves(history, study, persistence, folder / f"{study}_diagnostics.png")
+            folder.write_figure(f"{study}_diagnostics.png", median_curves(history, study, persistence))
 
 
 def print_tables(plan: SweepPlan, trials, persistence: float) -> None:
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     persistence = persistence_rmse(series, config.data.test_size)
     write_results(folder, config, plan, trials, history_frame(results, plan), persistence)
     print_tables(plan, trials, persistence)
-    print(f"results in {folder.resolve()} ({time.perf_counter() - started:.1f} s)")
+    print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("failed").sum()
     if failed:
         print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr)

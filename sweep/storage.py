@@ -1,36 +1,83 @@
-"""Result files, each written to a temporary name and renamed, so none is ever left half-written."""
+"""Where a sweep's files live: a local folder or any pyarrow filesystem URI (s3://, gs://, hdfs://...).
+
+Local files are written to a temporary name and renamed, so none is ever left half-written; object
+stores make each upload visible whole or not at all.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 
-@contextmanager
-def atomic_path(path: Path):
-    """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+class ResultsFolder:
+    """`<storage>/<name>` on its filesystem."""
 
+    def __init__(self, storage: str, name: str):
+        if "://" in storage:
+            self.filesystem, base = pafs.FileSystem.from_uri(storage)
+        else:
+            self.filesystem, base = pafs.LocalFileSystem(), str(Path(storage).resolve())
+        self.local = isinstance(self.filesystem, pafs.LocalFileSystem)
+        self.path = f"{base.rstrip('/')}/{name}"
+        self.display = self.path if self.local else f"{storage.rstrip('/')}/{name}"
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as temporary:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), temporary)
+    def __str__(self) -> str:
+        return self.display
 
+    def exists(self, relative: str = "") -> bool:
+        return self.filesystem.get_file_info(self._join(relative)).type != pafs.FileType.NotFound
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as temporary:
-        frame.to_csv(temporary, index=False)
+    def read_text(self, relative: str) -> str:
+        with self.filesystem.open_input_stream(self._join(relative)) as stream:
+            return stream.read().decode()
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        target = self._join(relative)
+        if not self.local:
+            self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
+            with self.filesystem.open_output_stream(target) as stream:
+                stream.write(data)
+            return
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{Path(target).name}.", dir=Path(target).parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def write_parquet(self, relative: str, frame: pd.DataFrame) -> None:
+        buffer = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+        self.write_bytes(relative, buffer.getvalue().to_pybytes())
+
+    def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
+        self.write_bytes(relative, frame.to_csv(index=False).encode())
+
+    def write_figure(self, relative: str, figure) -> None:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110)
+        self.write_bytes(relative, buffer.getvalue())
+
+    def writable(self) -> bool:
+        """Whether the folder could be created: checked locally; on a remote store, reachability."""
+        if not self.local:
+            self.filesystem.get_file_info(self.path)  # raises for a bucket or credentials that do not work
+            return True
+        ancestor = Path(self.path)
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        return ancestor.is_dir() and os.access(ancestor, os.W_OK | os.X_OK)
+
+    def _join(self, relative: str) -> str:
+        return f"{self.path}/{relative}" if relative else self.path

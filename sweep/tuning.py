@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import ray
 from ray import tune
@@ -11,6 +9,7 @@ from ray.tune.schedulers import ASHAScheduler
 
 from sweep.config import ConfigError, SweepConfig
 from sweep.plan import SweepPlan
+from sweep.storage import ResultsFolder
 from trainables.trainable import tune_trainable
 
 TUNE_FOLDER = "tune"  # Tune's experiment folder inside <storage>/<name>
@@ -40,17 +39,18 @@ def tune_config(config: SweepConfig) -> tune.TuneConfig:
     return tune.TuneConfig(metric="test_rmse", mode="min", scheduler=scheduler, reuse_actors=True)
 
 
-def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_dir: Path, resume: bool) -> tune.ResultGrid:
+def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, folder: ResultsFolder, resume: bool) -> tune.ResultGrid:
     """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run."""
     trainable = tune.with_resources(
         tune.with_parameters(tune_trainable, series=series),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
-    experiment = sweep_dir.resolve() / TUNE_FOLDER
-    if resume and tune.Tuner.can_restore(str(experiment)):
+    experiment = f"{folder.path}/{TUNE_FOLDER}"
+    if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
         tuner = tune.Tuner.restore(
-            str(experiment), trainable, resume_unfinished=True, restart_errored=True, param_space=param_space(config, plan)
-        )
+            experiment, trainable, resume_unfinished=True, restart_errored=True,
+            param_space=param_space(config, plan), storage_filesystem=folder.filesystem,
+        )  # fmt: skip
     else:  # a fresh sweep, or one killed before Tune saved any state
         tuner = tune.Tuner(
             trainable,
@@ -58,7 +58,8 @@ def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, sweep_di
             tune_config=tune_config(config),
             run_config=tune.RunConfig(
                 name=TUNE_FOLDER,
-                storage_path=str(experiment.parent),
+                storage_path=folder.path,
+                storage_filesystem=folder.filesystem,
                 failure_config=tune.FailureConfig(max_failures=config.max_failures),
                 verbose=1,
             ),
