@@ -12,13 +12,12 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from sweep.config import ConfigError, SweepConfig, load_config, parse_config
 from sweep.datasets import load_series
 from sweep.folder import save_config, sweep_folder
-from sweep.storage import ResultsFolder
 from sweep.plan import SweepPlan, build_plan
+from sweep.storage import ResultsFolder
 from trainables.data import persistence_rmse
 from trainables.trainable import POINT_AXES
 
@@ -135,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     trials = trials_frame(results, plan)
     persistence = persistence_rmse(series, config.data.test_size)
-    write_results(folder, config, plan, trials, history_frame(results, plan), persistence)
+    history = history_frame(results, plan) if config.diagnostics.every else None
+    write_results(folder, config, plan, trials, history, persistence)
     print_tables(plan, trials, persistence)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("failed").sum()

@@ -14,6 +14,7 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import yaml
@@ -83,6 +84,18 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
+def submit_when_ready(client, entrypoint: str, runtime_env: dict, patience: float = 60) -> str:
+    """Submit, waiting out a head whose job agent is still starting (just after `ray start`)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
+        except RuntimeError as error:
+            if "No available agent" not in str(error) or time.monotonic() > deadline:
+                raise ConfigError(f"the cluster did not accept the job: {_first_line(error)}") from None
+            time.sleep(2)
+
+
 async def stream_logs(client, job_id: str) -> None:
     async for lines in client.tail_job_logs(job_id):
         print(lines, end="", flush=True)
@@ -100,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 "working_dir": working_dir,
                 "py_modules": [str(Path(sweep.__file__).parent), str(Path(trainables.__file__).parent)],
             }  # the job's `sweep.run` adds the workers' env_vars itself; Ray refuses the same key twice
-            job_id = client.submit_job(entrypoint=entrypoint, runtime_env=runtime_env)
+            job_id = submit_when_ready(client, entrypoint, runtime_env)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

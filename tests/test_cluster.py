@@ -34,6 +34,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def node_options() -> list[str]:
+    """One CPU on loopback, and free ports for the per-node agents: the defaults may be held by the
+    test session's own local Ray, and a head whose job agent cannot bind never accepts a job."""
+    ports = ["dashboard-agent-listen-port", "dashboard-agent-grpc-port", "metrics-export-port", "runtime-env-agent-port"]
+    return ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"] + [
+        f"--{option}={free_port()}" for option in ports
+    ]
+
+
 def ray_processes(marker: str) -> list[int]:
     """PIDs whose command line names this cluster's own temp folders, so other Rays are left alone."""
     pids = []
@@ -53,18 +62,19 @@ def cluster():
     env = os.environ | {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     env.pop("RAY_ADDRESS", None)
     port, dashboard = free_port(), free_port()
-    common = ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
     ray = str(Path(sys.executable).parent / "ray")
     subprocess.run(
         [ray, "start", "--head", f"--port={port}", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
-         f"--temp-dir={marker}/head", *common], env=env, check=True, capture_output=True,
+         f"--temp-dir={marker}/head", *node_options()], env=env, check=True, capture_output=True,
     )  # fmt: skip
     # Each node gets its own temp folder: nodes sharing one would delete each other's job files.
     subprocess.run(
-        [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/worker", *common],
+        [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/worker", *node_options()],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
-    yield {"address": f"http://127.0.0.1:{dashboard}", "env": env, "ray": ray}
+    address = f"http://127.0.0.1:{dashboard}"
+    wait_until_jobs_run(ray, address, env)
+    yield {"address": address, "env": env, "ray": ray}
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in ray_processes(marker):
             try:
@@ -73,6 +83,14 @@ def cluster():
                 pass
         time.sleep(2)
     shutil.rmtree(marker, ignore_errors=True)
+
+
+def wait_until_jobs_run(ray: str, address: str, env: dict, timeout: float = 120) -> None:
+    """`ray start` returns before the head's job agent is up; a trivial job tells when it is."""
+    deadline = time.monotonic() + timeout
+    while subprocess.run([ray, "job", "submit", "--address", address, "--", "true"], env=env, capture_output=True).returncode:
+        assert time.monotonic() < deadline, "the cluster never accepted a job"
+        time.sleep(2)
 
 
 def submit(cluster, tmp_path, name, gpus=0, env=None, wait=True):
