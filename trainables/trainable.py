@@ -1,4 +1,4 @@
-"""The Ray Tune trainable: one configuration point, one or more seeded repeats, one report.
+"""The Ray Tune trainable: one configuration point, one or more seeded repeats, one final report.
 
 `run_trial` is a pure function of its config and the raw series, callable without Ray:
 
