@@ -8,6 +8,7 @@ import pandas as pd
 from ray import tune
 
 from sweep.plan import SweepPlan
+from sweep.statistics import compare_to_best
 from trainables.trainable import POINT_AXES, trial_seed
 
 TRIAL_COLUMNS = [
@@ -59,15 +60,32 @@ def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
 
 
 def summarize(trials: pd.DataFrame) -> pd.DataFrame:
-    """describe() of the completed trials' test RMSE per (study, point), and how many stopped early or failed."""
+    """Per (study, point): describe() of the completed trials' test RMSE, bootstrap intervals of the
+    mean and median, the Holm-adjusted Mann-Whitney p-value against the study's best configuration,
+    and how many trials stopped early or failed."""
     keys = ["study", *POINT_AXES]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
     summary = completed.groupby(keys)["test_rmse"].describe().reindex(every_point)
     summary["count"] = summary["count"].fillna(0)
+    statistics = [study_statistics(trials, study).assign(study=study) for study in trials["study"].unique()]
+    statistics = [frame for frame in statistics if not frame.empty]
+    if statistics:
+        summary = summary.join(pd.concat(statistics).set_index(keys))
     for status in ("stopped", "failed"):
         summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
     return summary.reset_index()
+
+
+def study_statistics(trials: pd.DataFrame, study: str) -> pd.DataFrame:
+    """`compare_to_best` of a study's completed configurations, with their point columns."""
+    members, axes = completed_in_study(trials, study)
+    if members.empty:
+        return pd.DataFrame()
+    labels = configuration_labels(members, axes)
+    samples = {label: group["test_rmse"].to_numpy() for label, group in members.groupby(labels, sort=False)}
+    points = members.groupby(labels, sort=False)[list(POINT_AXES)].first()
+    return compare_to_best(samples).join(points)
 
 
 def varying_axes(trials: pd.DataFrame) -> list[str]:
@@ -89,7 +107,8 @@ def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, 
 
 
 def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
-    """The study's own table shape: describe() rows, one column per configuration in grid order."""
+    """The study's own table shape: describe() rows, then the bootstrap intervals, the p-value against
+    the best configuration and a verdict (best / worse / tie), one column per configuration."""
     members, axes = completed_in_study(trials, study)
     columns = {
         label: group["test_rmse"].reset_index(drop=True)
@@ -98,5 +117,10 @@ def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
     if not columns:
         return pd.DataFrame()
     table = pd.DataFrame(columns).describe()
+    statistics = study_statistics(trials, study)
+    extra = statistics[["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "p_vs_best"]].T
+    extra.index = ["mean 95% CI low", "mean 95% CI high", "median 95% CI low", "median 95% CI high", "p vs best (Holm)"]
+    verdict = statistics["best"].map({True: "best"}).fillna(statistics["differs_from_best"].map({True: "worse", False: "tie"}))
+    table = pd.concat([table, extra, verdict.to_frame("vs best").T])
     table.columns.name = "/".join(axes)
     return table

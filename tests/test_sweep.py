@@ -76,7 +76,8 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     _, results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
-        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "stopped", "failed",
+        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best",
+        "p_vs_best", "differs_from_best", "stopped", "failed",
     ]
     assert len(summary) == 4 and (summary["count"] == 2).all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
@@ -103,6 +104,7 @@ def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     _, _, printed = tiny_sweep
     assert "== study epochs: test RMSE ==" in printed and "== study neurons: test RMSE ==" in printed
     assert "persistence baseline (next month = this month): test RMSE 136.761" in printed
+    assert "p vs best (Holm)" in printed and "mean 95% CI low" in printed
     epochs_table = printed.split("== study epochs: test RMSE ==")[1].splitlines()[1]
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
 
