@@ -70,28 +70,34 @@ def start_ray(address: str | None, num_cpus: int | None) -> None:
     )
 
 
-def write_results(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, persistence: float) -> None:
+def write_results(
+    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, tables, persistence: float, wall_seconds: float
+) -> None:
+    import ray
+
+    from sweep import html_report
     from sweep.aggregate import summarize
     from sweep.report import box_plot, diagnostic_curves, median_curves, point_file_name
 
     folder.write_parquet("trials.parquet", trials)
     folder.write_csv("summary.csv", summarize(trials))
+    figures = {}
     for study in plan.studies:
-        folder.write_figure(f"{study}_boxplot.png", box_plot(trials, study, persistence))
+        figures[f"{study}_boxplot.png"] = box_plot(trials, study, persistence)
     if config.diagnostics.every:
         folder.write_parquet("history.parquet", history)
-        for point in plan.points:
-            folder.write_figure(f"diagnostics/{point_file_name(point)}", diagnostic_curves(history, point, persistence))
         for study in plan.studies:
-            folder.write_figure(f"{study}_diagnostics.png", median_curves(history, study, persistence))
+            figures[f"{study}_diagnostics.png"] = median_curves(history, study, persistence)
+        for point in plan.points:
+            figures[f"diagnostics/{point_file_name(point)}"] = diagnostic_curves(history, point, persistence)
+    pngs = {name: folder.write_figure(name, figure) for name, figure in figures.items()}
+    facts = html_report.environment(len([node for node in ray.nodes() if node["Alive"]]), wall_seconds)
+    folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts).encode())
 
 
-def print_tables(plan: SweepPlan, trials, persistence: float) -> None:
-    from sweep.aggregate import study_table
-
-    for study in plan.studies:
+def print_tables(tables: dict, trials, persistence: float) -> None:
+    for study, table in tables.items():
         print(f"\n== study {study}: test RMSE ==")
-        table = study_table(trials, study)
         print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
     stopped = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("stopped").sum()
     if stopped:
@@ -114,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from sweep.aggregate import trials_frame
+    from sweep.aggregate import study_table, trials_frame
     from sweep.history import history_frame
     from sweep.tuning import check_resources, run_tuner, unfinished
 
@@ -135,8 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     trials = trials_frame(results, plan)
     persistence = persistence_rmse(series, config.data.test_size)
     history = history_frame(results, plan) if config.diagnostics.every else None
-    write_results(folder, config, plan, trials, history, persistence)
-    print_tables(plan, trials, persistence)
+    tables = {study: study_table(trials, study) for study in plan.studies}
+    write_results(folder, config, plan, trials, history, tables, persistence, time.perf_counter() - started)
+    print_tables(tables, trials, persistence)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("failed").sum()
     if failed:

@@ -17,6 +17,12 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class ResultsFolder:
     """`<storage>/<name>` on its filesystem."""
 
@@ -51,6 +57,7 @@ class ResultsFolder:
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results from other users
             os.replace(temporary, target)
         finally:
             if os.path.exists(temporary):
@@ -64,10 +71,12 @@ class ResultsFolder:
     def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
         self.write_bytes(relative, frame.to_csv(index=False).encode())
 
-    def write_figure(self, relative: str, figure) -> None:
+    def write_figure(self, relative: str, figure) -> bytes:
+        """Save a matplotlib figure as PNG; returns the bytes written, for embedding elsewhere."""
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=110)
         self.write_bytes(relative, buffer.getvalue())
+        return buffer.getvalue()
 
     def writable(self) -> bool:
         """Whether the folder could be created: checked locally; on a remote store, reachability."""

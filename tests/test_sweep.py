@@ -2,6 +2,8 @@
 
 import contextlib
 import io
+import os
+import re
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -40,12 +42,16 @@ def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
     for name in (
         "trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml", "history.parquet",
         "epochs_diagnostics.png", "neurons_diagnostics.png", "diagnostics/epochs2_batch_size4_neurons1.png",
+        "report.html",
     ):  # fmt: skip
         assert (results / name).is_file(), name
     assert (results / "tune").is_dir()
     for png in results.glob("**/*.png"):
         assert png.read_bytes()[:8] == PNG_SIGNATURE
     assert not list(results.glob(".*")), "no temporary files left behind"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (results / "trials.parquet").stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
 
 
 def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
@@ -83,6 +89,16 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     expected = trials[(trials.study == "epochs") & (trials.epochs == 2)]["test_rmse"].mean()
     assert summary[(summary.study == "epochs") & (summary.epochs == 2)]["mean"].item() == pytest.approx(expected)
+
+
+def test_report_is_one_self_contained_page(tiny_sweep):
+    _, results, _ = tiny_sweep
+    page = (results / "report.html").read_text()
+    assert "<h2>Study epochs</h2>" in page and "<h2>Study neurons</h2>" in page
+    assert "Persistence baseline (next month = this month): <b>136.761</b>" in page
+    assert page.count("data:image/png;base64,") == len(list(results.glob("**/*.png")))  # every figure inlined
+    assert not re.search(r'(src|href)="(https?:|//|[^"d#])', page)  # nothing to fetch: opens offline
+    assert "<th>Ray nodes</th><td>1</td>" in page and "<th>ray</th>" in page
 
 
 def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):

@@ -1,0 +1,79 @@
+"""One self-contained `report.html`: tables, figures (embedded), baseline, config and environment.
+
+It opens offline in any browser: no scripts, no external files, images inlined as base64 PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import platform
+from importlib import metadata
+
+import pandas as pd
+import yaml
+
+from sweep.config import SweepConfig
+
+PACKAGES = ("ray", "tensorflow", "keras", "numpy", "pandas", "scipy", "lstm-sweep")
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2rem; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right; }
+th { background: #f3f3f3; } img { max-width: 48%; margin: 0.3rem; border: 1px solid #eee; }
+pre { background: #f7f7f7; padding: 0.8rem; font-size: 0.8rem; } .note { color: #555; }
+"""
+
+
+def environment(node_count: int, wall_seconds: float) -> dict[str, str]:
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "python": platform.python_version(),
+        **versions,
+        "machine": f"{platform.machine()}, {platform.system()}",
+        "Ray nodes": str(node_count),
+        "wall time": f"{wall_seconds:.1f} s",
+    }
+
+
+def render(
+    config: SweepConfig,
+    study_tables: dict[str, pd.DataFrame],
+    figures: dict[str, bytes],
+    persistence: float,
+    facts: dict[str, str],
+) -> str:
+    """`figures` maps file names (as written beside the report) to PNG bytes."""
+    sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
+    sections.append(
+        f'<p class="note">Test RMSE in sales units over {config.repeats} repeats per configuration. '
+        f"Persistence baseline (next month = this month): <b>{persistence:.3f}</b>; a useful configuration beats it. "
+        "<code>vs best</code>: Mann-Whitney U against the study's best configuration, Holm-corrected (worse = p &lt; 0.05).</p>"
+    )
+    for study, table in study_tables.items():
+        sections.append(f"<h2>Study {html.escape(study)}</h2>")
+        if table.empty:
+            sections.append("<p>No completed trials.</p>")
+        else:
+            sections.append(table.to_html(float_format=lambda value: f"{value:.2f}", na_rep="", border=0))
+        sections.extend(_image(name, figures[name]) for name in figures if name.startswith(f"{study}_"))
+    diagnostics = [name for name in figures if name.startswith("diagnostics/")]
+    if diagnostics:
+        sections.append("<h2>Diagnostics per configuration</h2>")
+        sections.extend(_image(name, figures[name]) for name in diagnostics)
+    sections.append("<h2>Config</h2><pre>" + html.escape(yaml.safe_dump(config.model_dump(), sort_keys=False)) + "</pre>")
+    rows = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>" for key, value in facts.items())
+    sections.append(f"<h2>Environment</h2><table>{rows}</table>")
+    body = "\n".join(sections)
+    return f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(config.name)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>\n'
+
+
+def _image(name: str, png: bytes) -> str:
+    encoded = base64.b64encode(png).decode()
+    return f'<img alt="{html.escape(name)}" title="{html.escape(name)}" src="data:image/png;base64,{encoded}">'
