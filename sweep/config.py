@@ -21,7 +21,8 @@ class StrictModel(BaseModel):
 
 
 class DataConfig(StrictModel):
-    source: str = "shampoo"  # a built-in data set name, or a path to a CSV file
+    source: str = "shampoo"  # a built-in data set name, or a path to a CSV or Parquet file
+    value_column: str | None = None  # the column holding the series (default: the last one), in time order
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
 
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        series = load_series(config.data.source)
+        series = load_series(config.data.source, config.data.value_column)
         plan = build_plan(config, series)
         folder = sweep_folder(config, args.resume, resume_command(args, config))
     except ConfigError as error:
