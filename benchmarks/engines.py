@@ -27,27 +27,28 @@ import psutil  # noqa: E402  (pip install ".[bench]")
 from sweep.datasets import load_series  # noqa: E402
 from trainables.data import prepare  # noqa: E402
 from trainables.engines import compiled, keras_loop  # noqa: E402
-from trainables.model import initial_weights  # noqa: E402
+from trainables.model import build_stateful_lstm, initial_state  # noqa: E402
+from trainables.spec import ModelSpec  # noqa: E402
 from trainables.trainable import trial_seed  # noqa: E402
 
 POINTS = [(4, 1), (1, 1), (4, 5)]  # (batch_size, neurons) at the chosen epochs
 VECTOR_WIDTH = 30  # the study's repeats per point, trained side by side
 
 
-def time_keras(data, epochs, batch_size, neurons, weights) -> float:
-    model = keras_loop.build_stateful_lstm(batch_size, neurons, weights)
+def time_keras(data, epochs, batch_size, spec, initial) -> float:
+    model = build_stateful_lstm(spec, batch_size, initial)
     started = time.perf_counter()
     keras_loop.train(model, data, epochs, batch_size)
     keras_loop.walk_forward(model, data, batch_size)
     return time.perf_counter() - started
 
 
-def time_compiled(data, epochs, batch_size, neurons, weights, runs=5) -> tuple[float, float]:
-    """(compile seconds, median seconds of `runs` runs) for one run over all of `weights`."""
-    compile_seconds = compiled.CompiledRuns(data, batch_size, neurons, weights).compile_seconds
+def time_compiled(data, epochs, batch_size, spec, initial, runs=5) -> tuple[float, float]:
+    """(compile seconds, median seconds of `runs` runs) for one run over all of `initial`."""
+    compile_seconds = compiled.CompiledRuns(data, batch_size, spec, initial).compile_seconds
     fits = []
     for _ in range(runs):
-        engine = compiled.CompiledRuns(data, batch_size, neurons, weights)
+        engine = compiled.CompiledRuns(data, batch_size, spec, initial)
         started = time.perf_counter()
         engine.train(epochs)
         engine.walk_forward()
@@ -60,10 +61,11 @@ def engine_rows(epochs: int, keras_repeats: int) -> list[str]:
     rows = []
     for batch_size, neurons in POINTS:
         point = {"epochs": epochs, "batch_size": batch_size, "neurons": neurons}
-        weights = [initial_weights(neurons, trial_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
-        keras = statistics.median(time_keras(data, epochs, batch_size, neurons, weights[r]) for r in range(keras_repeats))
-        compile_one, fit_one = time_compiled(data, epochs, batch_size, neurons, weights[:1])
-        compile_all, fit_all = time_compiled(data, epochs, batch_size, neurons, weights)
+        spec = ModelSpec(neurons=neurons)
+        initial = [initial_state(spec, trial_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
+        keras = statistics.median(time_keras(data, epochs, batch_size, spec, initial[r]) for r in range(keras_repeats))
+        compile_one, fit_one = time_compiled(data, epochs, batch_size, spec, initial[:1])
+        compile_all, fit_all = time_compiled(data, epochs, batch_size, spec, initial)
         per_repeat = fit_all / VECTOR_WIDTH
         rows.append(
             f"| {epochs}/{batch_size}/{neurons} | {keras:.2f} | {fit_one * 1e3:.2f} | {keras / fit_one:,.0f}x "

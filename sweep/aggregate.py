@@ -9,12 +9,19 @@ from ray import tune
 
 from sweep.plan import SweepPlan
 from sweep.statistics import compare_to_best
-from trainables.trainable import POINT_AXES, trial_seed
+from trainables.spec import ALL_AXES
+from trainables.trainable import trial_seed
 
-TRIAL_COLUMNS = [
-    "study", *POINT_AXES, "repeat", "seed", "status", "epochs_trained",
-    "test_rmse", "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "node_id", "error",
+RESULT_COLUMNS = [
+    "repeat", "seed", "status", "epochs_trained", "test_rmse", "train_rmse", "fit_seconds", "compile_seconds",
+    "training_rows", "trimmed_rows", "forecast_batch_size", "trial_id", "node_id", "error",
 ]  # fmt: skip
+TRIAL_FACTS = ("training_rows", "trimmed_rows", "forecast_batch_size")  # from the final report, per trial
+
+
+def point_columns(frame: pd.DataFrame) -> list[str]:
+    """The axes a trials or history frame carries, in the canonical order."""
+    return [axis for axis in ALL_AXES if axis in frame.columns]
 
 
 def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
@@ -37,10 +44,10 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
                 rows.append(
                     {"study": study, **config["point"], "status": status, "epochs_trained": metrics.get("epoch", 0),
                      "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
-                     "node_id": metrics.get("node_id"), **repeat_row}
+                     "node_id": metrics.get("node_id"), **{fact: metrics.get(fact) for fact in TRIAL_FACTS}, **repeat_row}
                 )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=TRIAL_COLUMNS)
-    return frame.sort_values(["study", *POINT_AXES, "repeat"], ignore_index=True)
+    frame = pd.DataFrame(rows, columns=["study", *plan.axes, *RESULT_COLUMNS])
+    return frame.sort_values(["study", *plan.axes, "repeat"], ignore_index=True)
 
 
 def _failed_rows(result: tune.Result, config: dict) -> list[dict]:
@@ -63,7 +70,7 @@ def summarize(trials: pd.DataFrame) -> pd.DataFrame:
     """Per (study, point): describe() of the completed trials' test RMSE, bootstrap intervals of the
     mean and median, the Holm-adjusted Mann-Whitney p-value against the study's best configuration,
     and how many trials stopped early or failed."""
-    keys = ["study", *POINT_AXES]
+    keys = ["study", *point_columns(trials)]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
     summary = completed.groupby(keys)["test_rmse"].describe().reindex(every_point)
@@ -84,13 +91,14 @@ def study_statistics(trials: pd.DataFrame, study: str) -> pd.DataFrame:
         return pd.DataFrame()
     labels = configuration_labels(members, axes)
     samples = {label: group["test_rmse"].to_numpy() for label, group in members.groupby(labels, sort=False)}
-    points = members.groupby(labels, sort=False)[list(POINT_AXES)].first()
+    points = members.groupby(labels, sort=False)[point_columns(members)].first()
     return compare_to_best(samples).join(points)
 
 
 def varying_axes(trials: pd.DataFrame) -> list[str]:
     """The axes a study actually varies, which label its configurations; all axes if none vary."""
-    return [axis for axis in POINT_AXES if trials[axis].nunique() > 1] or list(POINT_AXES)
+    axes = point_columns(trials)
+    return [axis for axis in axes if trials[axis].nunique() > 1] or axes
 
 
 def configuration_labels(trials: pd.DataFrame, axes: list[str]) -> pd.Series:
@@ -102,7 +110,7 @@ def configuration_labels(trials: pd.DataFrame, axes: list[str]) -> pd.Series:
 def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, list[str]]:
     """A study's completed rows in grid order, and the axes that label its configurations."""
     members = trials[trials["study"] == study]
-    completed = members[members["status"] == "completed"].sort_values([*POINT_AXES, "repeat"])
+    completed = members[members["status"] == "completed"].sort_values([*point_columns(members), "repeat"])
     return completed, varying_axes(members)
 
 

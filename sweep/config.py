@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError,
+    field_validator, model_validator,
+)  # fmt: skip
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the checkout's conf/, beside sweep/
 
@@ -20,18 +23,41 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FIRST_COLUMN = "first"  # `date_column`'s default: the file's first column, when it is not the value column
+
+
 class DataConfig(StrictModel):
     source: str = "shampoo"  # a built-in data set name, or a path to a CSV or Parquet file
-    value_column: str | None = None  # the column holding the series (default: the last one), in time order
+    value_column: str | None = None  # the column holding the series (default: the last one)
+    # the column of dates that orders the rows (default: the first column); null: rows are in time order
+    date_column: str | None = FIRST_COLUMN
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
+    lag: PositiveInt = 1  # differencing lag: 1 removes a trend, 12 a yearly season of monthly data
+
+
+Rate = Annotated[float, Field(ge=0, lt=1)]
 
 
 class StudyGrid(StrictModel):
-    """One named grid: every combination of the listed values is a configuration point."""
+    """One named grid: every combination of the listed values is a configuration point.
+
+    The first three axes are the study's; the rest are its proposed extensions, each defaulting to
+    the study's own setting (see trainables/spec.py).
+    """
 
     epochs: list[PositiveInt] = Field(min_length=1)  # passes over the training rows
     batch_size: list[PositiveInt] = Field(min_length=1)  # rows per stateful batch
-    neurons: list[PositiveInt] = Field(min_length=1)  # LSTM units
+    neurons: list[PositiveInt] = Field(min_length=1)  # LSTM units, in every layer
+    layers: list[PositiveInt] = Field(default=[1], min_length=1)  # stacked LSTM layers
+    lags: list[PositiveInt] = Field(default=[1], min_length=1)  # lag observations as features of each time step
+    timesteps: list[PositiveInt] = Field(default=[1], min_length=1)  # time steps per sample
+    dropout: list[Rate] = Field(default=[0.0], min_length=1)  # dropped fraction of each LSTM layer's inputs
+    recurrent_dropout: list[Rate] = Field(default=[0.0], min_length=1)  # dropped fraction of recurrent connections
+    l1: list[NonNegativeFloat] = Field(default=[0.0], min_length=1)  # L1 penalty on LSTM kernels
+    l2: list[NonNegativeFloat] = Field(default=[0.0], min_length=1)  # L2 penalty on LSTM kernels
+    optimizer: list[Literal["adam", "sgd", "rmsprop"]] = Field(default=["adam"], min_length=1)
+    learning_rate: list[PositiveFloat] | None = Field(default=None, min_length=1)  # default: each optimizer's Keras default
+    loss: list[Literal["mse", "mae", "huber"]] = Field(default=["mse"], min_length=1)
 
 
 class ResourcesConfig(StrictModel):
@@ -147,6 +173,8 @@ def _expectation(problem: dict) -> str:
         return f"must be > {context['gt']}"
     if kind == "greater_than_equal":
         return f"must be >= {context['ge']}"
+    if kind == "less_than":
+        return f"must be < {context['lt']}"
     if kind == "too_short":
         return f"must have at least {context['min_length']} item(s)"
     if kind == "literal_error":

@@ -8,9 +8,6 @@ import pandas as pd
 from ray import tune
 
 from sweep.plan import SweepPlan
-from trainables.trainable import POINT_AXES
-
-HISTORY_COLUMNS = ["trial_id", "study", *POINT_AXES, "repeat", "epoch", "train_rmse", "test_rmse"]
 
 
 def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
@@ -33,8 +30,8 @@ def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
                         {"trial_id": report["trial_id"], "study": study, **point, "repeat": repeat,
                          "epoch": report["epoch"], "train_rmse": train_rmse, "test_rmse": test_rmse}
                     )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    return frame.sort_values(["study", *POINT_AXES, "repeat", "epoch"], ignore_index=True)
+    frame = pd.DataFrame(rows, columns=["trial_id", "study", *plan.axes, "repeat", "epoch", "train_rmse", "test_rmse"])
+    return frame.sort_values(["study", *plan.axes, "repeat", "epoch"], ignore_index=True)
 
 
 def _reports(result: tune.Result) -> list[dict]:

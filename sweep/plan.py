@@ -1,7 +1,8 @@
 """Expand the config's studies into the unique configuration points that trials run.
 
 A point shared by several studies (1000 epochs / batch 4 / 1 neuron is in all three of the
-reference grids) runs once and is counted in each of them.
+reference grids) runs once and is counted in each of them. Points carry every axis any study of
+the sweep sets, so the tables have one column per axis; the rest keep the study's defaults.
 """
 
 from __future__ import annotations
@@ -11,50 +12,82 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sweep.config import ConfigError, SweepConfig
-from trainables.data import minimum_length, prepare, valid_batch_sizes
-from trainables.trainable import POINT_AXES
+from sweep.config import ConfigError, StudyGrid, SweepConfig
+from trainables.data import forecast_batch_size, minimum_length, prepare
+from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES
 
-Point = dict[str, int]
+Point = dict
 
 
 @dataclass(frozen=True)
 class SweepPlan:
+    axes: list[str]  # the point's columns: the study's three axes, then the extensions the sweep uses
     points: list[Point]  # unique points, in the order the studies first name them
     studies: dict[str, list[Point]]  # each study's own points, in grid order
+    notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts), to print
 
     def studies_of(self, point: Point) -> list[str]:
         return [name for name, points in self.studies.items() if point in points]
 
 
 def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
-    _check_data_fits(config, series)
-    studies = {
-        name: [dict(zip(POINT_AXES, values)) for values in itertools.product(*(getattr(grid, a) for a in POINT_AXES))]
-        for name, grid in config.studies.items()
-    }
+    axes = used_axes(config)
+    studies = {name: study_points(grid, axes) for name, grid in config.studies.items()}
     points: list[Point] = []
-    for study_points in studies.values():
-        points.extend(point for point in study_points if point not in points)
-    return SweepPlan(points=points, studies=studies)
+    for study_points_ in studies.values():
+        points.extend(point for point in study_points_ if point not in points)
+    notes = _check_data_fits(config, series, studies)
+    return SweepPlan(axes=axes, points=points, studies=studies, notes=notes)
 
 
-def _check_data_fits(config: SweepConfig, series: np.ndarray) -> None:
-    test_size = config.data.test_size
-    if len(series) < minimum_length(test_size):
-        raise ConfigError(
-            f"`data.test_size` ({test_size}) leaves too few training rows: the series has {len(series)} "
-            f"observations and needs at least {minimum_length(test_size)}"
-        )
-    try:
-        prepared = prepare(series, test_size)
-    except ValueError as error:
-        raise ConfigError(f"`data.source` ({config.data.source!r}): {error}") from None
-    usable = valid_batch_sizes(prepared)
-    for name, grid in config.studies.items():
-        for batch_size in grid.batch_size:
-            if batch_size not in usable:
-                raise ConfigError(
-                    f"`studies.{name}.batch_size` ({batch_size}) must divide both the {len(prepared.train)} "
-                    f"training rows and the {test_size} test rows; usable sizes: {usable}"
-                )
+def used_axes(config: SweepConfig) -> list[str]:
+    """The study's axes plus every extension a study sets (a learning rate shows with any optimizer choice)."""
+    chosen = set().union(*(grid.model_fields_set for grid in config.studies.values()))
+    if "optimizer" in chosen:
+        chosen.add("learning_rate")
+    return [*POINT_AXES, *(axis for axis in EXTENSION_DEFAULTS if axis in chosen)]
+
+
+def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
+    values = [getattr(grid, axis) if axis in grid.model_fields_set else [EXTENSION_DEFAULTS[axis]] for axis in axes]
+    points = [dict(zip(axes, combination)) for combination in itertools.product(*values)]
+    for point in points:
+        if "learning_rate" in point and point["learning_rate"] is None:
+            point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", "adam")]
+    return points
+
+
+def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str, list[Point]]) -> list[str]:
+    """Refuse points the series cannot hold, naming the key; describe what trimming the others need."""
+    test_size, lag = config.data.test_size, config.data.lag
+    notes = []
+    shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it
+    for name, points in studies.items():
+        for point in points:
+            shapes.setdefault((point.get("lags", 1), point.get("timesteps", 1), point["batch_size"]), name)
+    for (lags, timesteps, batch_size), name in shapes.items():
+        window = lags + timesteps - 1
+        if len(series) < minimum_length(test_size, lag, window):
+            raise ConfigError(
+                f"`data.test_size` ({test_size}) leaves too few training rows: the series has {len(series)} observations "
+                f"and, with `data.lag` {lag} and {lags} lags x {timesteps} timesteps, needs at least "
+                f"{minimum_length(test_size, lag, window)}"
+            )
+        try:
+            prepared = prepare(series, test_size, lag, lags, timesteps, batch_size)
+        except ValueError as error:
+            if str(error).startswith("batch_size"):
+                raise ConfigError(f"`studies.{name}.batch_size`: {error}") from None
+            raise ConfigError(f"`data.source` ({config.data.source!r}): {error}") from None
+        if prepared.trimmed_rows:
+            untrimmed = len(prepared.train) + prepared.trimmed_rows
+            notes.append(
+                f"batch_size {batch_size}, window {window}: trains on the last {len(prepared.train)} of {untrimmed} "
+                f"training rows ({prepared.trimmed_rows} leading rows trimmed to whole batches)"
+            )
+        if forecast_batch_size(prepared, batch_size) != batch_size:
+            notes.append(
+                f"batch_size {batch_size} does not divide the {test_size} test rows: it trains at batch {batch_size} "
+                f"and forecasts with a batch-1 stateful copy of the trained weights"
+            )
+    return list(dict.fromkeys(notes))

@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sweep.aggregate import completed_in_study, configuration_labels, varying_axes  # noqa: E402
-from trainables.trainable import POINT_AXES  # noqa: E402
+from sweep.aggregate import completed_in_study, configuration_labels, point_columns, varying_axes  # noqa: E402
+from trainables.spec import canonical_point  # noqa: E402
 
 
 def box_plot(trials: pd.DataFrame, study: str, persistence: float):
@@ -29,14 +29,14 @@ def box_plot(trials: pd.DataFrame, study: str, persistence: float):
 
 
 def point_file_name(point: dict) -> str:
-    return "_".join(f"{axis}{point[axis]}" for axis in POINT_AXES) + ".png"
+    return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
 
 
 def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float):
     """The study's diagnostic figure: each repeat's train (blue) and test (orange) RMSE over epochs."""
     members = history.drop_duplicates(["trial_id", "repeat", "epoch"])
-    for axis in POINT_AXES:
-        members = members[members[axis] == point[axis]]
+    for axis, value in point.items():
+        members = members[members[axis] == value]
     figure, axes = plt.subplots(figsize=(7, 4.5))
     for _, curve in members.groupby("repeat"):
         axes.plot(curve["epoch"], curve["train_rmse"], color="tab:blue", alpha=0.6, linewidth=1)
@@ -44,14 +44,15 @@ def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float):
     axes.plot([], [], color="tab:blue", label="train")
     axes.plot([], [], color="tab:orange", label="test")
     axes.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
-    label = ", ".join(f"{axis} {point[axis]}" for axis in POINT_AXES)
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     return _finish(figure, axes, f"{label}: {members['repeat'].nunique()} repeats")
 
 
 def median_curves(history: pd.DataFrame, study: str, persistence: float):
     """Per configuration of a study: median test (solid) and train (dashed) RMSE over repeats."""
-    members = history[history["study"] == study].sort_values([*POINT_AXES, "epoch"])
-    medians = members.groupby([*POINT_AXES, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
+    axes = point_columns(history)
+    members = history[history["study"] == study].sort_values([*axes, "epoch"])
+    medians = members.groupby([*axes, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
     labels = configuration_labels(medians, varying_axes(members))
     figure, axes = plt.subplots(figsize=(7, 4.5))
     for (label, curve), color in zip(medians.groupby(labels, sort=False), plt.cm.tab10.colors):

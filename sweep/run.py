@@ -19,7 +19,6 @@ from sweep.folder import save_config, sweep_folder
 from sweep.plan import SweepPlan, build_plan
 from sweep.storage import ResultsFolder
 from trainables.data import persistence_rmse
-from trainables.trainable import POINT_AXES
 
 # Quiet TensorFlow logs; let several trials share one GPU instead of each taking all its memory.
 WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
@@ -95,11 +94,11 @@ def write_results(
     folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts).encode())
 
 
-def print_tables(tables: dict, trials, persistence: float) -> None:
+def print_tables(tables: dict, trials, axes: list[str], persistence: float) -> None:
     for study, table in tables.items():
         print(f"\n== study {study}: test RMSE ==")
         print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
-    stopped = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("stopped").sum()
+    stopped = trials.drop_duplicates([*axes, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
     print(f"\npersistence baseline (next month = this month): test RMSE {persistence:.3f}")
@@ -133,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.resume:
         save_config(folder, config)
+    for note in plan.notes:
+        print(f"note: {note}")
     results = run_tuner(config, plan, series, folder, resume=args.resume)
     if unfinished(results, config):
         print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
@@ -143,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     history = history_frame(results, plan) if config.diagnostics.every else None
     tables = {study: study_table(trials, study) for study in plan.studies}
     write_results(folder, config, plan, trials, history, tables, persistence, time.perf_counter() - started)
-    print_tables(tables, trials, persistence)
+    print_tables(tables, trials, plan.axes, persistence)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
-    failed = trials.drop_duplicates([*POINT_AXES, "repeat"])["status"].eq("failed").sum()
+    failed = trials.drop_duplicates([*plan.axes, "repeat"])["status"].eq("failed").sum()
     if failed:
         print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr)
     return 1 if failed else 0

@@ -22,6 +22,7 @@ def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
         "seed": config.seed,
         "engine": config.engine,
         "test_size": config.data.test_size,
+        "lag": config.data.lag,
         "diagnostics_every": config.diagnostics.every,
     }
 

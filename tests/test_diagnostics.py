@@ -5,7 +5,8 @@ import pytest
 
 from trainables.data import prepare
 from trainables.engines.keras_loop import KerasRuns
-from trainables.model import initial_weights
+from trainables.model import initial_state
+from trainables.spec import ModelSpec
 from trainables.trainable import epoch_chunks, run_trial, trial_seed
 
 POINT = {"epochs": 12, "batch_size": 2, "neurons": 2}
@@ -39,7 +40,8 @@ def test_last_diagnostic_scores_from_a_reset_state_unlike_the_final_score(shampo
     final = run_trial(trial_config("keras", every=POINT["epochs"]), shampoo, report=reports.append)
     data = prepare(shampoo, 12)
     seeds = [trial_seed(5, POINT, repeat) for repeat in (0, 1)]
-    runs = KerasRuns(data, POINT["batch_size"], POINT["neurons"], [initial_weights(2, seed) for seed in seeds])
+    spec = ModelSpec(neurons=POINT["neurons"])
+    runs = KerasRuns(data, POINT["batch_size"], spec, [initial_state(spec, seed) for seed in seeds])
     runs.train(POINT["epochs"])
     model = runs.models[0]
     # the protocol: reset, forecast the 20 training inputs (months 5-24); reset, forecast the 12 test inputs

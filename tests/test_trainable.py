@@ -3,28 +3,43 @@ import pytest
 
 from trainables.data import prepare
 from trainables.engines import keras_loop
-from trainables.model import initial_weights
+from trainables.model import build_stateful_lstm, initial_state
+from trainables.spec import ModelSpec
 from trainables.trainable import run_trial, trial_seed
 
 POINT = {"epochs": 3, "batch_size": 4, "neurons": 1}
 
 
 def trial_config(**overrides):
-    return {"point": POINT, "repeats": [0], "seed": 0, "engine": "keras", "test_size": 12} | overrides
+    return {"point": POINT, "repeats": [0], "seed": 0, "engine": "keras", "test_size": 12, "lag": 1} | overrides
 
 
 def test_initial_weights_follow_keras_defaults_and_the_seed():
-    kernel, recurrent, bias, dense_kernel, dense_bias = initial_weights(3, seed=7)
+    kernel, recurrent, bias, dense_kernel, dense_bias = initial_state(ModelSpec(neurons=3), seed=7).weights
     assert kernel.shape == (1, 12) and recurrent.shape == (3, 12) and dense_kernel.shape == (3, 1)
     np.testing.assert_array_equal(bias, [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])  # unit forget bias
     np.testing.assert_allclose(recurrent @ recurrent.T, np.eye(3), atol=1e-5)  # orthogonal rows
     assert dense_bias.tolist() == [0.0]
-    np.testing.assert_array_equal(initial_weights(3, seed=7)[0], kernel)
-    assert not np.array_equal(initial_weights(3, seed=8)[0], kernel)
+    np.testing.assert_array_equal(initial_state(ModelSpec(neurons=3), seed=7).weights[0], kernel)
+    assert not np.array_equal(initial_state(ModelSpec(neurons=3), seed=8).weights[0], kernel)
+
+
+def test_stacked_layers_and_lags_keep_the_first_layers_weights():
+    single = initial_state(ModelSpec(neurons=3), seed=7)
+    stacked = initial_state(ModelSpec(neurons=3, layers=3, lags=2), seed=7)
+    assert [w.shape for w in stacked.weights] == [(2, 12), (3, 12), (12,)] + [(3, 12), (3, 12), (12,)] * 2 + [(3, 1), (1,)]
+    np.testing.assert_array_equal(stacked.weights[1], single.weights[1])  # same recurrent kernel seed
+    np.testing.assert_array_equal(stacked.weights[-2], single.weights[-2])  # same head
+    assert len(set(stacked.dropout_seeds)) == 3
+    model = build_stateful_lstm(ModelSpec(neurons=3, layers=3, lags=2), 4, stacked)
+    assert model.input_shape == (4, 1, 2) and len(model.get_weights()) == 11
 
 
 def test_trial_seed_depends_on_point_and_repeat_only():
     seeds = {trial_seed(0, POINT, repeat) for repeat in range(30)}
+    # extension axes at their defaults are not part of the point: the study keeps its seeds
+    assert trial_seed(0, POINT | {"dropout": 0.0, "optimizer": "adam", "learning_rate": 0.001}, 5) == trial_seed(0, POINT, 5)
+    assert trial_seed(0, POINT | {"dropout": 0.1}, 5) != trial_seed(0, POINT, 5)
     assert len(seeds) == 30
     assert trial_seed(0, POINT, 5) == trial_seed(0, dict(reversed(POINT.items())), 5)
     assert trial_seed(0, POINT, 5) != trial_seed(0, POINT | {"epochs": 4}, 5)
@@ -51,11 +66,12 @@ def test_same_seed_same_numbers(shampoo, engine):
 
 def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
     data = prepare(shampoo, 12)
-    model = keras_loop.build_stateful_lstm(4, 2, initial_weights(2, seed=1))
+    spec = ModelSpec(neurons=2)
+    model = build_stateful_lstm(spec, 4, initial_state(spec, seed=1))
     keras_loop.train(model, data, epochs=2, batch_size=4)
     _, warmed = keras_loop.walk_forward(model, data, batch_size=4)
-    cold = model.predict(keras_loop.as_lstm_input(data.test[:, 0]), batch_size=4, verbose=0)[:, 0]
+    cold = keras_loop.forecast(model, data, data.test, batch_size=4)
     keras_loop.reset_states(model)
-    reset = model.predict(keras_loop.as_lstm_input(data.test[:, 0]), batch_size=4, verbose=0)[:, 0]
+    reset = keras_loop.forecast(model, data, data.test, batch_size=4)
     assert not np.allclose(warmed, reset)  # the warm-up pass changed the starting state
     assert not np.allclose(cold, reset)  # and predict carries state from call to call

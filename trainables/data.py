@@ -1,11 +1,11 @@
-"""The protocol's data preparation: difference, frame with one lag, split, scale, trim; and back.
+"""The protocol's data preparation: difference, frame with lags, split, scale, trim; and back.
 
-Pure NumPy/scikit-learn on an in-memory series: reading files is `sweep`'s job.
+Pure NumPy/scikit-learn on an in-memory series: reading files is `sweep`'s job. With the defaults
+(lag 1, one lag, one time step, batch 4) this is exactly the protocol's preparation.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,42 +16,55 @@ TRAIN_ROWS_MULTIPLE = 4  # the study trims the training set to a multiple of its
 
 @dataclass(frozen=True)
 class PreparedSeries:
-    """A series ready for training, with what is needed to turn forecasts back into sales.
+    """A series ready for training, with what is needed to turn forecasts back into observations.
 
-    Supervised row r holds `(x = d[r], target = d[r+1])` of the lag-1 differences
-    `d[t] = raw[t+1] - raw[t]`, so its target is the observation `raw[r + 2]`.
+    With differences `d[t] = raw[t+lag] - raw[t]` and `window = lags + timesteps - 1`, supervised row r
+    holds the scaled `(d[r], ..., d[r+window-1], target = d[r+window])`, so its target is the
+    observation `raw[r + window + lag]`. A sample's time step s sees the window's columns s..s+lags-1.
     """
 
     raw: np.ndarray  # (n,) the original observations
-    train: np.ndarray  # (n_train, 2) scaled [x, target] rows after trimming, float32
-    test: np.ndarray  # (test_size, 2) scaled [x, target] rows, float32
-    scaler: MinMaxScaler  # fitted on the untrimmed training rows only
-    trimmed_rows: int  # leading training rows dropped so n_train is a multiple of TRAIN_ROWS_MULTIPLE
+    train: np.ndarray  # (n_train, window + 1) scaled rows after trimming, float32
+    test: np.ndarray  # (test_size, window + 1) scaled rows, float32
+    scaler: MinMaxScaler  # fitted on the untrimmed training rows only, one range per column
+    trimmed_rows: int  # leading training rows dropped so n_train is a multiple of the batch sizes
+    lag: int = 1
+    lags: int = 1
+    timesteps: int = 1
+
+    @property
+    def window(self) -> int:
+        return self.lags + self.timesteps - 1
 
     @property
     def train_target_index(self) -> int:
         """Index in `raw` of the first trimmed training row's target observation."""
-        return self.trimmed_rows + 2
+        return self.trimmed_rows + self.window + self.lag
 
     @property
     def test_target_index(self) -> int:
         return len(self.raw) - len(self.test)
 
+    def samples(self, rows: np.ndarray) -> np.ndarray:
+        """Scaled rows -> LSTM input (rows, timesteps, lags)."""
+        windows = np.lib.stride_tricks.sliding_window_view(rows[:, :-1], self.lags, axis=1)
+        return np.ascontiguousarray(windows, dtype=np.float32)
+
     def to_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of consecutive one-step forecasts.
 
         `scaled_yhat` has shape (k,) or (..., k); forecast i is for `raw[first_target_index + i]`,
-        so it is rebuilt from the previous month's actual value `raw[first_target_index + i - 1]`.
+        so it is rebuilt from the actual observation `lag` steps earlier.
         """
         scaled_yhat = np.asarray(scaled_yhat, dtype=np.float64)
         k = scaled_yhat.shape[-1]
-        previous = self.raw[first_target_index - 1 : first_target_index - 1 + k]
-        # The target column of MinMaxScaler inverts independently of x: (y - min_) / scale_.
+        previous = self.raw[first_target_index - self.lag : first_target_index - self.lag + k]
+        # The target column of MinMaxScaler inverts independently of the inputs: (y - min_) / scale_.
         differences = (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
         return differences + previous
 
     def rmse(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
-        """RMSE in sales units of scaled forecasts against the observations they target."""
+        """RMSE in the series' units of scaled forecasts against the observations they target."""
         forecasts = self.to_observations(scaled_yhat, first_target_index)
         k = forecasts.shape[-1]
         actual = self.raw[first_target_index : first_target_index + k]
@@ -68,48 +81,65 @@ def difference(series: np.ndarray, lag: int = 1) -> np.ndarray:
     return series[lag:] - series[:-lag]
 
 
-def frame_supervised(values: np.ndarray) -> np.ndarray:
-    """Rows `(d[t-1], d[t])`; the first row, which would have no lag, is dropped."""
-    return np.column_stack([values[:-1], values[1:]])
+def frame_supervised(values: np.ndarray, window: int = 1) -> np.ndarray:
+    """Rows `(d[t-window], ..., d[t-1], d[t])`; the first `window` values, which lack a full window, start no row."""
+    return np.lib.stride_tricks.sliding_window_view(values, window + 1)
 
 
-def minimum_length(test_size: int) -> int:
-    """The shortest series that leaves one full batch of training rows after framing and trimming."""
-    return test_size + 2 + TRAIN_ROWS_MULTIPLE
+def minimum_length(test_size: int, lag: int = 1, window: int = 1) -> int:
+    """The shortest series that leaves one full batch of 4 training rows after framing and trimming."""
+    return test_size + lag + window + TRAIN_ROWS_MULTIPLE
 
 
-def prepare(series: np.ndarray, test_size: int) -> PreparedSeries:
+def training_rows(untrimmed: int, batch_size: int) -> int:
+    """The protocol trims to a multiple of 4; a batch size that does not divide that trims further."""
+    protocol_rows = untrimmed - untrimmed % TRAIN_ROWS_MULTIPLE
+    return protocol_rows - protocol_rows % batch_size
+
+
+def prepare(
+    series: np.ndarray, test_size: int, lag: int = 1, lags: int = 1, timesteps: int = 1, batch_size: int = TRAIN_ROWS_MULTIPLE
+) -> PreparedSeries:
     """Apply the protocol's preparation steps, in the protocol's order."""
     raw = np.asarray(series, dtype=np.float64)
+    window = lags + timesteps - 1
     if raw.ndim != 1:
         raise ValueError(f"series must be one-dimensional; received shape {raw.shape}")
-    if len(raw) < minimum_length(test_size):
+    if len(raw) < minimum_length(test_size, lag, window):
         raise ValueError(
-            f"series has {len(raw)} observations; with test_size {test_size} it needs at least "
-            f"{minimum_length(test_size)}"
+            f"series has {len(raw)} observations; with test_size {test_size}, lag {lag} and a window of {window} "
+            f"it needs at least {minimum_length(test_size, lag, window)}"
         )
-    supervised = frame_supervised(difference(raw))
+    supervised = frame_supervised(difference(raw, lag), window)
     train, test = supervised[:-test_size], supervised[-test_size:]
     scaler = MinMaxScaler(feature_range=(-1, 1)).fit(train)
     if np.any(scaler.data_range_ == 0):
         raise ValueError("the training differences are constant; there is nothing to scale")
-    trimmed_rows = len(train) % TRAIN_ROWS_MULTIPLE
+    kept = training_rows(len(train), batch_size)
+    if kept == 0:
+        raise ValueError(f"batch_size {batch_size} is larger than the {len(train) - len(train) % TRAIN_ROWS_MULTIPLE} training rows")
     return PreparedSeries(
         raw=raw,
-        train=scaler.transform(train)[trimmed_rows:].astype(np.float32),
+        train=scaler.transform(train)[len(train) - kept :].astype(np.float32),
         test=scaler.transform(test).astype(np.float32),
         scaler=scaler,
-        trimmed_rows=trimmed_rows,
+        trimmed_rows=len(train) - kept,
+        lag=lag,
+        lags=lags,
+        timesteps=timesteps,
     )
 
 
-def valid_batch_sizes(prepared: PreparedSeries) -> list[int]:
-    """Batch sizes that split both the training rows and the test rows into whole batches."""
-    common = math.gcd(len(prepared.train), len(prepared.test))
-    return [size for size in range(1, common + 1) if common % size == 0]
+def forecast_batch_size(prepared: PreparedSeries, batch_size: int) -> int:
+    """The training batch size where it splits the test rows too (the protocol's case), else 1.
+
+    Training rows always divide (they are trimmed to); the test window is fixed, so a batch size that
+    does not divide it forecasts with a batch-1 stateful copy of the trained weights.
+    """
+    return batch_size if len(prepared.test) % batch_size == 0 else 1
 
 
 def persistence_rmse(series: np.ndarray, test_size: int) -> float:
-    """The naive forecast (next month = this month) scored on the test window."""
+    """The naive forecast (next step = this step) scored on the test window."""
     raw = np.asarray(series, dtype=np.float64)
     return float(np.sqrt(np.mean((raw[-test_size:] - raw[-test_size - 1 : -1]) ** 2)))

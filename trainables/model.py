@@ -1,47 +1,77 @@
-"""The study's model, `LSTM(neurons, stateful=True) -> Dense(1)`, and its seeded initial weights.
+"""The study's model, `LSTM(neurons, stateful=True) -> Dense(1)`, stacked and regularised as a point asks.
 
-Initial weights are drawn once per trial seed by `initial_weights`, with Keras's own default
-initializers, so every engine starts a repeat from exactly the same point.
+Initial weights and dropout seeds are drawn once per trial seed, with Keras's own default
+initializers, so every engine starts a repeat from exactly the same point and drops the same units.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from trainables.spec import ModelSpec
 
-def initial_weights(neurons: int, seed: int) -> list[np.ndarray]:
-    """Keras-default initial weights in `Model.get_weights()` order.
 
-    Returns [kernel (1, 4n), recurrent_kernel (n, 4n), bias (4n,), dense_kernel (n, 1), dense_bias (1,)]:
-    glorot-uniform kernels, an orthogonal recurrent kernel and a unit forget-gate bias.
+@dataclass(frozen=True)
+class InitialState:
+    weights: list[np.ndarray]  # in `Model.get_weights()` order
+    dropout_seeds: list[int]  # one per LSTM layer: the seed of its Keras dropout SeedGenerator
+
+
+def initial_state(spec: ModelSpec, seed: int) -> InitialState:
+    """Keras-default initial weights: per LSTM layer [kernel (inputs, 4n), recurrent_kernel (n, 4n), bias (4n,)],
+    then [dense_kernel (n, 1), dense_bias (1,)]: glorot-uniform kernels, orthogonal recurrent kernels and a
+    unit forget-gate bias.
+
+    The first three seeds are the single-layer study's, so its repeats keep their weights.
     """
     import keras
 
-    kernel_seed, recurrent_seed, dense_seed = np.random.SeedSequence(seed).generate_state(3)
-    bias = np.zeros(4 * neurons, dtype=np.float32)
-    bias[neurons : 2 * neurons] = 1.0  # gate order i, f, c, o: unit_forget_bias
-    return [
-        np.asarray(keras.initializers.GlorotUniform(seed=int(kernel_seed))((1, 4 * neurons))),
-        np.asarray(keras.initializers.Orthogonal(seed=int(recurrent_seed))((neurons, 4 * neurons))),
-        bias,
-        np.asarray(keras.initializers.GlorotUniform(seed=int(dense_seed))((neurons, 1))),
-        np.zeros(1, dtype=np.float32),
-    ]
+    n = spec.neurons
+    states = [int(value) for value in np.random.SeedSequence(seed).generate_state(3 + 3 * spec.layers - 2)]
+    kernel_seeds = [states[0], *states[3 : 2 * spec.layers + 1 : 2]]
+    recurrent_seeds = [states[1], *states[4 : 2 * spec.layers + 1 : 2]]
+    bias = np.zeros(4 * n, dtype=np.float32)
+    bias[n : 2 * n] = 1.0  # gate order i, f, c, o: unit_forget_bias
+    weights = []
+    for layer in range(spec.layers):
+        weights += [
+            np.asarray(keras.initializers.GlorotUniform(seed=kernel_seeds[layer])((spec.layer_inputs(layer), 4 * n))),
+            np.asarray(keras.initializers.Orthogonal(seed=recurrent_seeds[layer])((n, 4 * n))),
+            bias.copy(),
+        ]
+    weights += [np.asarray(keras.initializers.GlorotUniform(seed=states[2])((n, 1))), np.zeros(1, dtype=np.float32)]
+    return InitialState(weights=weights, dropout_seeds=[value % 2**31 for value in states[2 * spec.layers + 1 :]])
 
 
-def build_stateful_lstm(batch_size: int, neurons: int, weights: list[np.ndarray]):
-    """The protocol's model on input `(batch_size, timesteps=1, features=1)`, compiled with MSE and Adam."""
+def build_stateful_lstm(spec: ModelSpec, batch_size: int, initial: InitialState, compile: bool = True):
+    """The model on input `(batch_size, timesteps, lags)`, compiled with the point's loss and optimizer."""
     import keras
 
+    regularizer = spec.keras_regularizer()
     model = keras.Sequential(
         [
-            keras.Input(batch_shape=(batch_size, 1, 1)),
-            keras.layers.LSTM(neurons, stateful=True),
+            keras.Input(batch_shape=(batch_size, spec.timesteps, spec.lags)),
+            *(
+                keras.layers.LSTM(
+                    spec.neurons,
+                    stateful=True,
+                    return_sequences=layer < spec.layers - 1,
+                    dropout=spec.dropout,
+                    recurrent_dropout=spec.recurrent_dropout,
+                    kernel_regularizer=regularizer,
+                    recurrent_regularizer=regularizer,
+                    seed=initial.dropout_seeds[layer],
+                )
+                for layer in range(spec.layers)
+            ),
             keras.layers.Dense(1),
         ]
     )
-    model.set_weights(weights)
-    model.compile(loss="mean_squared_error", optimizer="adam")
+    model.set_weights(initial.weights)
+    if compile:
+        model.compile(loss=spec.keras_loss(), optimizer=spec.keras_optimizer())
     return model
 
 

@@ -2,8 +2,8 @@
 
 `run_trial` is a pure function of its config and the raw series, callable without Ray:
 
-    >>> run_trial({"point": {"epochs": 10, "batch_size": 4, "neurons": 1},
-    ...            "repeats": [0, 1], "seed": 0, "engine": "compiled", "test_size": 12}, series)
+    >>> run_trial({"point": {"epochs": 10, "batch_size": 4, "neurons": 1, "dropout": 0.2},
+    ...            "repeats": [0, 1], "seed": 0, "engine": "compiled", "test_size": 12, "lag": 1}, series)
 
 TensorFlow is imported inside the trial (in the engines), never when `sweep` is imported.
 """
@@ -18,13 +18,15 @@ from typing import Any, Callable
 import numpy as np
 
 from trainables.data import prepare
-
-POINT_AXES = ("epochs", "batch_size", "neurons")
+from trainables.spec import ModelSpec, canonical_point
 
 
 def trial_seed(base_seed: int, point: dict[str, Any], repeat: int) -> int:
-    """A seed that depends only on the base seed, the point and the repeat, never on scheduling."""
-    point_digest = hashlib.sha256(json.dumps(point, sort_keys=True).encode()).digest()
+    """A seed that depends only on the base seed, the point and the repeat, never on scheduling.
+
+    Extension axes at their defaults do not count: the reference study's points keep their seeds.
+    """
+    point_digest = hashlib.sha256(json.dumps(canonical_point(point), sort_keys=True).encode()).digest()
     entropy = [base_seed, repeat, int.from_bytes(point_digest[:8], "little")]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
@@ -35,14 +37,14 @@ def run_trial(config: dict[str, Any], series: np.ndarray, report: Callable[[dict
     With `diagnostics_every` = N > 0, training pauses every N epochs for the protocol's diagnostic
     train/test RMSE, passed to `report` (Tune's, under Ray); the diagnostics never touch the weights.
     """
-    from trainables.model import initial_weights
+    from trainables.model import initial_state
 
     point = config["point"]
-    data = prepare(series, config["test_size"])
+    spec = ModelSpec.from_point(point)
+    data = prepare(series, config["test_size"], config.get("lag", 1), spec.lags, spec.timesteps, point["batch_size"])
     seeds = [trial_seed(config["seed"], point, repeat) for repeat in config["repeats"]]
     _seed_all(seeds[0])
-    weights = [initial_weights(point["neurons"], seed) for seed in seeds]
-    runs = _engine(config["engine"])(data, point["batch_size"], point["neurons"], weights)
+    runs = _engine(config["engine"])(data, point["batch_size"], spec, [initial_state(spec, seed) for seed in seeds])
     started = time.perf_counter()
     epochs_done, every, diagnostics = 0, config.get("diagnostics_every", 0), {}
     for chunk in epoch_chunks(point["epochs"], every):
@@ -74,6 +76,9 @@ def run_trial(config: dict[str, Any], series: np.ndarray, report: Callable[[dict
         "train_rmse": float(np.mean(train_rmse)),
         "fit_seconds": fit_seconds * len(seeds),
         "compile_seconds": compile_seconds * len(seeds),
+        "training_rows": len(data.train),
+        "trimmed_rows": data.trimmed_rows,
+        "forecast_batch_size": runs.forecast_batch_size,
         "per_repeat": rows,
         **{key: value for key, value in diagnostics.items() if key.startswith("diagnostic_")},
     }
@@ -110,8 +115,8 @@ def _engine(name: str):
 def _seed_all(seed: int) -> None:
     """Seed Python, NumPy and TensorFlow from the trial's first seed, so nothing depends on trial order.
 
-    The engines draw nothing from these generators today (initial weights use explicit seeds); this
-    keeps any random layer a model gains (dropout) reproducible per trial.
+    The engines draw nothing from these generators (initial weights and dropout use explicit seeds);
+    this keeps anything random a library does on its own reproducible per trial.
     """
     import keras
 

@@ -4,8 +4,9 @@ The Keras loop pays ~60-85 ms of Python and `fit` overhead per epoch for a few m
 arithmetic. Here any number of epochs, with every batch, state carry and reset, runs inside one
 `tf.function(jit_compile=True)`, and several repeats of one point train side by side: each weight
 tensor gets a leading repeat axis, the loss is the sum of the repeats' own losses (so each repeat's
-gradient is its own), and the Keras optimizer's update is elementwise, so every repeat follows the
-trajectory it would follow alone.
+gradient is its own), and the Keras optimizers' updates are elementwise, so every repeat follows the
+trajectory it would follow alone. Dropout masks come from the same Keras seed generators, drawn in
+the same order, as the Keras layers draw theirs, through a bit-exact Philox (`philox.py`).
 
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
 no epoch count ever recompiles.
@@ -17,139 +18,233 @@ import time
 
 import numpy as np
 
-from trainables.data import PreparedSeries
+from trainables.data import PreparedSeries, forecast_batch_size
+from trainables.model import InitialState
+from trainables.spec import ModelSpec
 
-# (batch_size, neurons, repeats, train rows, test rows) -> compiled functions. The one piece of
+# (batch_size, spec, repeats, train rows, test rows) -> compiled functions. The one piece of
 # per-worker state a trial may keep: with Tune's actor reuse, later trials of a shape skip compiling.
-_COMPILED: dict[tuple[int, int, int, int, int], "CompiledLSTM"] = {}
+_COMPILED: dict[tuple, "CompiledLSTM"] = {}
 
 
-def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
-    """Keras `LSTMCell` for one time step of one feature, batched over repeats.
+def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks):
+    """Keras `LSTMCell` for one time step, batched over repeats.
 
-    x: (batch,); h, c: (repeats, batch, n); kernel (repeats, 1, 4n); recurrent_kernel (repeats, n, 4n);
-    bias (repeats, 4n). Gate order and arithmetic follow Keras: z = x K + h R + b, gates i, f, c, o.
+    x: (repeats, batch, inputs); h, c: (repeats, batch, n); kernel (repeats, inputs, 4n); recurrent_kernel
+    (repeats, n, 4n); bias (repeats, 4n). Gate order i, f, c, o. Masks: none, one for all gates (Keras's
+    fused implementation, dropout only) or one per gate (its per-gate one, with recurrent dropout).
     """
     import tensorflow as tf
 
-    z = x[None, :, None] * kernel  # x K with a single input feature
-    z = z + tf.einsum("rbn,rnm->rbm", h, recurrent_kernel)
-    z = z + bias[:, None, :]
-    z_input, z_forget, z_cell, z_output = tf.split(z, 4, axis=-1)
+    if len(input_masks) == 1:
+        x = x * input_masks[0]
+    if len(input_masks) < 4 and not recurrent_masks:
+        z = tf.einsum("rbi,rim->rbm", x, kernel) + tf.einsum("rbn,rnm->rbm", h, recurrent_kernel) + bias[:, None, :]
+        z_input, z_forget, z_cell, z_output = tf.split(z, 4, axis=-1)
+    else:
+        gate_inputs = [x * mask for mask in input_masks] or [x] * 4
+        gate_states = [h * mask for mask in recurrent_masks] or [h] * 4
+        kernels, recurrent_kernels = tf.split(kernel, 4, axis=-1), tf.split(recurrent_kernel, 4, axis=-1)
+        biases = tf.split(bias, 4, axis=-1)
+        z_input, z_forget, z_cell, z_output = (
+            tf.einsum("rbi,rim->rbm", xg, kg) + bg[:, None, :] + tf.einsum("rbn,rnm->rbm", hg, rg)
+            for xg, hg, kg, rg, bg in zip(gate_inputs, gate_states, kernels, recurrent_kernels, biases)
+        )
     c = tf.sigmoid(z_forget) * c + tf.sigmoid(z_input) * tf.tanh(z_cell)
     h = tf.sigmoid(z_output) * tf.tanh(c)
     return h, c
 
 
-def dense(h, kernel, bias):
-    """(repeats, batch, n) -> (repeats, batch): the `Dense(1)` head."""
-    import tensorflow as tf
-
-    return tf.einsum("rbn,rno->rbo", h, kernel)[..., 0] + bias
-
-
 class CompiledLSTM:
-    """Weights, Keras optimizer state and compiled functions for one shape, reused across trials."""
+    """Weights, Keras optimizer and seed-generator state and compiled functions for one shape, reused across trials."""
 
-    def __init__(self, batch_size: int, neurons: int, repeats: int):
+    def __init__(self, spec: ModelSpec, batch_size: int, repeats: int):
         import keras
         import tensorflow as tf
 
-        shapes = [(1, 4 * neurons), (neurons, 4 * neurons), (4 * neurons,), (neurons, 1), (1,)]
-        self.variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in shapes]
-        self.optimizer = keras.optimizers.Adam()
+        self.spec, self.batch_size, self.repeats = spec, batch_size, repeats
+        n = spec.neurons
+        shapes = []
+        for layer in range(spec.layers):
+            shapes += [(spec.layer_inputs(layer), 4 * n), (n, 4 * n), (4 * n,)]
+        self.variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in [*shapes, (n, 1), (1,)]]
+        self.optimizer = spec.keras_optimizer()
         self.optimizer.build(self.variables)
         self.fresh_optimizer_state = [tf.constant(v.numpy()) for v in self.optimizer.variables]
-        self.zeros = tf.zeros((repeats, batch_size, neurons))
-        self.loss_per_sample = keras.losses.get("mean_squared_error")
+        self.loss_per_sample = spec.keras_loss()
+        # generators[repeat][layer], as each repeat's Keras LSTM layers hold them
+        self.generators = [[keras.random.SeedGenerator(0) for _ in range(spec.layers)] for _ in range(repeats)]
         self.start = tf.function(self._start, jit_compile=True)
         self.train = tf.function(self._train, jit_compile=True)
         # One function per input shape (walk-forward, test alone), so neither ever retraces.
         self.forecast_walk = tf.function(self._forecast, jit_compile=True)
         self.forecast_test = tf.function(self._forecast, jit_compile=True)
 
-    def _start(self, initial_weights):
+    def _start(self, initial_weights, dropout_seeds):
+        import tensorflow as tf
+
         for variable, value in zip(self.variables, initial_weights):
             variable.assign(value)
         for variable, value in zip(self.optimizer.variables, self.fresh_optimizer_state):
             variable.assign(value)
+        for repeat, generators in enumerate(self.generators):
+            for layer, generator in enumerate(generators):
+                generator.state.assign(tf.stack([dropout_seeds[repeat, layer], tf.constant(0, tf.int64)]))
 
-    def _step(self, x, h, c):
-        kernel, recurrent_kernel, bias, dense_kernel, dense_bias = self.variables
-        h, c = lstm_step(x, h, c, kernel, recurrent_kernel, bias)
-        return dense(h, dense_kernel, dense_bias), h, c
+    def zero_states(self, batch_size: int):
+        import tensorflow as tf
 
-    def _train_step(self, step, h, c, train_x, train_y):
+        zeros = tf.zeros((self.repeats, batch_size, self.spec.neurons))
+        return tuple((zeros, zeros) for _ in range(self.spec.layers))
+
+    def _masks(self, batch_size: int) -> list[tuple[list, list]]:
+        """Each layer's dropout masks for one call, drawn as Keras draws them: inputs first, then recurrent."""
+        import tensorflow as tf
+
+        from trainables.engines.philox import keras_dropout_mask
+
+        input_draws, recurrent_draws = self.spec.mask_draws
+        masks = []
+        for layer in range(self.spec.layers):
+            per_repeat = []
+            for generators in self.generators:
+                generator = generators[layer]
+                input_shape, state_shape = (batch_size, self.spec.layer_inputs(layer)), (batch_size, self.spec.neurons)
+                inputs = [keras_dropout_mask(input_shape, self.spec.dropout, generator) for _ in range(input_draws)]
+                states = [keras_dropout_mask(state_shape, self.spec.recurrent_dropout, generator) for _ in range(recurrent_draws)]
+                per_repeat.append((inputs, states))
+            masks.append(tuple([tf.stack(draw) for draw in zip(*kind)] for kind in zip(*per_repeat)))
+        return masks
+
+    def _skip_draws(self, calls) -> None:
+        """Advance the seed generators past the draws `calls` layer calls without training make (Keras draws anyway)."""
+        import tensorflow as tf
+
+        draws = tf.cast(calls * sum(self.spec.mask_draws), tf.int64)
+        for generators in self.generators:
+            for generator in generators:
+                generator.state.assign(generator.state + tf.stack([tf.constant(0, tf.int64), draws]))
+
+    def _call(self, x, states, masks):
+        """One batch (batch, timesteps, lags) through the stacked layers and the `Dense(1)` head.
+
+        Returns (repeats, batch) forecasts and each layer's (h, c) after the last time step.
+        """
+        import tensorflow as tf
+
+        sequence = [tf.broadcast_to(x[None, :, step, :], (self.repeats, *x[:, step, :].shape)) for step in range(x.shape[1])]
+        new_states = []
+        for layer, (h, c) in enumerate(states):
+            kernel, recurrent_kernel, bias = self.variables[3 * layer : 3 * layer + 3]
+            input_masks, recurrent_masks = masks[layer] if masks else ([], [])
+            outputs = []
+            for step_input in sequence:
+                h, c = lstm_cell(step_input, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks)
+                outputs.append(h)
+            sequence = outputs
+            new_states.append((h, c))
+        dense_kernel, dense_bias = self.variables[-2:]
+        return tf.einsum("rbn,rno->rbo", sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
+
+    def _penalty(self):
+        """Keras's L1L2 regularisation losses of every LSTM kernel and recurrent kernel, summed."""
+        import tensorflow as tf
+
+        kernels = [v for index, v in enumerate(self.variables[:-2]) if index % 3 < 2]
+        penalty = tf.constant(0.0)
+        for kernel in kernels:
+            if self.spec.l1:
+                penalty += self.spec.l1 * tf.reduce_sum(tf.abs(kernel))
+            if self.spec.l2:
+                penalty += self.spec.l2 * tf.reduce_sum(tf.square(kernel))
+        return penalty
+
+    def _train_step(self, step, states, train_x, train_y):
         """One stateful batch; the carried state is an input, so no gradient crosses batches (as in Keras)."""
         import tensorflow as tf
 
         batch = step % train_x.shape[0]
-        h = tf.where(batch == 0, self.zeros, h)  # the state starts every epoch from zero
-        c = tf.where(batch == 0, self.zeros, c)
+        zeros = self.zero_states(self.batch_size)
+        states = tf.nest.map_structure(lambda zero, state: tf.where(batch == 0, zero, state), zeros, states)
+        masks = self._masks(self.batch_size) if self.spec.uses_dropout else None
         with tf.GradientTape() as tape:
-            yhat, h, c = self._step(train_x[batch], h, c)
+            yhat, states = self._call(train_x[batch], states, masks)
             # Keras: per-sample loss, averaged over the batch; summed over repeats keeps gradients apart.
             per_sample = self.loss_per_sample(tf.broadcast_to(train_y[batch], yhat.shape)[..., None], yhat[..., None])
-            loss = tf.reduce_sum(tf.reduce_mean(per_sample, axis=-1))
+            loss = tf.reduce_sum(tf.reduce_mean(per_sample, axis=-1)) + self._penalty()
         self.optimizer.apply_gradients(zip(tape.gradient(loss, self.variables), self.variables))
-        return step + 1, h, c
+        return step + 1, states
 
     def _train(self, epochs, train_x, train_y):
-        """Continue training for `epochs` more epochs; (batches, batch) inputs."""
+        """Continue training for `epochs` more epochs; (batches, batch, timesteps, lags) inputs."""
         import tensorflow as tf
 
         steps = epochs * train_x.shape[0]
         tf.while_loop(
-            lambda step, h, c: step < steps,
-            lambda step, h, c: self._train_step(step, h, c, train_x, train_y),
-            (tf.constant(0), self.zeros, self.zeros),
+            lambda step, states: step < steps,
+            lambda step, states: self._train_step(step, states, train_x, train_y),
+            (tf.constant(0), self.zero_states(self.batch_size)),
         )
 
-    def _forecast(self, inputs):
-        """One-step forecasts of (batches, batch) inputs in order, from a reset state, state carried.
+    def _forecast(self, inputs, advance_generators):
+        """One-step forecasts of (batches, batch, timesteps, lags) inputs in order, from a reset state, state carried.
 
-        A scan, not an unrolled loop, keeps compile time flat in the number of batches.
+        A scan, not an unrolled loop, keeps compile time flat in the number of batches. When the
+        training model itself forecasts (as in Keras), its dropout generators advance as Keras's would.
         Returns (repeats, batches, batch).
         """
         import tensorflow as tf
 
         def forecast_step(carry, x):
-            _, h, c = carry
-            return self._step(x, h, c)
+            _, states = carry
+            return self._call(x, states, None)
 
-        repeats, batch_size, _ = self.zeros.shape
-        forecasts, _, _ = tf.scan(forecast_step, inputs, initializer=(tf.zeros((repeats, batch_size)), self.zeros, self.zeros))
+        if self.spec.uses_dropout and advance_generators:
+            self._skip_draws(inputs.shape[0])
+        initial = (tf.zeros((self.repeats, inputs.shape[1])), self.zero_states(inputs.shape[1]))
+        forecasts, _ = tf.scan(forecast_step, inputs, initializer=initial)
         return tf.transpose(forecasts, [1, 0, 2])
 
 
 class CompiledRuns:
     """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
 
-    def __init__(self, data: PreparedSeries, batch_size: int, neurons: int, weights: list[list[np.ndarray]]):
+    def __init__(self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState]):
         import tensorflow as tf
 
-        self.repeats = len(weights)
-        self.train_x = tf.constant(data.train[:, 0].reshape(-1, batch_size))
-        self.train_y = tf.constant(data.train[:, 1].reshape(-1, batch_size))
-        self.test_x = tf.constant(data.test[:, 0].reshape(-1, batch_size))
-        self.walk_x = tf.concat([self.train_x, self.test_x], axis=0)
-        key = (batch_size, neurons, self.repeats, len(data.train), len(data.test))
+        self.repeats = len(initial)
+        self.forecast_batch_size = forecast_batch_size(data, batch_size)
+        self.same_model_forecasts = self.forecast_batch_size == batch_size
+        self.train_x = tf.constant(batches(data.samples(data.train), batch_size))
+        self.train_y = tf.constant(data.train[:, -1].reshape(-1, batch_size))
+        self.train_forecast_x = tf.constant(batches(data.samples(data.train), self.forecast_batch_size))
+        self.test_x = tf.constant(batches(data.samples(data.test), self.forecast_batch_size))
+        self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
+        key = (batch_size, spec, self.repeats, len(data.train), len(data.test))
         self.compile_seconds = 0.0
         if key not in _COMPILED:
             started = time.perf_counter()
-            _COMPILED[key] = self._compile(CompiledLSTM(batch_size, neurons, self.repeats), weights)
+            _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats), initial)
             self.compile_seconds = time.perf_counter() - started
         self.compiled = _COMPILED[key]
-        self.compiled.start([tf.constant(np.stack(tensors)) for tensors in zip(*weights)])
+        self._start(initial)
 
-    def _compile(self, compiled: CompiledLSTM, weights) -> CompiledLSTM:
+    def _start(self, initial: list[InitialState]) -> None:
+        import tensorflow as tf
+
+        weights = [tf.constant(np.stack(tensors)) for tensors in zip(*(state.weights for state in initial))]
+        seeds = tf.constant([state.dropout_seeds for state in initial], dtype=tf.int64)
+        self.compiled.start(weights, seeds)
+
+    def _compile(self, compiled: CompiledLSTM, initial: list[InitialState]) -> CompiledLSTM:
         """Trace and compile every function once, on this trial's shapes, training nothing."""
         import tensorflow as tf
 
-        compiled.start([tf.constant(np.stack(tensors)) for tensors in zip(*weights)])
+        self.compiled = compiled
+        self._start(initial)
         compiled.train(tf.constant(0), self.train_x, self.train_y)
-        compiled.forecast_walk(self.walk_x)
-        compiled.forecast_test(self.test_x)
+        compiled.forecast_walk(self.walk_x, self.same_model_forecasts)
+        compiled.forecast_test(self.test_x, False)
         return compiled
 
     def train(self, epochs: int) -> None:
@@ -157,11 +252,10 @@ class CompiledRuns:
 
         self.compiled.train(tf.constant(epochs), self.train_x, self.train_y)
 
-
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Warm the state on the training inputs, then forecast the test inputs in one shot."""
-        forecasts = self.compiled.forecast_walk(self.walk_x).numpy().reshape(self.repeats, -1)
-        split = self.train_x.shape[0] * self.train_x.shape[1]
+        forecasts = self.compiled.forecast_walk(self.walk_x, self.same_model_forecasts).numpy().reshape(self.repeats, -1)
+        split = self.train_forecast_x.shape[0] * self.train_forecast_x.shape[1]
         return forecasts[:, :split], forecasts[:, split:]
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
@@ -169,4 +263,12 @@ class CompiledRuns:
 
         The train part is the walk-forward's warming pass, which also starts from a reset state.
         """
-        return self.walk_forward()[0], self.compiled.forecast_test(self.test_x).numpy().reshape(self.repeats, -1)
+        train_yhat = self.walk_forward()[0]
+        # The warming pass already advanced the generators by the train and test forecasts Keras makes here.
+        test_yhat = self.compiled.forecast_test(self.test_x, False).numpy().reshape(self.repeats, -1)
+        return train_yhat, test_yhat
+
+
+def batches(samples: np.ndarray, batch_size: int) -> np.ndarray:
+    """(rows, timesteps, lags) -> (batches, batch, timesteps, lags), in row order."""
+    return samples.reshape(-1, batch_size, *samples.shape[1:])

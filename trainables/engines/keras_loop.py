@@ -9,18 +9,14 @@ import time
 
 import numpy as np
 
-from trainables.data import PreparedSeries
-from trainables.model import build_stateful_lstm, reset_states
-
-
-def as_lstm_input(column: np.ndarray) -> np.ndarray:
-    """(rows,) -> (rows, timesteps=1, features=1)."""
-    return column.reshape(-1, 1, 1)
+from trainables.data import PreparedSeries, forecast_batch_size
+from trainables.model import InitialState, build_stateful_lstm, reset_states
+from trainables.spec import ModelSpec
 
 
 def train(model, data: PreparedSeries, epochs: int, batch_size: int):
     """Fit the stateful model epoch by epoch, in row order, resetting state after each epoch."""
-    x, y = as_lstm_input(data.train[:, 0]), data.train[:, 1]
+    x, y = data.samples(data.train), data.train[:, -1]
     for _ in range(epochs):
         model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, shuffle=False)
         reset_states(model)
@@ -31,40 +27,58 @@ def walk_forward(model, data: PreparedSeries, batch_size: int) -> tuple[np.ndarr
 
     Returns scaled one-step forecasts: train (n_train,) from the warming pass, test (test_size,).
     """
-    return forecast(model, data.train[:, 0], batch_size), forecast(model, data.test[:, 0], batch_size)
+    return forecast(model, data, data.train, batch_size), forecast(model, data, data.test, batch_size)
 
 
-def forecast(model, inputs: np.ndarray, batch_size: int) -> np.ndarray:
-    """(rows,) scaled inputs -> (rows,) one-step forecasts, continuing the model's current state."""
-    return model.predict(as_lstm_input(inputs), batch_size=batch_size, verbose=0)[:, 0]
+def forecast(model, data: PreparedSeries, rows: np.ndarray, batch_size: int) -> np.ndarray:
+    """Scaled rows -> (rows,) one-step forecasts, continuing the model's current state."""
+    return model.predict(data.samples(rows), batch_size=batch_size, verbose=0)[:, 0]
 
+
+def batch_one_copy(model, spec: ModelSpec, initial: InitialState):
+    """A batch-1 stateful model holding `model`'s current weights, for forecasting row by row."""
+    copy = build_stateful_lstm(spec, 1, initial, compile=False)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 class KerasRuns:
     """Repeats of one point, one Keras model each: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
 
-    def __init__(self, data: PreparedSeries, batch_size: int, neurons: int, weights: list[list[np.ndarray]]):
+    def __init__(self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState]):
         started = time.perf_counter()
-        self.models = [build_stateful_lstm(batch_size, neurons, initial) for initial in weights]
+        self.models = [build_stateful_lstm(spec, batch_size, state) for state in initial]
         self.compile_seconds = time.perf_counter() - started  # Keras builds and compiles per model
-        self.data, self.batch_size = data, batch_size
+        self.data, self.batch_size, self.spec, self.initial = data, batch_size, spec, initial
+        self.forecast_batch_size = forecast_batch_size(data, batch_size)
+        self.copies: list = []  # batch-1 forecasting models, built on first use
 
     def train(self, epochs: int) -> None:
         for model in self.models:
             train(model, self.data, epochs, self.batch_size)
 
+    def _forecasters(self):
+        if self.forecast_batch_size == self.batch_size:
+            return self.models
+        if not self.copies:
+            self.copies = [batch_one_copy(model, self.spec, state) for model, state in zip(self.models, self.initial)]
+        for copy, model in zip(self.copies, self.models):
+            copy.set_weights(model.get_weights())
+        return self.copies
+
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
-        train_yhat, test_yhat = zip(*(walk_forward(model, self.data, self.batch_size) for model in self.models))
-        for model in self.models:
+        forecasters = self._forecasters()
+        train_yhat, test_yhat = zip(*(walk_forward(model, self.data, self.forecast_batch_size) for model in forecasters))
+        for model in forecasters:
             reset_states(model)
         return np.stack(train_yhat), np.stack(test_yhat)
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state."""
         train_yhat, test_yhat = [], []
-        for model in self.models:
-            train_yhat.append(forecast(model, self.data.train[:, 0], self.batch_size))
+        for model in self._forecasters():
+            train_yhat.append(forecast(model, self.data, self.data.train, self.forecast_batch_size))
             reset_states(model)
-            test_yhat.append(forecast(model, self.data.test[:, 0], self.batch_size))
+            test_yhat.append(forecast(model, self.data, self.data.test, self.forecast_batch_size))
             reset_states(model)
         return np.stack(train_yhat), np.stack(test_yhat)

@@ -1,0 +1,95 @@
+"""What one configuration point asks of the model: the study's three axes plus its proposed extensions.
+
+A point is a plain dict (what Tune's grid carries). Extension axes left at their defaults are
+dropped from it, so a point of the reference study is the same dict, and gets the same seeds,
+whether or not the sweep also explores extensions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+POINT_AXES = ("epochs", "batch_size", "neurons")
+EXTENSION_DEFAULTS: dict[str, Any] = {
+    "layers": 1,  # stacked LSTM layers, `neurons` units each
+    "lags": 1,  # lag observations per time step, as input features
+    "timesteps": 1,  # time steps per sample, each holding `lags` observations
+    "dropout": 0.0,  # fraction of each LSTM layer's inputs dropped while training
+    "recurrent_dropout": 0.0,  # fraction of the recurrent connections dropped while training
+    "l1": 0.0,  # L1 penalty on each LSTM layer's input and recurrent kernels
+    "l2": 0.0,  # L2 penalty on the same kernels
+    "optimizer": "adam",
+    "learning_rate": None,  # None: the optimizer's Keras default
+    "loss": "mse",
+}
+ALL_AXES = (*POINT_AXES, *EXTENSION_DEFAULTS)
+OPTIMIZER_DEFAULT_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}  # Keras's defaults
+LOSSES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": "huber"}
+
+
+def canonical_point(point: dict[str, Any]) -> dict[str, Any]:
+    """The point without extension axes at their defaults (a learning rate equal to its optimizer's default included)."""
+    optimizer = point.get("optimizer", "adam")
+    defaults = EXTENSION_DEFAULTS | {"learning_rate": OPTIMIZER_DEFAULT_RATES[optimizer]}
+    return {axis: value for axis, value in point.items() if axis in POINT_AXES or value not in (defaults.get(axis), None)}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    neurons: int
+    layers: int = 1
+    lags: int = 1
+    timesteps: int = 1
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
+    optimizer: str = "adam"
+    learning_rate: float | None = None
+    loss: str = "mse"
+
+    @classmethod
+    def from_point(cls, point: dict[str, Any]) -> "ModelSpec":
+        return cls(**{axis: value for axis, value in point.items() if axis not in ("epochs", "batch_size")})
+
+    @property
+    def window(self) -> int:
+        """Past differences one sample sees: `timesteps` overlapping runs of `lags`."""
+        return self.lags + self.timesteps - 1
+
+    @property
+    def rate(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else OPTIMIZER_DEFAULT_RATES[self.optimizer]
+
+    @property
+    def uses_dropout(self) -> bool:
+        return self.dropout > 0 or self.recurrent_dropout > 0
+
+    @property
+    def mask_draws(self) -> tuple[int, int]:
+        """Keras's dropout draws per layer call: (input masks, recurrent masks).
+
+        With recurrent dropout Keras switches the cell to its per-gate implementation, one mask per gate.
+        """
+        per_mask = 4 if self.recurrent_dropout > 0 else 1
+        return (per_mask if self.dropout > 0 else 0, per_mask if self.recurrent_dropout > 0 else 0)
+
+    def layer_inputs(self, layer: int) -> int:
+        return self.lags if layer == 0 else self.neurons
+
+    def keras_optimizer(self):
+        import keras
+
+        classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+        return classes[self.optimizer](learning_rate=self.rate)
+
+    def keras_loss(self):
+        import keras
+
+        return keras.losses.get(LOSSES[self.loss])
+
+    def keras_regularizer(self):
+        import keras
+
+        return keras.regularizers.L1L2(l1=self.l1, l2=self.l2) if self.l1 or self.l2 else None
