@@ -57,7 +57,7 @@ def time_compiled(data, epochs, batch_size, spec, initial, runs=5) -> tuple[floa
 
 
 def engine_rows(epochs: int, keras_repeats: int) -> list[str]:
-    data = prepare(load_series("shampoo"), 12)
+    data = prepare(load_series("shampoo").values, 12)
     rows = []
     for batch_size, neurons in POINTS:
         point = {"epochs": epochs, "batch_size": batch_size, "neurons": neurons}

@@ -23,14 +23,11 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-FIRST_COLUMN = "first"  # `date_column`'s default: the file's first column, when it is not the value column
-
-
 class DataConfig(StrictModel):
     source: str = "shampoo"  # a built-in data set name, or a path to a CSV or Parquet file
     value_column: str | None = None  # the column holding the series (default: the last one)
-    # the column of dates that orders the rows (default: the first column); null: rows are in time order
-    date_column: str | None = FIRST_COLUMN
+    # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order
+    date_column: str | Literal[False] | None = None
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
     lag: PositiveInt = 1  # differencing lag: 1 removes a trend, 12 a yearly season of monthly data
 
@@ -170,11 +167,11 @@ def _expectation(problem: dict) -> str:
     context = problem.get("ctx") or {}
     kind = problem["type"]
     if kind == "greater_than":
-        return f"must be > {context['gt']}"
+        return f"must be > {context['gt']:g}"
     if kind == "greater_than_equal":
-        return f"must be >= {context['ge']}"
+        return f"must be >= {context['ge']:g}"
     if kind == "less_than":
-        return f"must be < {context['lt']}"
+        return f"must be < {context['lt']:g}"
     if kind == "too_short":
         return f"must have at least {context['min_length']} item(s)"
     if kind == "literal_error":

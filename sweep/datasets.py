@@ -1,8 +1,10 @@
-"""Reading a series from a built-in data set or a user's CSV file, checked before any trial runs."""
+"""Reading a series from a built-in data set or a user's CSV or Parquet file, checked before any trial runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -10,24 +12,79 @@ import pandas as pd
 from sweep.config import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped inside the package: no download at run time
-BUILT_IN = {"shampoo": "shampoo-sales.csv"}  # Makridakis, Wheelwright & Hyndman (1998), 36 months
 
 
-def load_series(source: str, value_column: str | None = None) -> np.ndarray:
-    """One column of a CSV or Parquet file as float64, in file order: a built-in name, else a path.
+@dataclass(frozen=True)
+class LoadedSeries:
+    values: np.ndarray  # float64, oldest first
+    origin: str  # one line for the output: where the values came from and how they are ordered
 
-    `value_column` names the column; by default it is the last one.
+
+def _shampoo() -> pd.Series:
+    frame = pd.read_csv(DATA_DIR / "shampoo-sales.csv")
+    return frame.iloc[:, 1].set_axis(pd.PeriodIndex([f"190{month}" for month in frame.iloc[:, 0]], freq="M"))
+
+
+def _statsmodels(name: str, column: str, index: Callable[[pd.DataFrame], pd.Index]) -> Callable[[], pd.Series]:
+    def load() -> pd.Series:
+        import statsmodels.datasets
+
+        frame = getattr(statsmodels.datasets, name).load_pandas().data
+        return frame[column].set_axis(index(frame))
+
+    return load
+
+
+def _co2() -> pd.Series:
+    """Weekly flask samples with gaps -> monthly means, gaps interpolated (as statsmodels' own examples do)."""
+    import statsmodels.datasets
+
+    weekly = statsmodels.datasets.co2.load_pandas().data["co2"]
+    monthly = weekly.resample("MS").mean().interpolate()
+    return monthly.set_axis(monthly.index.to_period("M"))
+
+
+# name -> (loader, origin). All but shampoo ship inside statsmodels, a dependency: nothing downloads.
+BUILT_IN: dict[str, tuple[Callable[[], pd.Series], str]] = {
+    "shampoo": (_shampoo, "monthly shampoo sales, 36 months (Makridakis, Wheelwright & Hyndman 1998), shipped in sweep/data"),
+    "sunspots": (
+        _statsmodels("sunspots", "SUNACTIVITY", lambda f: pd.PeriodIndex(f["YEAR"].astype(int), freq="Y")),
+        "yearly sunspot numbers 1700-2008, 309 years (NOAA NGDC), from statsmodels.datasets.sunspots",
+    ),
+    "nile": (
+        _statsmodels("nile", "volume", lambda f: pd.PeriodIndex(f["year"].astype(int), freq="Y")),
+        "yearly Nile flow at Aswan 1871-1970, 100 years (Cobb 1978), from statsmodels.datasets.nile",
+    ),
+    "co2": (_co2, "monthly mean CO2 at Mauna Loa 1958-2001, 526 months (Keeling & Whorf 2004), from statsmodels.datasets.co2"),
+    "us_gdp": (
+        _statsmodels(
+            "macrodata", "realgdp",
+            lambda f: pd.PeriodIndex.from_fields(year=f["year"].astype(int), quarter=f["quarter"].astype(int), freq="Q"),
+        ),  # fmt: skip
+        "quarterly US real GDP 1959Q1-2009Q3, 203 quarters (FRED), from statsmodels.datasets.macrodata",
+    ),
+}
+
+
+def load_series(source: str, value_column: str | None = None, date_column: str | bool | None = None) -> LoadedSeries:
+    """A built-in series by name, else one column of a CSV or Parquet file, as float64 in time order.
+
+    `value_column` names the column (default: the last). `date_column` names the column whose dates
+    order the rows; by default the first column does when it holds dates; `False`: rows are in time order.
     """
     if source in BUILT_IN:
-        path = DATA_DIR / BUILT_IN[source]
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(
-                f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file"
-            )
+        load, origin = BUILT_IN[source]
+        series = load()
+        return LoadedSeries(series.to_numpy(dtype=np.float64), f"{source}: {origin}, {series.index[0]} to {series.index[-1]}")
+    path = Path(source)
+    if not path.is_file():
+        raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
     is_csv = path.suffix.lower() != ".parquet"
-    return _values(_read_table(path, source, is_csv), source, value_column, is_csv)
+    frame = _read_table(path, source, is_csv)
+    name, values = _values(frame, source, value_column, is_csv)
+    order, ordering = _order(frame, source, name, date_column, is_csv)
+    origin = f"{len(values)} observations of column {name!r} of {source!r}, {ordering}"
+    return LoadedSeries(values[order], origin)
 
 
 def _read_table(path: Path, source: str, is_csv: bool) -> pd.DataFrame:
@@ -40,7 +97,11 @@ def _read_table(path: Path, source: str, is_csv: bool) -> pd.DataFrame:
         raise ConfigError(f"data file {source!r} is not a readable {'CSV' if is_csv else 'Parquet'} file: {error}") from None
 
 
-def _values(frame: pd.DataFrame, source: str, value_column: str | None, is_csv: bool) -> np.ndarray:
+def _where(row: int, is_csv: bool) -> str:
+    return f"line {row + 2}" if is_csv else f"row {row + 1}"  # 1-based; a CSV's line 1 is its header
+
+
+def _values(frame: pd.DataFrame, source: str, value_column: str | None, is_csv: bool) -> tuple[str, np.ndarray]:
     if frame.shape[1] < 1 or frame.empty:
         raise ConfigError(f"data file {source!r} has no rows; expected a header and one observation per line")
     if value_column is not None and value_column not in frame.columns:
@@ -56,6 +117,36 @@ def _values(frame: pd.DataFrame, source: str, value_column: str | None, is_csv: 
     if not np.all(np.isfinite(values)):
         bad = int(np.flatnonzero(~np.isfinite(values))[0])
         held = repr(column.iloc[bad]) if column.iloc[bad].strip() else "an empty value"
-        where = f"line {bad + 2}" if is_csv else f"row {bad + 1}"  # 1-based; a CSV's line 1 is its header
-        raise ConfigError(f"data file {source!r}: column {name!r} must hold finite numbers; {where} holds {held}")
-    return values
+        raise ConfigError(f"data file {source!r}: column {name!r} must hold finite numbers; {_where(bad, is_csv)} holds {held}")
+    return name, values
+
+
+def _order(frame: pd.DataFrame, source: str, value_name: str, date_column: str | bool | None, is_csv: bool) -> tuple[np.ndarray, str]:
+    """Row order by the date column, and how the rows were ordered, in words."""
+    in_file_order = np.arange(len(frame))
+    if date_column is False:
+        return in_file_order, "in file order (`data.date_column: false`)"
+    if date_column is None:
+        if frame.shape[1] < 2 or frame.columns[0] == value_name:
+            return in_file_order, "in file order (no date column)"
+        name, explicit = frame.columns[0], False
+    elif date_column not in frame.columns:
+        raise ConfigError(f"`data.date_column` ({date_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}")
+    else:
+        name, explicit = date_column, True
+    dates = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+    if dates.isna().any():
+        if not explicit:
+            return in_file_order, f"in file order (its first column {name!r} does not hold dates)"
+        bad = int(np.flatnonzero(dates.isna())[0])
+        raise ConfigError(
+            f"data file {source!r}: `data.date_column` {name!r} must hold dates; {_where(bad, is_csv)} holds {frame[name].iloc[bad]!r} "
+            f"(set `data.date_column: false` to take the rows in file order)"
+        )
+    if dates.duplicated().any():
+        bad = int(np.flatnonzero(dates.duplicated())[0])
+        raise ConfigError(f"data file {source!r}: date column {name!r} repeats {frame[name].iloc[bad]!r} at {_where(bad, is_csv)}")
+    order = np.argsort(dates.to_numpy(), kind="stable")
+    first, last = frame[name].iloc[order[0]], frame[name].iloc[order[-1]]
+    resorted = "" if np.array_equal(order, in_file_order) else ", sorted (the file was not in date order)"
+    return order, f"ordered by date column {name!r}, {first} to {last}{resorted}"

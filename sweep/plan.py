@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sweep.config import ConfigError, StudyGrid, SweepConfig
-from trainables.data import forecast_batch_size, minimum_length, prepare
+from trainables.data import TRAIN_ROWS_MULTIPLE, forecast_batch_size, minimum_length, prepare, training_rows
 from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES
 
 Point = dict
@@ -41,15 +41,18 @@ def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
 
 
 def used_axes(config: SweepConfig) -> list[str]:
-    """The study's axes plus every extension a study sets (a learning rate shows with any optimizer choice)."""
-    chosen = set().union(*(grid.model_fields_set for grid in config.studies.values()))
+    """The study's axes plus every extension a study moves off its default (a learning rate shows with any optimizer choice)."""
+    chosen = {
+        axis for grid in config.studies.values() for axis in EXTENSION_DEFAULTS
+        if getattr(grid, axis) not in (None, [EXTENSION_DEFAULTS[axis]])
+    }  # fmt: skip
     if "optimizer" in chosen:
         chosen.add("learning_rate")
     return [*POINT_AXES, *(axis for axis in EXTENSION_DEFAULTS if axis in chosen)]
 
 
 def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
-    values = [getattr(grid, axis) if axis in grid.model_fields_set else [EXTENSION_DEFAULTS[axis]] for axis in axes]
+    values = [getattr(grid, axis) or [EXTENSION_DEFAULTS[axis]] for axis in axes]
     points = [dict(zip(axes, combination)) for combination in itertools.product(*values)]
     for point in points:
         if "learning_rate" in point and point["learning_rate"] is None:
@@ -67,17 +70,18 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str,
             shapes.setdefault((point.get("lags", 1), point.get("timesteps", 1), point["batch_size"]), name)
     for (lags, timesteps, batch_size), name in shapes.items():
         window = lags + timesteps - 1
-        if len(series) < minimum_length(test_size, lag, window):
+        needed = minimum_length(test_size, lag, window)
+        if len(series) < needed:
             raise ConfigError(
                 f"`data.test_size` ({test_size}) leaves too few training rows: the series has {len(series)} observations "
-                f"and, with `data.lag` {lag} and {lags} lags x {timesteps} timesteps, needs at least "
-                f"{minimum_length(test_size, lag, window)}"
+                f"and needs at least {needed} (test_size + lag {lag} + window {window} + {TRAIN_ROWS_MULTIPLE} training rows)"
             )
+        rows = training_rows(len(series) - lag - window - test_size, 1)
+        if batch_size > rows:
+            raise ConfigError(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
         try:
             prepared = prepare(series, test_size, lag, lags, timesteps, batch_size)
         except ValueError as error:
-            if str(error).startswith("batch_size"):
-                raise ConfigError(f"`studies.{name}.batch_size`: {error}") from None
             raise ConfigError(f"`data.source` ({config.data.source!r}): {error}") from None
         if prepared.trimmed_rows:
             untrimmed = len(prepared.train) + prepared.trimmed_rows

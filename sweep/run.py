@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        series = load_series(config.data.source, config.data.value_column)
+        loaded = load_series(config.data.source, config.data.value_column, config.data.date_column)
+        series = loaded.values
         plan = build_plan(config, series)
         folder = sweep_folder(config, args.resume, resume_command(args, config))
     except ConfigError as error:
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if not args.resume:
         save_config(folder, config)
+    print(f"data: {loaded.origin}")
     for note in plan.notes:
         print(f"note: {note}")
     results = run_tuner(config, plan, series, folder, resume=args.resume)

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        build_plan(config, load_series(config.data.source, config.data.value_column))  # refuse bad input here, not on the cluster
+        build_plan(config, load_series(config.data.source, config.data.value_column, config.data.date_column).values)  # refuse bad input here, not on the cluster
         client = connect(args.address)
         with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
             entrypoint = job_config(config, Path(working_dir))

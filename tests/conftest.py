@@ -6,7 +6,7 @@ from sweep.datasets import load_series
 
 @pytest.fixture(scope="session")
 def shampoo() -> np.ndarray:
-    return load_series("shampoo")
+    return load_series("shampoo").values
 
 
 @pytest.fixture(scope="session")

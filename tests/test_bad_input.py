@@ -29,7 +29,19 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         ("name: x\nepoch: 3\n" + VALID_STUDIES,
          "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, resources, max_failures, diagnostics, scheduler)"),
         ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
-         "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons)"),
+         "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
+         "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss)"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",
+         "{config}: `studies.a.dropout.1` must be < 1; received 1.0"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], optimizer: [adagrad]}}\n",
+         "{config}: `studies.a.optimizer.0` must be one of 'adam', 'sgd' or 'rmsprop'; received 'adagrad'"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], loss: [mape]}}\n",
+         "{config}: `studies.a.loss.0` must be one of 'mse', 'mae' or 'huber'; received 'mape'"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], learning_rate: [0]}}\n",
+         "{config}: `studies.a.learning_rate.0` must be > 0; received 0"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [0]}}\n",
+         "{config}: `studies.a.lags.0` must be > 0; received 0"),
+        ("name: x\ndata: {lag: 0}\n" + VALID_STUDIES, "{config}: `data.lag` must be > 0; received 0"),
         ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n",
          "{config}: `studies.a.epochs.0` must be > 0; received 0"),
         ("name: x\nstudies: {a: {epochs: [1], batch_size: [-4], neurons: [1]}}\n",
@@ -44,10 +56,13 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
          "{config}: `studies.a.epochs` must have at least 1 item(s); received []"),
         (VALID_STUDIES, "{config}: missing required key `name`"),
         ("name: x\nengine: torch\n" + VALID_STUDIES, "{config}: `engine` must be one of 'compiled' or 'keras'; received 'torch'"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [3], neurons: [1]}}\n",
-         "`studies.a.batch_size` (3) must divide both the 20 training rows and the 12 test rows; usable sizes: [1, 2, 4]"),
+        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4, 32], neurons: [1]}}\n",
+         "`studies.a.batch_size` (32) is larger than the 20 training rows"),
+        ("name: x\ndata: {lag: 12}\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [6], timesteps: [4]}}\n",
+         "`data.test_size` (12) leaves too few training rows: the series has 36 observations and needs at least 37 "
+         "(test_size + lag 12 + window 9 + 4 training rows)"),
         ("name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
-         "`data.source` ('no-such.csv') is neither a built-in data set (shampoo) nor an existing file"),
+         "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp) nor an existing file"),
         ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1]}\n  bad: [\n",
          "config file '{config}' is not valid YAML at line 3, column 3: expected ',' or '}', but got '<scalar>'"),
         ("name: x\nscheduler: {type: asha}\n" + VALID_STUDIES,
@@ -106,7 +121,8 @@ def test_test_size_leaving_too_few_training_rows(tmp_path, capsys):
     status, error, _ = run_cli(tmp_path, capsys, "name: x\ndata: {test_size: 31}\n" + VALID_STUDIES)
     assert status == 2
     assert error == (
-        "error: `data.test_size` (31) leaves too few training rows: the series has 36 observations and needs at least 37"
+        "error: `data.test_size` (31) leaves too few training rows: the series has 36 observations and needs at least 37 "
+        "(test_size + lag 1 + window 1 + 4 training rows)"
     )
 
 
@@ -142,7 +158,8 @@ def test_short_series(tmp_path, capsys):
     status, error, _ = run_cli(tmp_path, capsys, f"name: x\ndata: {{source: {data}}}\n" + VALID_STUDIES)
     assert status == 2
     assert error == (
-        "error: `data.test_size` (12) leaves too few training rows: the series has 10 observations and needs at least 18"
+        "error: `data.test_size` (12) leaves too few training rows: the series has 10 observations and needs at least 18 "
+        "(test_size + lag 1 + window 1 + 4 training rows)"
     )
 
 

@@ -59,8 +59,12 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
         "study", "epochs", "batch_size", "neurons", "repeat", "seed", "status", "epochs_trained", "test_rmse",
-        "train_rmse", "fit_seconds", "compile_seconds", "trial_id", "node_id", "error",
+        "train_rmse", "fit_seconds", "compile_seconds", "training_rows", "trimmed_rows", "forecast_batch_size",
+        "trial_id", "node_id", "error",
     ]
+    # the protocol's trim: 22 training rows to 20, forecasts at the training batch size
+    assert (trials["training_rows"] == 20).all() and (trials["trimmed_rows"] == 2).all()
+    assert (trials["forecast_batch_size"] == 4).all()
     # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
     assert len(trials) == 8
     assert trials.drop_duplicates(["epochs", "neurons", "repeat"]).shape[0] == 6
