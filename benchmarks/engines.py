@@ -27,19 +27,25 @@ import psutil  # noqa: E402  (pip install ".[bench]")
 from sweep.datasets import load_series  # noqa: E402
 from trainables.data import prepare  # noqa: E402
 from trainables.engines import compiled, keras_loop  # noqa: E402
-from trainables.model import build_stateful_lstm, initial_state  # noqa: E402
+from trainables.model import initial_state  # noqa: E402
 from trainables.spec import ModelSpec  # noqa: E402
 from trainables.trainable import trial_seed  # noqa: E402
 
-POINTS = [(4, 1), (1, 1), (4, 5)]  # (batch_size, neurons) at the chosen epochs
+# (batch_size, model axes) at the chosen epochs: the study's corners, then extensions that change the work
+POINTS = [
+    (4, {"neurons": 1}), (1, {"neurons": 1}), (4, {"neurons": 5}),
+    (4, {"neurons": 1, "recurrent_dropout": 0.2}), (4, {"neurons": 1, "dropout": 0.2}),
+    (4, {"neurons": 1, "layers": 2}), (4, {"neurons": 1, "lags": 2, "timesteps": 2}),
+    (8, {"neurons": 1}),
+]  # fmt: skip
 VECTOR_WIDTH = 30  # the study's repeats per point, trained side by side
 
 
 def time_keras(data, epochs, batch_size, spec, initial) -> float:
-    model = build_stateful_lstm(spec, batch_size, initial)
+    runs = keras_loop.KerasRuns(data, batch_size, spec, [initial])  # builds and compiles the model, untimed
     started = time.perf_counter()
-    keras_loop.train(model, data, epochs, batch_size)
-    keras_loop.walk_forward(model, data, batch_size)
+    runs.train(epochs)
+    runs.walk_forward()
     return time.perf_counter() - started
 
 
@@ -57,22 +63,27 @@ def time_compiled(data, epochs, batch_size, spec, initial, runs=5) -> tuple[floa
 
 
 def engine_rows(epochs: int, keras_repeats: int) -> list[str]:
-    data = prepare(load_series("shampoo").values, 12)
+    series = load_series("shampoo").values
     rows = []
-    for batch_size, neurons in POINTS:
-        point = {"epochs": epochs, "batch_size": batch_size, "neurons": neurons}
-        spec = ModelSpec(neurons=neurons)
+    for batch_size, axes in POINTS:
+        point = {"epochs": epochs, "batch_size": batch_size, **axes}
+        spec = ModelSpec(**axes)
+        data = prepare(series, 12, lags=spec.lags, timesteps=spec.timesteps, batch_size=batch_size)
         initial = [initial_state(spec, trial_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
         keras = statistics.median(time_keras(data, epochs, batch_size, spec, initial[r]) for r in range(keras_repeats))
         compile_one, fit_one = time_compiled(data, epochs, batch_size, spec, initial[:1])
         compile_all, fit_all = time_compiled(data, epochs, batch_size, spec, initial)
         per_repeat = fit_all / VECTOR_WIDTH
         rows.append(
-            f"| {epochs}/{batch_size}/{neurons} | {keras:.2f} | {fit_one * 1e3:.2f} | {keras / fit_one:,.0f}x "
+            f"| {epochs}/{batch_size}/{spec.neurons} {extensions(axes)} | {keras:.2f} | {fit_one * 1e3:.2f} | {keras / fit_one:,.0f}x "
             f"| {per_repeat * 1e3:.3f} | {keras / per_repeat:,.0f}x | {compile_one:.2f} / {compile_all:.2f} |"
         )
         print(rows[-1], flush=True)
     return rows
+
+
+def extensions(axes: dict) -> str:
+    return " ".join(f"{axis} {value}" for axis, value in axes.items() if axis != "neurons")
 
 
 def time_study(config: str) -> tuple[float, float, int]:
@@ -118,7 +129,7 @@ def main() -> None:
 
 def print_engine_table(epochs: int, keras_repeats: int) -> None:
     print(
-        "| epochs/batch/neurons | keras s/trial | compiled ms/trial (1 repeat) | ratio "
+        "| epochs/batch/neurons extensions | keras s/trial | compiled ms/trial (1 repeat) | ratio "
         f"| compiled ms/trial ({VECTOR_WIDTH} repeats together) | ratio | compile s (1 / {VECTOR_WIDTH}) |"
     )
     print("|---|---|---|---|---|---|---|")
