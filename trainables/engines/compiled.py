@@ -6,7 +6,8 @@ arithmetic. Here any number of epochs, with every batch, state carry and reset, 
 tensor gets a leading repeat axis, the loss is the sum of the repeats' own losses (so each repeat's
 gradient is its own), and the Keras optimizers' updates are elementwise, so every repeat follows the
 trajectory it would follow alone. Dropout masks come from the same Keras seed generators, drawn in
-the same order, as the Keras layers draw theirs, through a bit-exact Philox (`philox.py`).
+the same order, as the Keras layers draw theirs, through a bit-exact Philox (`philox.py`) that
+draws every repeat's masks in one vectorised computation.
 
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
 no epoch count ever recompiles.
@@ -59,7 +60,6 @@ class CompiledLSTM:
     """Weights, Keras optimizer and seed-generator state and compiled functions for one shape, reused across trials."""
 
     def __init__(self, spec: ModelSpec, batch_size: int, repeats: int):
-        import keras
         import tensorflow as tf
 
         self.spec, self.batch_size, self.repeats = spec, batch_size, repeats
@@ -72,8 +72,10 @@ class CompiledLSTM:
         self.optimizer.build(self.variables)
         self.fresh_optimizer_state = [tf.constant(v.numpy()) for v in self.optimizer.variables]
         self.loss_per_sample = spec.keras_loss()
-        # generators[repeat][layer], as each repeat's Keras LSTM layers hold them
-        self.generators = [[keras.random.SeedGenerator(0) for _ in range(spec.layers)] for _ in range(repeats)]
+        # Each repeat's Keras LSTM layers hold one dropout SeedGenerator each; all draw equally often,
+        # so their states are the (repeat, layer) seeds and one shared count of draws made.
+        self.dropout_seeds = tf.Variable(tf.zeros((repeats, spec.layers), tf.int64))
+        self.draws_made = tf.Variable(tf.constant(0, tf.int64))
         self.start = tf.function(self._start, jit_compile=True)
         self.train = tf.function(self._train, jit_compile=True)
         # One function per input shape (walk-forward, test alone), so neither ever retraces.
@@ -81,15 +83,12 @@ class CompiledLSTM:
         self.forecast_test = tf.function(self._forecast, jit_compile=True)
 
     def _start(self, initial_weights, dropout_seeds):
-        import tensorflow as tf
-
         for variable, value in zip(self.variables, initial_weights):
             variable.assign(value)
         for variable, value in zip(self.optimizer.variables, self.fresh_optimizer_state):
             variable.assign(value)
-        for repeat, generators in enumerate(self.generators):
-            for layer, generator in enumerate(generators):
-                generator.state.assign(tf.stack([dropout_seeds[repeat, layer], tf.constant(0, tf.int64)]))
+        self.dropout_seeds.assign(dropout_seeds)
+        self.draws_made.assign(0)
 
     def zero_states(self, batch_size: int):
         import tensorflow as tf
@@ -98,32 +97,27 @@ class CompiledLSTM:
         return tuple((zeros, zeros) for _ in range(self.spec.layers))
 
     def _masks(self, batch_size: int) -> list[tuple[list, list]]:
-        """Each layer's dropout masks for one call, drawn as Keras draws them: inputs first, then recurrent."""
-        import tensorflow as tf
+        """Each layer's dropout masks for one call, drawn as Keras draws them: inputs first, then recurrent.
 
-        from trainables.engines.philox import keras_dropout_mask
+        Returns per layer (input masks, recurrent masks), each a list of (repeats, batch, width) tensors.
+        """
+        from trainables.engines.philox import dropout_masks, keras_seeds
 
         input_draws, recurrent_draws = self.spec.mask_draws
+        seeds = keras_seeds(self.dropout_seeds, self.draws_made, input_draws + recurrent_draws)  # (R, layers, draws, 2)
+        self.draws_made.assign_add(input_draws + recurrent_draws)
         masks = []
         for layer in range(self.spec.layers):
-            per_repeat = []
-            for generators in self.generators:
-                generator = generators[layer]
-                input_shape, state_shape = (batch_size, self.spec.layer_inputs(layer)), (batch_size, self.spec.neurons)
-                inputs = [keras_dropout_mask(input_shape, self.spec.dropout, generator) for _ in range(input_draws)]
-                states = [keras_dropout_mask(state_shape, self.spec.recurrent_dropout, generator) for _ in range(recurrent_draws)]
-                per_repeat.append((inputs, states))
-            masks.append(tuple([tf.stack(draw) for draw in zip(*kind)] for kind in zip(*per_repeat)))
+            inputs = dropout_masks((batch_size, self.spec.layer_inputs(layer)), self.spec.dropout, seeds[:, layer, :input_draws])
+            states = dropout_masks((batch_size, self.spec.neurons), self.spec.recurrent_dropout, seeds[:, layer, input_draws:])
+            masks.append(([inputs[:, draw] for draw in range(input_draws)], [states[:, draw] for draw in range(recurrent_draws)]))
         return masks
 
     def _skip_draws(self, calls) -> None:
-        """Advance the seed generators past the draws `calls` layer calls without training make (Keras draws anyway)."""
+        """Advance past the draws `calls` layer calls without training make (Keras draws masks anyway)."""
         import tensorflow as tf
 
-        draws = tf.cast(calls * sum(self.spec.mask_draws), tf.int64)
-        for generators in self.generators:
-            for generator in generators:
-                generator.state.assign(generator.state + tf.stack([tf.constant(0, tf.int64), draws]))
+        self.draws_made.assign_add(tf.cast(calls * sum(self.spec.mask_draws), tf.int64))
 
     def _call(self, x, states, masks):
         """One batch (batch, timesteps, lags) through the stacked layers and the `Dense(1)` head.
