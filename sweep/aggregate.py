@@ -39,15 +39,18 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
             status, repeat_rows = "completed", metrics["per_repeat"]
         else:
             status, repeat_rows = "stopped", _stopped_rows(metrics, config)
+        point = config["point"]
+        trial = {
+            **point, "status": status, "epochs_trained": metrics.get("epoch", 0),
+            "trial_id": metrics.get("trial_id", result.path and Path(result.path).name), "node_id": metrics.get("node_id"),
+            **{fact: metrics.get(fact) for fact in TRIAL_FACTS},
+        }  # fmt: skip
         for repeat_row in repeat_rows:
-            for study in plan.studies_of(config["point"]):
-                rows.append(
-                    {"study": study, **config["point"], "status": status, "epochs_trained": metrics.get("epoch", 0),
-                     "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
-                     "node_id": metrics.get("node_id"), **{fact: metrics.get(fact) for fact in TRIAL_FACTS}, **repeat_row}
-                )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["study", *plan.axes, *RESULT_COLUMNS])
-    return frame.sort_values(["study", *plan.axes, "repeat"], ignore_index=True)
+            for study in plan.studies_of(point):
+                rows.append({"study": study, "grid_position": plan.studies[study].index(point), **trial, **repeat_row})
+    frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axes, *RESULT_COLUMNS])
+    frame = frame.sort_values(["study", "grid_position", "repeat"], ignore_index=True)  # each study in its grid's order
+    return frame.drop(columns="grid_position")
 
 
 def _failed_rows(result: tune.Result, config: dict) -> list[dict]:
@@ -108,9 +111,9 @@ def configuration_labels(trials: pd.DataFrame, axes: list[str]) -> pd.Series:
 
 
 def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, list[str]]:
-    """A study's completed rows in grid order, and the axes that label its configurations."""
+    """A study's completed rows in grid order (the trials frame's), and the axes that label its configurations."""
     members = trials[trials["study"] == study]
-    completed = members[members["status"] == "completed"].sort_values([*point_columns(members), "repeat"])
+    completed = members[members["status"] == "completed"]
     return completed, varying_axes(members)
 
 
