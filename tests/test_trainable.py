@@ -75,3 +75,15 @@ def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
     reset = keras_loop.forecast(model, data, data.test, batch_size=4)
     assert not np.allclose(warmed, reset)  # the warm-up pass changed the starting state
     assert not np.allclose(cold, reset)  # and predict carries state from call to call
+
+
+def test_seasonal_lag_and_other_built_in_series_run_as_trials(shampoo):
+    from sweep.datasets import load_series
+
+    seasonal = run_trial(trial_config(engine="compiled", test_size=6, lag=12, repeats=[0, 1]), shampoo)
+    plain = run_trial(trial_config(engine="compiled", test_size=6, repeats=[0, 1]), shampoo)
+    assert np.isfinite(seasonal["test_rmse"]) and seasonal["test_rmse"] != plain["test_rmse"]
+    assert seasonal["training_rows"] == 16 and plain["training_rows"] == 28  # 23 and 28 rows before trimming to 4s
+    sunspots = load_series("sunspots").values
+    result = run_trial(trial_config(engine="compiled", point=POINT | {"batch_size": 8}, test_size=30), sunspots)
+    assert np.isfinite(result["test_rmse"]) and result["forecast_batch_size"] == 1 and result["training_rows"] == 272
