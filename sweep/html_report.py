@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 
 from sweep.config import SweepConfig
+from trainables.data import persistence_description
 
 PACKAGES = ("ray", "tensorflow", "keras", "numpy", "pandas", "scipy", "lstm-sweep")
 STYLE = """
@@ -53,7 +54,7 @@ def render(
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
     sections.append(
         f'<p class="note">Test RMSE in sales units over {config.repeats} repeats per configuration. '
-        f"Persistence baseline (next month = this month): <b>{persistence:.3f}</b>; a useful configuration beats it. "
+        f"Persistence baseline ({persistence_description(config.data.lag)}): <b>{persistence:.3f}</b>; a useful configuration beats it. "
         "<code>vs best</code>: Mann-Whitney U against the study's best configuration, Holm-corrected (worse = p &lt; 0.05).</p>"
     )
     for study, table in study_tables.items():

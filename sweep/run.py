@@ -18,7 +18,7 @@ from sweep.datasets import load_series
 from sweep.folder import save_config, sweep_folder
 from sweep.plan import SweepPlan, build_plan
 from sweep.storage import ResultsFolder
-from trainables.data import persistence_rmse
+from trainables.data import persistence_description, persistence_rmse
 
 # Quiet TensorFlow logs; let several trials share one GPU instead of each taking all its memory.
 WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
@@ -94,14 +94,14 @@ def write_results(
     folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts).encode())
 
 
-def print_tables(tables: dict, trials, axes: list[str], persistence: float) -> None:
+def print_tables(tables: dict, trials, axes: list[str], persistence: float, lag: int) -> None:
     for study, table in tables.items():
         print(f"\n== study {study}: test RMSE ==")
         print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
     stopped = trials.drop_duplicates([*axes, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
-    print(f"\npersistence baseline (next month = this month): test RMSE {persistence:.3f}")
+    print(f"\npersistence baseline ({persistence_description(lag)}): test RMSE {persistence:.3f}")
 
 
 def resume_command(args: argparse.Namespace, config: SweepConfig) -> str:
@@ -142,11 +142,11 @@ def main(argv: list[str] | None = None) -> int:
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
         return 130
     trials = trials_frame(results, plan)
-    persistence = persistence_rmse(series, config.data.test_size)
+    persistence = persistence_rmse(series, config.data.test_size, config.data.lag)
     history = history_frame(results, plan) if config.diagnostics.every else None
     tables = {study: study_table(trials, study) for study in plan.studies}
     write_results(folder, config, plan, trials, history, tables, persistence, time.perf_counter() - started)
-    print_tables(tables, trials, plan.axes, persistence)
+    print_tables(tables, trials, plan.axes, persistence, config.data.lag)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = trials.drop_duplicates([*plan.axes, "repeat"])["status"].eq("failed").sum()
     if failed:

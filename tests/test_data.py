@@ -41,6 +41,8 @@ def test_inverting_scaled_targets_gives_back_the_observations(shampoo):
 
 def test_persistence_baseline_matches_the_study(shampoo):
     assert round(persistence_rmse(shampoo, 12), 3) == 136.761
+    # at the differencing lag it is the zero-difference forecast: seasonal naive at lag 12
+    assert persistence_rmse(shampoo, 6, lag=12) == np.sqrt(np.mean((shampoo[-6:] - shampoo[-18:-12]) ** 2))
 
 
 @pytest.mark.parametrize(

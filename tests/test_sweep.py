@@ -99,7 +99,7 @@ def test_report_is_one_self_contained_page(tiny_sweep):
     _, results, _ = tiny_sweep
     page = (results / "report.html").read_text()
     assert "<h2>Study epochs</h2>" in page and "<h2>Study neurons</h2>" in page
-    assert "Persistence baseline (next month = this month): <b>136.761</b>" in page
+    assert "Persistence baseline (each forecast = the last observation): <b>136.761</b>" in page
     assert page.count("data:image/png;base64,") == len(list(results.glob("**/*.png")))  # every figure inlined
     assert not re.search(r'(src|href)="(https?:|//|[^"d#])', page)  # nothing to fetch: opens offline
     assert "<th>Ray nodes</th><td>1</td>" in page and "<th>ray</th>" in page
@@ -123,7 +123,7 @@ def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):
 def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     _, _, printed = tiny_sweep
     assert "== study epochs: test RMSE ==" in printed and "== study neurons: test RMSE ==" in printed
-    assert "persistence baseline (next month = this month): test RMSE 136.761" in printed
+    assert "persistence baseline (each forecast = the last observation): test RMSE 136.761" in printed
     assert "p vs best (Holm)" in printed and "mean 95% CI low" in printed
     epochs_table = printed.split("== study epochs: test RMSE ==")[1].splitlines()[1]
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape

@@ -139,7 +139,14 @@ def forecast_batch_size(prepared: PreparedSeries, batch_size: int) -> int:
     return batch_size if len(prepared.test) % batch_size == 0 else 1
 
 
-def persistence_rmse(series: np.ndarray, test_size: int) -> float:
-    """The naive forecast (next step = this step) scored on the test window."""
+def persistence_rmse(series: np.ndarray, test_size: int, lag: int = 1) -> float:
+    """The naive forecast scored on the test window: each observation forecast by the one `lag` steps earlier.
+
+    It is what a model forecasting a zero difference would score: at lag 12, the seasonal naive forecast.
+    """
     raw = np.asarray(series, dtype=np.float64)
-    return float(np.sqrt(np.mean((raw[-test_size:] - raw[-test_size - 1 : -1]) ** 2)))
+    return float(np.sqrt(np.mean((raw[-test_size:] - raw[-test_size - lag : len(raw) - lag]) ** 2)))
+
+
+def persistence_description(lag: int) -> str:
+    return "each forecast = the last observation" if lag == 1 else f"each forecast = the observation {lag} steps earlier"
