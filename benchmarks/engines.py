@@ -25,11 +25,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import psutil  # noqa: E402  (pip install ".[bench]")
 
 from sweep.datasets import load_series  # noqa: E402
+from trainables.contract import repeat_seed  # noqa: E402
 from trainables.data import prepare  # noqa: E402
 from trainables.engines import compiled, keras_loop  # noqa: E402
 from trainables.model import initial_state  # noqa: E402
 from trainables.spec import ModelSpec  # noqa: E402
-from trainables.trainable import trial_seed  # noqa: E402
 
 # (batch_size, model axes) at the chosen epochs: the study's corners, then extensions that change the work
 POINTS = [
@@ -69,7 +69,7 @@ def engine_rows(epochs: int, keras_repeats: int) -> list[str]:
         point = {"epochs": epochs, "batch_size": batch_size, **axes}
         spec = ModelSpec(**axes)
         data = prepare(series, 12, lags=spec.lags, timesteps=spec.timesteps, batch_size=batch_size)
-        initial = [initial_state(spec, trial_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
+        initial = [initial_state(spec, repeat_seed(0, point, repeat)) for repeat in range(VECTOR_WIDTH)]
         keras = statistics.median(time_keras(data, epochs, batch_size, spec, initial[r]) for r in range(keras_repeats))
         compile_one, fit_one = time_compiled(data, epochs, batch_size, spec, initial[:1])
         compile_all, fit_all = time_compiled(data, epochs, batch_size, spec, initial)

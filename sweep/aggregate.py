@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 from ray import tune
 
+from sweep.config import SweepConfig
 from sweep.plan import SweepPlan
 from sweep.statistics import compare_to_best
+from sweep.tuning import result_status
+from trainables.contract import NODE_ID, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, TrialRequest, TrialStatus
 from trainables.spec import ALL_AXES
-from trainables.trainable import trial_seed
 
 RESULT_COLUMNS = [
     "repeat", "seed", "status", "epochs_trained", "test_rmse", "train_rmse", "fit_seconds", "compile_seconds",
-    "training_rows", "trimmed_rows", "forecast_batch_size", "trial_id", "node_id", "error",
+    "training_rows", "trimmed_rows", "forecast_batch_size", "trial_id", NODE_ID, "error",
 ]  # fmt: skip
-TRIAL_FACTS = ("training_rows", "trimmed_rows", "forecast_batch_size")  # from the final report, per trial
+TRIAL_FACTS = ("training_rows", "trimmed_rows", "forecast_batch_size", NODE_ID)  # `FinalReport.facts`: per trial
 
 
 def point_columns(frame: pd.DataFrame) -> list[str]:
@@ -24,49 +27,48 @@ def point_columns(frame: pd.DataFrame) -> list[str]:
     return [axis for axis in ALL_AXES if axis in frame.columns]
 
 
-def trials_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
+def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig) -> pd.DataFrame:
     """One row per study a trial's point belongs to: a shared point's trial appears in each study.
 
     A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`;
-    one that failed after its retries has status `failed`, no scores and its error.
+    one that failed after its retries (or is unfinished) has no scores, and a failed one its error.
     """
     rows = []
     for result in results:
-        metrics, config = result.metrics or {}, result.config
-        if result.error is not None:
-            status, repeat_rows = "failed", _failed_rows(result, config)
-        elif "per_repeat" in metrics:
-            status, repeat_rows = "completed", metrics["per_repeat"]
-        else:
-            status, repeat_rows = "stopped", _stopped_rows(metrics, config)
-        point = config["point"]
+        request, metrics = TrialRequest.from_tune(result.config), result.metrics or {}
+        status = result_status(result, config)
+        final = FinalReport.from_metrics(metrics)
         trial = {
-            **point, "status": status, "epochs_trained": metrics.get("epoch", 0),
-            "trial_id": metrics.get("trial_id", result.path and Path(result.path).name), "node_id": metrics.get("node_id"),
-            **{fact: metrics.get(fact) for fact in TRIAL_FACTS},
+            **request.point, "status": str(status), "epochs_trained": metrics.get(TIME_ATTRIBUTE, 0),
+            "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
+            **(final.facts if final else dict.fromkeys(TRIAL_FACTS)),
         }  # fmt: skip
-        for repeat_row in repeat_rows:
-            for study in plan.studies_of(point):
-                rows.append({"study": study, "grid_position": plan.studies[study].index(point), **trial, **repeat_row})
-    frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axes, *RESULT_COLUMNS])
+        for repeat_row in _repeat_rows(request, status, final, metrics, result.error):
+            for study in plan.studies_of(request.point):
+                rows.append({"study": study, "grid_position": plan.studies[study].index(request.point), **trial, **repeat_row})
+    frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
     frame = frame.sort_values(["study", "grid_position", "repeat"], ignore_index=True)  # each study in its grid's order
     return frame.drop(columns="grid_position")
 
 
-def _failed_rows(result: tune.Result, config: dict) -> list[dict]:
-    error = str(result.error).strip().splitlines()[-1] if str(result.error).strip() else type(result.error).__name__
-    return [
-        {"repeat": repeat, "seed": trial_seed(config["seed"], config["point"], repeat), "error": error}
-        for repeat in config["repeats"]
-    ]
+def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error) -> list[dict]:
+    if status is TrialStatus.COMPLETED:
+        return [asdict(row) for row in final.repeats]
+    if status is TrialStatus.STOPPED:
+        diagnostic = DiagnosticReport.from_metrics(metrics)
+        return [
+            {"repeat": repeat, "seed": seed, "test_rmse": test_rmse, "train_rmse": train_rmse,
+             "fit_seconds": float("nan"), "compile_seconds": float("nan")}
+            for repeat, seed, test_rmse, train_rmse in zip(
+                request.repeat_indices, request.seeds, diagnostic.test_rmse, diagnostic.train_rmse
+            )
+        ]  # fmt: skip
+    message = _error_line(error) if error is not None else None
+    return [{"repeat": repeat, "seed": seed, "error": message} for repeat, seed in zip(request.repeat_indices, request.seeds)]
 
 
-def _stopped_rows(metrics: dict, config: dict) -> list[dict]:
-    return [
-        {"repeat": repeat, "seed": trial_seed(config["seed"], config["point"], repeat), "test_rmse": test_rmse,
-         "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
-        for repeat, test_rmse, train_rmse in zip(config["repeats"], metrics["diagnostic_test_rmse"], metrics["diagnostic_train_rmse"])
-    ]  # fmt: skip
+def _error_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
 
 
 def summarize(trials: pd.DataFrame) -> pd.DataFrame:

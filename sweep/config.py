@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import difflib
+import warnings
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
-    BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError,
-    field_validator, model_validator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
 )  # fmt: skip
+
+from trainables.spec import EXTENSION_DEFAULTS
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the checkout's conf/, beside sweep/
 
@@ -23,13 +34,45 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ConfigDeprecationWarning(UserWarning):
+    """A key that still works under an old name; the CLI prints it as one `warning: ...` line."""
+
+
+RENAMED_KEYS = {"data": {"lag": "difference_lag"}}  # section -> {old name: new name}
+
+
 class DataConfig(StrictModel):
     source: str = "shampoo"  # a built-in data set name, or a path to a CSV or Parquet file
     value_column: str | None = None  # the column holding the series (default: the last one)
     # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order
     date_column: str | Literal[False] | None = None
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
-    lag: PositiveInt = 1  # differencing lag: 1 removes a trend, 12 a yearly season of monthly data
+    difference_lag: PositiveInt = 1  # the series is differenced at this lag: 1 removes a trend, 12 a yearly season
+
+    @model_validator(mode="before")
+    @classmethod
+    def accept_renamed_keys(cls, payload):
+        return _renamed(payload, "data")
+
+
+def _renamed(payload, section: str):
+    """Move keys given under an old name to the new one, with a deprecation warning naming both."""
+    if not isinstance(payload, dict):
+        return payload
+    for old, new in RENAMED_KEYS[section].items():
+        if old not in payload:
+            continue
+        if new in payload:
+            raise ValueError(f"`{section}.{old}` is the old name of `{section}.{new}`; give only `{new}`")
+        message = f"`{section}.{old}` is now `{section}.{new}`; the old name will stop working"
+        warnings.warn(message, ConfigDeprecationWarning, stacklevel=2)
+        payload = {(new if key == old else key): value for key, value in payload.items()}
+    return payload
+
+
+def _axis_default(axis: str):
+    """An extension axis's grid default: the model's own default value, listed once (trainables/spec.py)."""
+    return Field(default_factory=lambda: [EXTENSION_DEFAULTS[axis]], min_length=1)
 
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
@@ -39,22 +82,22 @@ class StudyGrid(StrictModel):
     """One named grid: every combination of the listed values is a configuration point.
 
     The first three axes are the study's; the rest are its proposed extensions, each defaulting to
-    the study's own setting (see trainables/spec.py).
+    the study's own setting (`ModelSpec` in trainables/spec.py).
     """
 
     epochs: list[PositiveInt] = Field(min_length=1)  # passes over the training rows
     batch_size: list[PositiveInt] = Field(min_length=1)  # rows per stateful batch
     neurons: list[PositiveInt] = Field(min_length=1)  # LSTM units, in every layer
-    layers: list[PositiveInt] = Field(default=[1], min_length=1)  # stacked LSTM layers
-    lags: list[PositiveInt] = Field(default=[1], min_length=1)  # lag observations as features of each time step
-    timesteps: list[PositiveInt] = Field(default=[1], min_length=1)  # time steps per sample
-    dropout: list[Rate] = Field(default=[0.0], min_length=1)  # dropped fraction of each LSTM layer's inputs
-    recurrent_dropout: list[Rate] = Field(default=[0.0], min_length=1)  # dropped fraction of recurrent connections
-    l1: list[NonNegativeFloat] = Field(default=[0.0], min_length=1)  # L1 penalty on LSTM kernels
-    l2: list[NonNegativeFloat] = Field(default=[0.0], min_length=1)  # L2 penalty on LSTM kernels
-    optimizer: list[Literal["adam", "sgd", "rmsprop"]] = Field(default=["adam"], min_length=1)
+    layers: list[PositiveInt] = _axis_default("layers")  # stacked LSTM layers
+    lags: list[PositiveInt] = _axis_default("lags")  # lag observations (differences) as features of each time step
+    timesteps: list[PositiveInt] = _axis_default("timesteps")  # time steps per sample
+    dropout: list[Rate] = _axis_default("dropout")  # dropped fraction of each LSTM layer's inputs
+    recurrent_dropout: list[Rate] = _axis_default("recurrent_dropout")  # dropped fraction of recurrent connections
+    l1: list[NonNegativeFloat] = _axis_default("l1")  # L1 penalty on LSTM kernels
+    l2: list[NonNegativeFloat] = _axis_default("l2")  # L2 penalty on LSTM kernels
+    optimizer: list[Literal["adam", "sgd", "rmsprop"]] = _axis_default("optimizer")
     learning_rate: list[PositiveFloat] | None = Field(default=None, min_length=1)  # default: each optimizer's Keras default
-    loss: list[Literal["mse", "mae", "huber"]] = Field(default=["mse"], min_length=1)
+    loss: list[Literal["mse", "mae", "huber"]] = _axis_default("loss")
 
 
 class ResourcesConfig(StrictModel):
@@ -96,7 +139,7 @@ class SweepConfig(StrictModel):
         return name
 
     @model_validator(mode="after")
-    def scheduler_needs_diagnostics(self) -> "SweepConfig":
+    def scheduler_needs_diagnostics(self) -> SweepConfig:
         if self.scheduler is not None and self.diagnostics.every == 0:
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
         return self
@@ -111,6 +154,26 @@ class SweepConfig(StrictModel):
         default = self.repeats if self.engine == "compiled" else 1
         size = self.repeats_per_trial or default
         return [list(range(start, min(start + size, self.repeats))) for start in range(0, self.repeats, size)]
+
+
+SMOKE_REPEATS = 2  # repeats per point in smoke mode: enough for the statistics to run
+SMOKE_SUFFIX = "-smoke"  # a smoke run's results go to <name>-smoke, never into the real sweep's folder
+
+
+def smoke_config(config: SweepConfig) -> SweepConfig:
+    """The same sweep in seconds, to check that a config runs end to end: every study and axis kept,
+    epochs replaced by their rank among the sweep's epoch counts (500, 1000, 2000 -> 1, 2, 3, so
+    shared points stay shared), `SMOKE_REPEATS` repeats, early stopping from the first epoch, and
+    results under `<name>-smoke`."""
+    ranks = {epochs: rank for rank, epochs in enumerate(sorted({e for grid in config.studies.values() for e in grid.epochs}), 1)}
+    payload = config.model_dump()
+    for grid in payload["studies"].values():
+        grid["epochs"] = [ranks[epochs] for epochs in grid["epochs"]]
+    payload |= {"name": f"{config.name}{SMOKE_SUFFIX}", "repeats": min(config.repeats, SMOKE_REPEATS), "repeats_per_trial": None}
+    payload["diagnostics"]["every"] = min(config.diagnostics.every, 1)
+    if payload["scheduler"] is not None:
+        payload["scheduler"]["grace_period"] = 1
+    return parse_config(payload, source="smoke mode")
 
 
 def resolve_config_path(path: str | Path) -> Path:
@@ -133,7 +196,7 @@ def load_config(path: str | Path) -> SweepConfig:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config file {str(resolved)!r} is not valid YAML{where}: {getattr(error, 'problem', error)}")
+        raise ConfigError(f"config file {str(resolved)!r} is not valid YAML{where}: {getattr(error, 'problem', error)}") from None
     if payload is None:
         raise ConfigError(f"config file {str(resolved)!r} is empty; expected a mapping with at least `name` and `studies`")
     if not isinstance(payload, dict):
@@ -158,8 +221,9 @@ def describe_validation_error(error: ValidationError) -> str:
         return f"unknown key `{key}`{_nearest_key_hint(problem['loc'])}"
     if problem["type"] == "missing":
         return f"missing required key `{key}`"
-    if not key:  # a check across several keys: its message names them
-        return problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "value_error":  # our own validators' messages say what was received
+        message = problem["msg"].removeprefix("Value error, ")
+        return message if not key or message.startswith("`") else f"`{key}` {message}"
     return f"`{key}` {_expectation(problem)}; received {received!r}"
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped inside the packag
 class LoadedSeries:
     values: np.ndarray  # float64, oldest first
     origin: str  # one line for the output: where the values came from and how they are ordered
+    unit: str  # what the values measure, for axis labels and tables: a file's value column name
 
 
 def _shampoo() -> pd.Series:
@@ -44,24 +46,38 @@ def _co2() -> pd.Series:
     return monthly.set_axis(monthly.index.to_period("M"))
 
 
-# name -> (loader, origin). All but shampoo ship inside statsmodels, a dependency: nothing downloads.
-BUILT_IN: dict[str, tuple[Callable[[], pd.Series], str]] = {
-    "shampoo": (_shampoo, "monthly shampoo sales, 36 months (Makridakis, Wheelwright & Hyndman 1998), shipped in sweep/data"),
-    "sunspots": (
+class BuiltIn(NamedTuple):
+    load: Callable[[], pd.Series]
+    origin: str
+    unit: str
+
+
+# All but shampoo ship inside statsmodels, a dependency: nothing downloads.
+BUILT_IN: dict[str, BuiltIn] = {
+    "shampoo": BuiltIn(
+        _shampoo, "monthly shampoo sales, 36 months (Makridakis, Wheelwright & Hyndman 1998), shipped in sweep/data", "sales"
+    ),
+    "sunspots": BuiltIn(
         _statsmodels("sunspots", "SUNACTIVITY", lambda f: pd.PeriodIndex(f["YEAR"].astype(int), freq="Y")),
         "yearly sunspot numbers 1700-2008, 309 years (NOAA NGDC), from statsmodels.datasets.sunspots",
+        "sunspot number",
     ),
-    "nile": (
+    "nile": BuiltIn(
         _statsmodels("nile", "volume", lambda f: pd.PeriodIndex(f["year"].astype(int), freq="Y")),
         "yearly Nile flow at Aswan 1871-1970, 100 years (Cobb 1978), from statsmodels.datasets.nile",
+        "10^8 m^3",
     ),
-    "co2": (_co2, "monthly mean CO2 at Mauna Loa 1958-2001, 526 months (Keeling & Whorf 2004), from statsmodels.datasets.co2"),
-    "us_gdp": (
+    "co2": BuiltIn(
+        _co2, "monthly mean CO2 at Mauna Loa 1958-2001, 526 months (Keeling & Whorf 2004), from statsmodels.datasets.co2", "ppm"
+    ),
+    "us_gdp": BuiltIn(
         _statsmodels(
-            "macrodata", "realgdp",
+            "macrodata",
+            "realgdp",
             lambda f: pd.PeriodIndex.from_fields(year=f["year"].astype(int), quarter=f["quarter"].astype(int), freq="Q"),
         ),  # fmt: skip
         "quarterly US real GDP 1959Q1-2009Q3, 203 quarters (FRED), from statsmodels.datasets.macrodata",
+        "billion chained 2005 US$",
     ),
 }
 
@@ -73,9 +89,10 @@ def load_series(source: str, value_column: str | None = None, date_column: str |
     order the rows; by default the first column does when it holds dates; `False`: rows are in time order.
     """
     if source in BUILT_IN:
-        load, origin = BUILT_IN[source]
-        series = load()
-        return LoadedSeries(series.to_numpy(dtype=np.float64), f"{source}: {origin}, {series.index[0]} to {series.index[-1]}")
+        built_in = BUILT_IN[source]
+        series = built_in.load()
+        origin = f"{source}: {built_in.origin}, {series.index[0]} to {series.index[-1]}"
+        return LoadedSeries(series.to_numpy(dtype=np.float64), origin, built_in.unit)
     path = Path(source)
     if not path.is_file():
         raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
@@ -84,7 +101,7 @@ def load_series(source: str, value_column: str | None = None, date_column: str |
     name, values = _values(frame, source, value_column, is_csv)
     order, ordering = _order(frame, source, name, date_column, is_csv)
     origin = f"{len(values)} observations of column {name!r} of {source!r}, {ordering}"
-    return LoadedSeries(values[order], origin)
+    return LoadedSeries(values[order], origin, unit=str(name))
 
 
 def _read_table(path: Path, source: str, is_csv: bool) -> pd.DataFrame:
@@ -105,9 +122,7 @@ def _values(frame: pd.DataFrame, source: str, value_column: str | None, is_csv: 
     if frame.shape[1] < 1 or frame.empty:
         raise ConfigError(f"data file {source!r} has no rows; expected a header and one observation per line")
     if value_column is not None and value_column not in frame.columns:
-        raise ConfigError(
-            f"`data.value_column` ({value_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}"
-        )
+        raise ConfigError(f"`data.value_column` ({value_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}")
     name = value_column if value_column is not None else frame.columns[-1]
     column = frame[name]
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)

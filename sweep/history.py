@@ -8,6 +8,7 @@ import pandas as pd
 from ray import tune
 
 from sweep.plan import SweepPlan
+from trainables.contract import DiagnosticReport, TrialRequest
 
 
 def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
@@ -20,18 +21,20 @@ def history_frame(results: tune.ResultGrid, plan: SweepPlan) -> pd.DataFrame:
     for result in results:
         if result.path is None:
             continue
-        point, repeats = result.config["point"], result.config["repeats"]
+        request = TrialRequest.from_tune(result.config)
         for report in _reports(result):
-            if "diagnostic_test_rmse" not in report:
+            diagnostic = DiagnosticReport.from_metrics(report)
+            if diagnostic is None:
                 continue
-            for repeat, train_rmse, test_rmse in zip(repeats, report["diagnostic_train_rmse"], report["diagnostic_test_rmse"]):
-                for study in plan.studies_of(point):
+            scores = zip(request.repeat_indices, diagnostic.train_rmse, diagnostic.test_rmse)
+            for repeat, train_rmse, test_rmse in scores:
+                for study in plan.studies_of(request.point):
                     rows.append(
-                        {"trial_id": report["trial_id"], "study": study, **point, "repeat": repeat,
-                         "epoch": report["epoch"], "train_rmse": train_rmse, "test_rmse": test_rmse}
+                        {"trial_id": report["trial_id"], "study": study, **request.point, "repeat": repeat,
+                         "epoch": diagnostic.epoch, "train_rmse": train_rmse, "test_rmse": test_rmse}
                     )  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["trial_id", "study", *plan.axes, "repeat", "epoch", "train_rmse", "test_rmse"])
-    return frame.sort_values(["study", *plan.axes, "repeat", "epoch"], ignore_index=True)
+    frame = pd.DataFrame(rows, columns=["trial_id", "study", *plan.axis_names, "repeat", "epoch", "train_rmse", "test_rmse"])
+    return frame.sort_values(["study", *plan.axis_names, "repeat", "epoch"], ignore_index=True)
 
 
 def _reports(result: tune.Result) -> list[dict]:

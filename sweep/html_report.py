@@ -49,12 +49,14 @@ def render(
     figures: dict[str, bytes],
     persistence: float,
     facts: dict[str, str],
+    unit: str,
 ) -> str:
-    """`figures` maps file names (as written beside the report) to PNG bytes."""
+    """`figures` maps file names (as written beside the report) to PNG bytes; `unit` is the series'."""
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
     sections.append(
-        f'<p class="note">Test RMSE in sales units over {config.repeats} repeats per configuration. '
-        f"Persistence baseline ({persistence_description(config.data.lag)}): <b>{persistence:.3f}</b>; a useful configuration beats it. "
+        f'<p class="note">Test RMSE in {html.escape(unit)} over {config.repeats} repeats per configuration. '
+        f"Persistence baseline ({persistence_description(config.data.difference_lag)}): <b>{persistence:.3f}</b>; "
+        "a useful configuration beats it. "
         "<code>vs best</code>: Mann-Whitney U against the study's best configuration, Holm-corrected (worse = p &lt; 0.05).</p>"
     )
     for study, table in study_tables.items():
@@ -72,7 +74,8 @@ def render(
     rows = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>" for key, value in facts.items())
     sections.append(f"<h2>Environment</h2><table>{rows}</table>")
     body = "\n".join(sections)
-    return f'<!doctype html>\n<html><head><meta charset="utf-8"><title>{html.escape(config.name)}</title><style>{STYLE}</style></head><body>\n{body}\n</body></html>\n'
+    head = f'<meta charset="utf-8"><title>{html.escape(config.name)}</title><style>{STYLE}</style>'
+    return f"<!doctype html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
 
 
 def _image(name: str, png: bytes) -> str:

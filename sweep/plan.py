@@ -13,15 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sweep.config import ConfigError, StudyGrid, SweepConfig
+from trainables.contract import Point
 from trainables.data import TRAIN_ROWS_MULTIPLE, forecast_batch_size, minimum_length, prepare, training_rows
-from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES
-
-Point = dict
+from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, ModelSpec
 
 
 @dataclass(frozen=True)
 class SweepPlan:
-    axes: list[str]  # the point's columns: the study's three axes, then the extensions the sweep uses
+    axis_names: list[str]  # the axis names of every point: the study's three, then the extensions the sweep uses
     points: list[Point]  # unique points, in the order the studies first name them
     studies: dict[str, list[Point]]  # each study's own points, in grid order
     notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts), to print
@@ -37,7 +36,7 @@ def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
     for study_points_ in studies.values():
         points.extend(point for point in study_points_ if point not in points)
     notes = _check_data_fits(config, series, studies)
-    return SweepPlan(axes=axes, points=points, studies=studies, notes=notes)
+    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes)
 
 
 def used_axes(config: SweepConfig) -> list[str]:
@@ -56,31 +55,27 @@ def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
     points = [dict(zip(axes, combination)) for combination in itertools.product(*values)]
     for point in points:
         if "learning_rate" in point and point["learning_rate"] is None:
-            point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", "adam")]
+            point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]
     return points
 
 
 def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str, list[Point]]) -> list[str]:
     """Refuse points the series cannot hold, naming the key; describe what trimming the others need."""
-    test_size, lag = config.data.test_size, config.data.lag
+    test_size, difference_lag = config.data.test_size, config.data.difference_lag
     notes = []
     shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it
     for name, points in studies.items():
         for point in points:
-            shapes.setdefault((point.get("lags", 1), point.get("timesteps", 1), point["batch_size"]), name)
+            spec = ModelSpec.from_point(point)
+            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"]), name)
     for (lags, timesteps, batch_size), name in shapes.items():
         window = lags + timesteps - 1
-        needed = minimum_length(test_size, lag, window)
-        if len(series) < needed:
-            raise ConfigError(
-                f"`data.test_size` ({test_size}) leaves too few training rows: the series has {len(series)} observations "
-                f"and needs at least {needed} (test_size + lag {lag} + window {window} + {TRAIN_ROWS_MULTIPLE} training rows)"
-            )
-        rows = training_rows(len(series) - lag - window - test_size, 1)
+        _check_length(len(series), test_size, difference_lag, window, name)
+        rows = training_rows(len(series) - difference_lag - window - test_size, 1)
         if batch_size > rows:
             raise ConfigError(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
         try:
-            prepared = prepare(series, test_size, lag, lags, timesteps, batch_size)
+            prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size)
         except ValueError as error:
             raise ConfigError(f"`data.source` ({config.data.source!r}): {error}") from None
         if prepared.trimmed_rows:
@@ -95,3 +90,20 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str,
                 f"and forecasts with a batch-1 stateful copy of the trained weights"
             )
     return list(dict.fromkeys(notes))
+
+
+def _check_length(length: int, test_size: int, difference_lag: int, window: int, study: str) -> None:
+    """Blame the window when the series would hold the study's reference window (1), else test_size or the lag."""
+    needed = minimum_length(test_size, difference_lag, window)
+    if length >= needed:
+        return
+    sizes = f"test_size {test_size} + difference_lag {difference_lag} + window {window} + {TRAIN_ROWS_MULTIPLE} training rows"
+    if length >= minimum_length(test_size, difference_lag, 1):
+        raise ConfigError(
+            f"`studies.{study}` asks for a window of {window} past differences (lags + timesteps - 1), too long for the "
+            f"series: it has {length} observations and needs at least {needed} ({sizes}); shorten `lags`/`timesteps`"
+        )
+    keys = f"`data.test_size` ({test_size}) leaves"
+    if difference_lag > 1:
+        keys = f"`data.test_size` ({test_size}) and `data.difference_lag` ({difference_lag}) leave"
+    raise ConfigError(f"{keys} too few training rows: the series has {length} observations and needs at least {needed} ({sizes})")

@@ -1,6 +1,6 @@
 """Run a sweep described by a YAML config on a local Ray, then write and print its statistics.
 
-    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N | --address auto] [--resume]
+    $ python -m sweep.run --config grid.yaml [--storage DIR] [--name NAME] [--num-cpus N | --address auto] [--resume] [--smoke]
 
 A bare file name that is not a path is looked up in `conf/`. Results go to `<storage>/<name>/`.
 Without `--address` (or RAY_ADDRESS, which a Ray job sets) a local Ray is started.
@@ -12,10 +12,20 @@ import argparse
 import os
 import sys
 import time
+import warnings
 
-from sweep.config import ConfigError, SweepConfig, load_config, parse_config
+from sweep.config import (
+    SMOKE_REPEATS,
+    SMOKE_SUFFIX,
+    ConfigDeprecationWarning,
+    ConfigError,
+    SweepConfig,
+    load_config,
+    parse_config,
+    smoke_config,
+)  # fmt: skip
 from sweep.datasets import load_series
-from sweep.folder import save_config, sweep_folder
+from sweep.lifecycle import save_config, sweep_folder
 from sweep.plan import SweepPlan, build_plan
 from sweep.storage import ResultsFolder
 from trainables.data import persistence_description, persistence_rmse
@@ -32,15 +42,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--address", help="join a running Ray cluster (auto, or HOST:PORT) instead of starting one")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep of the same name")
+    parser.add_argument(
+        "--smoke", action="store_true",
+        help=f"check the config end to end in seconds: epochs cut to their rank (1, 2, ...), {SMOKE_REPEATS} repeats, "
+        f"results under <name>{SMOKE_SUFFIX}",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
 def resolve_config(args: argparse.Namespace) -> SweepConfig:
-    config = load_config(args.config)
+    """The config file with the command line's overrides; renamed keys are printed as warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigDeprecationWarning)
+        config = load_config(args.config)
+    for warning in dict.fromkeys(str(item.message) for item in caught if item.category is ConfigDeprecationWarning):
+        print(f"warning: {warning}", file=sys.stderr)
     overrides = {key: value for key, value in (("storage", args.storage), ("name", args.name)) if value is not None}
-    if not overrides:
-        return config
-    return parse_config(config.model_dump() | overrides, source="command line")
+    if overrides:
+        config = parse_config(config.model_dump() | overrides, source="command line")
+    return smoke_config(config) if args.smoke else config
 
 
 def start_ray(address: str | None, num_cpus: int | None) -> None:
@@ -70,8 +90,9 @@ def start_ray(address: str | None, num_cpus: int | None) -> None:
 
 
 def write_results(
-    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, tables, persistence: float, wall_seconds: float
-) -> None:
+    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, tables, persistence: float, unit: str,
+    wall_seconds: float,
+) -> None:  # fmt: skip
     import ray
 
     from sweep import html_report
@@ -82,30 +103,31 @@ def write_results(
     folder.write_csv("summary.csv", summarize(trials))
     figures = {}
     for study in plan.studies:
-        figures[f"{study}_boxplot.png"] = box_plot(trials, study, persistence)
+        figures[f"{study}_boxplot.png"] = box_plot(trials, study, persistence, unit)
     if config.diagnostics.every:
         folder.write_parquet("history.parquet", history)
         for study in plan.studies:
-            figures[f"{study}_diagnostics.png"] = median_curves(history, study, persistence)
+            figures[f"{study}_diagnostics.png"] = median_curves(history, study, persistence, unit)
         for point in plan.points:
-            figures[f"diagnostics/{point_file_name(point)}"] = diagnostic_curves(history, point, persistence)
+            figures[f"diagnostics/{point_file_name(point)}"] = diagnostic_curves(history, point, persistence, unit)
     pngs = {name: folder.write_figure(name, figure) for name, figure in figures.items()}
     facts = html_report.environment(len([node for node in ray.nodes() if node["Alive"]]), wall_seconds)
-    folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts).encode())
+    folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts, unit).encode())
 
 
-def print_tables(tables: dict, trials, axes: list[str], persistence: float, lag: int) -> None:
+def print_tables(tables: dict, trials, axis_names: list[str], persistence: float, difference_lag: int, unit: str) -> None:
     for study, table in tables.items():
-        print(f"\n== study {study}: test RMSE ==")
+        print(f"\n== study {study}: test RMSE ({unit}) ==")
         print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
-    stopped = trials.drop_duplicates([*axes, "repeat"])["status"].eq("stopped").sum()
+    stopped = trials.drop_duplicates([*axis_names, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
-    print(f"\npersistence baseline ({persistence_description(lag)}): test RMSE {persistence:.3f}")
+    print(f"\npersistence baseline ({persistence_description(difference_lag)}): test RMSE {persistence:.3f}")
 
 
 def resume_command(args: argparse.Namespace, config: SweepConfig) -> str:
-    return f"python -m sweep.run --config {args.config} --storage {config.storage} --name {config.name} --resume"
+    name, smoke = (config.name.removesuffix(SMOKE_SUFFIX), " --smoke") if args.smoke else (config.name, "")
+    return f"python -m sweep.run --config {args.config} --storage {config.storage} --name {name}{smoke} --resume"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,16 +163,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
         return 130
-    trials = trials_frame(results, plan)
-    persistence = persistence_rmse(series, config.data.test_size, config.data.lag)
+    trials = trials_frame(results, plan, config)
+    persistence = persistence_rmse(series, config.data.test_size, config.data.difference_lag)
     history = history_frame(results, plan) if config.diagnostics.every else None
     tables = {study: study_table(trials, study) for study in plan.studies}
-    write_results(folder, config, plan, trials, history, tables, persistence, time.perf_counter() - started)
-    print_tables(tables, trials, plan.axes, persistence, config.data.lag)
+    write_results(folder, config, plan, trials, history, tables, persistence, loaded.unit, time.perf_counter() - started)
+    print_tables(tables, trials, plan.axis_names, persistence, config.data.difference_lag, loaded.unit)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
-    failed = trials.drop_duplicates([*plan.axes, "repeat"])["status"].eq("failed").sum()
+    failed = trials.drop_duplicates([*plan.axis_names, "repeat"])["status"].eq("failed").sum()
     if failed:
-        print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr)
+        print(
+            f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr
+        )
     return 1 if failed else 0
 
 

@@ -1,6 +1,6 @@
 """Submit a sweep to a running Ray cluster as a job, through the Ray Jobs API.
 
-    $ python -m sweep.submit --address http://HOST:8265 --config PATH [--storage DIR] [--name NAME] [--wait]
+    $ python -m sweep.submit --address http://HOST:8265 --config PATH [--storage DIR] [--name NAME] [--wait] [--smoke]
 
 The config (and its CSV, if it names a local file) travels in the job's `runtime_env` with this
 checkout's `sweep` and `trainables` packages; the job runs `python -m sweep.run` on the cluster.
@@ -40,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--storage", help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir")
     parser.add_argument("--name", help="override `name`")
     parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
+    parser.add_argument("--smoke", action="store_true", help="submit the config's smoke run (see `python -m sweep.run --help`)")
     return parser.parse_args(argv)
 
 
@@ -105,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        build_plan(config, load_series(config.data.source, config.data.value_column, config.data.date_column).values)  # refuse bad input here, not on the cluster
+        series = load_series(config.data.source, config.data.value_column, config.data.date_column).values
+        build_plan(config, series)  # refuse bad input here, not on the cluster
         client = connect(args.address)
         with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
             entrypoint = job_config(config, Path(working_dir))

@@ -10,34 +10,29 @@ from ray.tune.schedulers import ASHAScheduler
 from sweep.config import ConfigError, SweepConfig
 from sweep.plan import SweepPlan
 from sweep.storage import ResultsFolder
+from trainables.contract import METRIC, TIME_ATTRIBUTE, TrialRequest, TrialStatus, trial_status
 from trainables.trainable import tune_trainable
 
 TUNE_FOLDER = "tune"  # Tune's experiment folder inside <storage>/<name>
 
 
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
-    return {
-        "point": tune.grid_search(plan.points),
-        "repeats": tune.grid_search(config.repeat_groups),
-        "seed": config.seed,
-        "engine": config.engine,
-        "test_size": config.data.test_size,
-        "lag": config.data.lag,
-        "diagnostics_every": config.diagnostics.every,
-    }
+    """Every `TrialRequest` of the sweep as Tune's grid: points x repeat groups, the rest shared."""
+    shared = TrialRequest.for_point(config, plan.points[0], config.repeat_groups[0]).to_tune()
+    return shared | {"point": tune.grid_search(plan.points), "repeat_indices": tune.grid_search(config.repeat_groups)}
 
 
 def tune_config(config: SweepConfig) -> tune.TuneConfig:
-    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on `epoch`."""
+    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained."""
     if config.scheduler is None:
         return tune.TuneConfig(reuse_actors=True)
     scheduler = ASHAScheduler(
-        time_attr="epoch",
+        time_attr=TIME_ATTRIBUTE,
         max_t=config.max_epochs,
         grace_period=config.scheduler.grace_period,
         reduction_factor=config.scheduler.reduction_factor,
     )
-    return tune.TuneConfig(metric="test_rmse", mode="min", scheduler=scheduler, reuse_actors=True)
+    return tune.TuneConfig(metric=METRIC, mode="min", scheduler=scheduler, reuse_actors=True)
 
 
 def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, folder: ResultsFolder, resume: bool) -> tune.ResultGrid:
@@ -68,18 +63,17 @@ def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, folder: 
     return tuner.fit()
 
 
-def unfinished(results: tune.ResultGrid, config: SweepConfig) -> int:
-    """Trials with no final result, no error and no scheduler's stop: what Ctrl-C leaves to resume.
+def result_status(result: tune.Result, config: SweepConfig) -> TrialStatus:
+    """A Tune result's outcome, by the contract's one rule.
 
-    Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so their results tell.
+    Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so their metrics tell.
     """
+    return trial_status(result.metrics, failed=result.error is not None, early_stopping=config.scheduler is not None)
 
-    def done(result: tune.Result) -> bool:
-        metrics = result.metrics or {}
-        stopped = config.scheduler is not None and "diagnostic_test_rmse" in metrics
-        return result.error is not None or "per_repeat" in metrics or stopped
 
-    return sum(not done(result) for result in results)
+def unfinished(results: tune.ResultGrid, config: SweepConfig) -> int:
+    """Trials Ctrl-C (or a dead driver) left without an outcome: what a resume runs."""
+    return sum(result_status(result, config) is TrialStatus.UNFINISHED for result in results)
 
 
 def check_resources(config: SweepConfig) -> None:

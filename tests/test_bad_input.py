@@ -26,47 +26,90 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
 @pytest.mark.parametrize(
     "config_text, message",
     [
-        ("name: x\nepoch: 3\n" + VALID_STUDIES,
-         "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, resources, max_failures, diagnostics, scheduler)"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
-         "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
-         "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss)"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",
-         "{config}: `studies.a.dropout.1` must be < 1; received 1.0"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], optimizer: [adagrad]}}\n",
-         "{config}: `studies.a.optimizer.0` must be one of 'adam', 'sgd' or 'rmsprop'; received 'adagrad'"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], loss: [mape]}}\n",
-         "{config}: `studies.a.loss.0` must be one of 'mse', 'mae' or 'huber'; received 'mape'"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], learning_rate: [0]}}\n",
-         "{config}: `studies.a.learning_rate.0` must be > 0; received 0"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [0]}}\n",
-         "{config}: `studies.a.lags.0` must be > 0; received 0"),
-        ("name: x\ndata: {lag: 0}\n" + VALID_STUDIES, "{config}: `data.lag` must be > 0; received 0"),
-        ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n",
-         "{config}: `studies.a.epochs.0` must be > 0; received 0"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [-4], neurons: [1]}}\n",
-         "{config}: `studies.a.batch_size.0` must be > 0; received -4"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [0]}}\n",
-         "{config}: `studies.a.neurons.0` must be > 0; received 0"),
+        (
+            "name: x\nepoch: 3\n" + VALID_STUDIES,
+            "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, "
+            "resources, max_failures, diagnostics, scheduler)",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
+            "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
+            "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss)",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",
+            "{config}: `studies.a.dropout.1` must be < 1; received 1.0",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], optimizer: [adagrad]}}\n",
+            "{config}: `studies.a.optimizer.0` must be one of 'adam', 'sgd' or 'rmsprop'; received 'adagrad'",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], loss: [mape]}}\n",
+            "{config}: `studies.a.loss.0` must be one of 'mse', 'mae' or 'huber'; received 'mape'",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], learning_rate: [0]}}\n",
+            "{config}: `studies.a.learning_rate.0` must be > 0; received 0",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [0]}}\n",
+            "{config}: `studies.a.lags.0` must be > 0; received 0",
+        ),
+        ("name: x\ndata: {difference_lag: 0}\n" + VALID_STUDIES, "{config}: `data.difference_lag` must be > 0; received 0"),
+        (
+            "name: x\ndata: {lag: 1, difference_lag: 1}\n" + VALID_STUDIES,
+            "{config}: `data.lag` is the old name of `data.difference_lag`; give only `difference_lag`",
+        ),
+        ("name: ..\n" + VALID_STUDIES, "{config}: `name` must be a plain folder name; received '..'"),
+        ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n", "{config}: `studies.a.epochs.0` must be > 0; received 0"),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [-4], neurons: [1]}}\n",
+            "{config}: `studies.a.batch_size.0` must be > 0; received -4",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [0]}}\n",
+            "{config}: `studies.a.neurons.0` must be > 0; received 0",
+        ),
         ("name: x\nrepeats: 0\n" + VALID_STUDIES, "{config}: `repeats` must be > 0; received 0"),
-        ("name: x\nrepeats: many\n" + VALID_STUDIES,
-         "{config}: `repeats` is invalid: input should be a valid integer, unable to parse string as an integer; received 'many'"),
+        (
+            "name: x\nrepeats: many\n" + VALID_STUDIES,
+            "{config}: `repeats` is invalid: input should be a valid integer, unable to parse string as an integer; received 'many'",
+        ),
         ("name: x\nstudies: {}\n", "{config}: `studies` must have at least 1 item(s); received {}"),
-        ("name: x\nstudies: {a: {epochs: [], batch_size: [4], neurons: [1]}}\n",
-         "{config}: `studies.a.epochs` must have at least 1 item(s); received []"),
+        (
+            "name: x\nstudies: {a: {epochs: [], batch_size: [4], neurons: [1]}}\n",
+            "{config}: `studies.a.epochs` must have at least 1 item(s); received []",
+        ),
         (VALID_STUDIES, "{config}: missing required key `name`"),
         ("name: x\nengine: torch\n" + VALID_STUDIES, "{config}: `engine` must be one of 'compiled' or 'keras'; received 'torch'"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4, 32], neurons: [1]}}\n",
-         "`studies.a.batch_size` (32) is larger than the 20 training rows"),
-        ("name: x\ndata: {lag: 12}\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [6], timesteps: [4]}}\n",
-         "`data.test_size` (12) leaves too few training rows: the series has 36 observations and needs at least 37 "
-         "(test_size + lag 12 + window 9 + 4 training rows)"),
-        ("name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
-         "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp) nor an existing file"),
-        ("name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1]}\n  bad: [\n",
-         "config file '{config}' is not valid YAML at line 3, column 3: expected ',' or '}', but got '<scalar>'"),
-        ("name: x\nscheduler: {type: asha}\n" + VALID_STUDIES,
-         "{config}: `scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training"),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4, 32], neurons: [1]}}\n",
+            "`studies.a.batch_size` (32) is larger than the 20 training rows",
+        ),
+        (
+            "name: x\ndata: {difference_lag: 12}\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], lags: [6], timesteps: [4]}}\n",
+            "`studies.a` asks for a window of 9 past differences (lags + timesteps - 1), too long for the series: it has 36 "
+            "observations and needs at least 37 (test_size 12 + difference_lag 12 + window 9 + 4 training rows); "
+            "shorten `lags`/`timesteps`",
+        ),
+        (
+            "name: x\ndata: {test_size: 20, difference_lag: 12}\n" + VALID_STUDIES,
+            "`data.test_size` (20) and `data.difference_lag` (12) leave too few training rows: the series has 36 observations "
+            "and needs at least 37 (test_size 20 + difference_lag 12 + window 1 + 4 training rows)",
+        ),
+        (
+            "name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
+            "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp) nor an existing file",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1]}\n  bad: [\n",
+            "config file '{config}' is not valid YAML at line 3, column 3: expected ',' or '}', but got '<scalar>'",
+        ),
+        (
+            "name: x\nscheduler: {type: asha}\n" + VALID_STUDIES,
+            "{config}: `scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training",
+        ),
         ("name: x\ndiagnostics: {every: -1}\n" + VALID_STUDIES, "{config}: `diagnostics.every` must be >= 0; received -1"),
         ("", "config file '{config}' is empty; expected a mapping with at least `name` and `studies`"),
         ("- a\n- b\n", "config file '{config}' must hold a mapping of keys; received list"),
@@ -122,7 +165,7 @@ def test_test_size_leaving_too_few_training_rows(tmp_path, capsys):
     assert status == 2
     assert error == (
         "error: `data.test_size` (31) leaves too few training rows: the series has 36 observations and needs at least 37 "
-        "(test_size + lag 1 + window 1 + 4 training rows)"
+        "(test_size 31 + difference_lag 1 + window 1 + 4 training rows)"
     )
 
 
@@ -135,9 +178,7 @@ def test_storage_that_is_not_writable(tmp_path, capsys):
         locked.rmdir()
         locked.write_text("")
     assert main(["--config", str(config), "--storage", str(locked)]) == 2
-    assert capsys.readouterr().err.strip() == (
-        f"error: `storage` ('{locked}') is not writable: cannot create '{locked / 'x'}'"
-    )
+    assert capsys.readouterr().err.strip() == (f"error: `storage` ('{locked}') is not writable: cannot create '{locked / 'x'}'")
 
 
 def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
@@ -159,7 +200,7 @@ def test_short_series(tmp_path, capsys):
     assert status == 2
     assert error == (
         "error: `data.test_size` (12) leaves too few training rows: the series has 10 observations and needs at least 18 "
-        "(test_size + lag 1 + window 1 + 4 training rows)"
+        "(test_size 12 + difference_lag 1 + window 1 + 4 training rows)"
     )
 
 
@@ -177,8 +218,16 @@ def test_existing_results_folder_is_not_overwritten(tmp_path, capsys):
 def test_bad_input_prints_one_line_and_no_traceback(tmp_path):
     config = tmp_path / "sweep.yaml"
     config.write_text("name: x\nrepeats: 0\n" + VALID_STUDIES)
-    completed = subprocess.run(
-        [sys.executable, "-m", "sweep.run", "--config", str(config)], capture_output=True, text=True, cwd=tmp_path
-    )
+    completed = subprocess.run([sys.executable, "-m", "sweep.run", "--config", str(config)], capture_output=True, text=True, cwd=tmp_path)
     assert completed.returncode == 2
     assert completed.stderr.splitlines() == [f"error: {config}: `repeats` must be > 0; received 0"]
+
+
+def test_the_old_name_of_difference_lag_still_works_with_a_warning(tmp_path, capsys):
+    from sweep.run import parse_args, resolve_config
+
+    config = tmp_path / "old.yaml"
+    config.write_text("name: x\ndata: {lag: 12, test_size: 6}\n" + VALID_STUDIES)
+    resolved = resolve_config(parse_args(["--config", str(config)]))
+    assert resolved.data.difference_lag == 12
+    assert capsys.readouterr().err.strip() == ("warning: `data.lag` is now `data.difference_lag`; the old name will stop working")

@@ -38,9 +38,7 @@ def node_options() -> list[str]:
     """One CPU on loopback, and free ports for the per-node agents: the defaults may be held by the
     test session's own local Ray, and a head whose job agent cannot bind never accepts a job."""
     ports = ["dashboard-agent-listen-port", "dashboard-agent-grpc-port", "metrics-export-port", "runtime-env-agent-port"]
-    return ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"] + [
-        f"--{option}={free_port()}" for option in ports
-    ]
+    return ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"] + [f"--{option}={free_port()}" for option in ports]
 
 
 def ray_processes(marker: str) -> list[int]:
@@ -103,7 +101,7 @@ def submit(cluster, tmp_path, name, gpus=0, env=None, wait=True):
 def test_sweep_submitted_as_a_job_runs_on_both_nodes(cluster, tmp_path):
     completed = submit(cluster, tmp_path, "two-nodes")
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "== study s: test RMSE ==" in completed.stdout  # the job's logs, streamed back
+    assert "== study s: test RMSE (sales) ==" in completed.stdout  # the job's logs, streamed back
     trials = pq.read_table(tmp_path / "two-nodes" / "trials.parquet").to_pandas()
     assert len(trials) == 8 and (trials["status"] == "completed").all()
     per_node = trials.groupby("node_id").size()
@@ -126,7 +124,10 @@ def test_an_unsatisfiable_gpu_request_fails_in_seconds(cluster, tmp_path):
     started = time.monotonic()
     completed = submit(cluster, tmp_path, "gpu", gpus=1)
     assert completed.returncode == 2
-    assert "error: `resources.gpus_per_trial` (1) is more than any node of the cluster has (at most 0 GPUs on one of 2 node(s))" in completed.stdout
+    assert (
+        "error: `resources.gpus_per_trial` (1) is more than any node of the cluster has (at most 0 GPUs on one of 2 node(s))"
+        in completed.stdout
+    )
     assert time.monotonic() - started < 60
 
 

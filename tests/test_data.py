@@ -42,7 +42,7 @@ def test_inverting_scaled_targets_gives_back_the_observations(shampoo):
 def test_persistence_baseline_matches_the_study(shampoo):
     assert round(persistence_rmse(shampoo, 12), 3) == 136.761
     # at the differencing lag it is the zero-difference forecast: seasonal naive at lag 12
-    assert persistence_rmse(shampoo, 6, lag=12) == np.sqrt(np.mean((shampoo[-6:] - shampoo[-18:-12]) ** 2))
+    assert persistence_rmse(shampoo, 6, difference_lag=12) == np.sqrt(np.mean((shampoo[-6:] - shampoo[-18:-12]) ** 2))
 
 
 @pytest.mark.parametrize(
@@ -72,14 +72,16 @@ def test_lags_and_timesteps_frame_overlapping_windows(shampoo):
 
 
 def test_seasonal_differencing_inverts_from_the_observation_a_lag_earlier(shampoo):
-    prepared = prepare(shampoo, 6, lag=12)
+    prepared = prepare(shampoo, 6, difference_lag=12)
     np.testing.assert_allclose(prepared.scaler.inverse_transform(prepared.test)[:, -1], shampoo[-6:] - shampoo[-18:-12], atol=1e-3)
     np.testing.assert_allclose(prepared.to_observations(prepared.test[:, -1], prepared.test_target_index), shampoo[-6:], atol=1e-3)
     np.testing.assert_allclose(prepared.to_observations(prepared.train[:, -1], prepared.train_target_index), shampoo[14:30], atol=1e-3)
 
 
 def test_too_short_and_constant_series_are_refused():
-    with pytest.raises(ValueError, match="series has 10 observations; with test_size 12, lag 1 and a window of 1 it needs at least 18"):
+    with pytest.raises(
+        ValueError, match="series has 10 observations; with test_size 12, difference_lag 1 and a window of 1 it needs at least 18"
+    ):
         prepare(np.arange(10.0), 12)
     with pytest.raises(ValueError, match="constant"):
         prepare(np.arange(40.0), 12)

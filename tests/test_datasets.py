@@ -80,7 +80,7 @@ def test_bad_date_columns_are_refused_with_the_line(tmp_path, shampoo, user_csv)
 def test_built_in_series_ship_with_their_origin(name, length):
     loaded = load_series(name)
     assert loaded.values.shape == (length,) and np.isfinite(loaded.values).all()
-    assert loaded.origin.startswith(f"{name}: ") and BUILT_IN[name][1] in loaded.origin
+    assert loaded.origin.startswith(f"{name}: ") and BUILT_IN[name].origin in loaded.origin
 
 
 def test_a_user_csv_end_to_end(tmp_path, user_csv, local_ray):

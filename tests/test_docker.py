@@ -25,7 +25,7 @@ def test_dockerfiles_copy_what_exists_and_run_shipped_configs(dockerfile):
         if line.startswith("COPY "):
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), f"{dockerfile}: COPY {source}"
-    command = re.search(r'^CMD (\[.*\])$', text, flags=re.M).group(1)
+    command = re.search(r"^CMD (\[.*\])$", text, flags=re.M).group(1)
     config = yaml.safe_load(command)[-1]
     assert load_config(CONF_DIR / config).studies
 

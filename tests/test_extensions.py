@@ -10,7 +10,7 @@ import pytest
 from sweep.config import parse_config
 from sweep.plan import build_plan
 from sweep.run import main
-from trainables.trainable import trial_seed
+from trainables.contract import repeat_seed
 
 EXTENDED = """\
 name: extended
@@ -56,7 +56,7 @@ def test_every_extension_point_runs_with_its_axes_as_columns(extended_sweep):
     assert dict(zip(training["optimizer"], training["learning_rate"])) == {"adam": 0.001, "sgd": 0.01}
     # the reference point keeps the seeds it has without any extension in the sweep
     reference = trials[trials["study"] == "reference"].sort_values("repeat")
-    assert reference["seed"].tolist() == [trial_seed(0, {"epochs": 4, "batch_size": 4, "neurons": 1}, r) for r in (0, 1)]
+    assert reference["seed"].tolist() == [repeat_seed(0, {"epochs": 4, "batch_size": 4, "neurons": 1}, r) for r in (0, 1)]
 
 
 def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extended_sweep):
@@ -85,6 +85,9 @@ def test_plan_puts_only_used_axes_in_the_points(shampoo):
                                   "b": {"epochs": [1], "batch_size": [4], "neurons": [1], "loss": ["mae", "mse"]}}}
     )  # fmt: skip
     plan = build_plan(config, shampoo)
-    assert plan.axes == ["epochs", "batch_size", "neurons", "loss"]
-    assert plan.points == [{"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mse"}, {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mae"}]
+    assert plan.axis_names == ["epochs", "batch_size", "neurons", "loss"]
+    assert plan.points == [
+        {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mse"},
+        {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mae"},
+    ]
     assert plan.studies_of(plan.points[0]) == ["a", "b"]  # the default-loss point is shared

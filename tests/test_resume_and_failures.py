@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sweep.run import main
+from trainables.contract import FinalReport
 
 KERAS_SWEEP = """\
 name: {name}
@@ -37,7 +38,7 @@ def finished_trials(experiment: Path) -> dict[str, float]:
     for result_file in experiment.glob("*/result.json"):
         for line in result_file.read_text().splitlines():
             report = json.loads(line)
-            if "per_repeat" in report:
+            if FinalReport.from_metrics(report) is not None:
                 finished[result_file.parent.name] = report["timestamp"]
     return finished
 
@@ -103,9 +104,7 @@ def test_resume_with_a_changed_config_is_refused(tmp_path, capsys):
 def test_resume_of_a_missing_sweep_is_refused(tmp_path, capsys):
     config = write_config(tmp_path, "never-ran")
     assert main(["--config", str(config), "--storage", str(tmp_path), "--resume"]) == 2
-    assert capsys.readouterr().err.strip() == (
-        f"error: cannot resume: '{tmp_path / 'never-ran'}' holds no sweep (config.yaml is missing)"
-    )
+    assert capsys.readouterr().err.strip() == (f"error: cannot resume: '{tmp_path / 'never-ran'}' holds no sweep (config.yaml is missing)")
 
 
 def trial_worker_pids() -> list[int]:

@@ -24,15 +24,36 @@ def test_clearly_shifted_samples_differ():
     assert comparison.loc["bad", "p_vs_best"] < 1e-6 and comparison.loc["bad", "differs_from_best"]
 
 
-def test_holm_adjusts_p_values_upwards():
-    noisy = {f"c{i}": RNG.normal(100 + i, 5, 30) for i in range(5)}
-    comparison = compare_to_best(noisy)
-    best = comparison.index[comparison["best"]].item()
+def test_p_values_are_holm_adjusted():
+    """Holm by hand: sort the raw p-values, multiply the k-th smallest by (m - k), keep them monotone."""
     from scipy.stats import mannwhitneyu
 
-    for label in comparison.index.drop(best):
-        raw = mannwhitneyu(noisy[label], noisy[best], alternative="two-sided").pvalue
-        assert comparison.loc[label, "p_vs_best"] >= raw
+    noisy = {f"c{i}": RNG.normal(100 + 1.5 * i, 5, 30) for i in range(6)}
+    comparison = compare_to_best(noisy)
+    best = comparison.index[comparison["best"]].item()
+    others = list(comparison.index.drop(best))
+    raw = np.array([mannwhitneyu(noisy[label], noisy[best], alternative="two-sided").pvalue for label in others])
+    order = np.argsort(raw)
+    holm = np.minimum(1, np.maximum.accumulate(raw[order] * (len(raw) - np.arange(len(raw)))))
+    expected = dict(zip(np.array(others)[order], holm))
+    for label in others:
+        assert comparison.loc[label, "p_vs_best"] == pytest.approx(expected[label])
+    assert (comparison.loc[others, "p_vs_best"].to_numpy() > raw).any()  # uncorrected p-values would fail here
+
+
+def test_holm_turns_a_borderline_difference_into_a_tie():
+    """One raw p-value under 0.05 among several comparisons is not significant after the correction."""
+    from scipy.stats import mannwhitneyu
+
+    rng = np.random.default_rng(3)
+    best = rng.normal(100, 5, 30)
+    borderline = best + 2.8 + rng.normal(0, 1, 30)  # raw p just under 0.05
+    samples = {"best": best, "borderline": borderline} | {f"tie{i}": best + 0.1 * (i + 1) for i in range(4)}
+    raw = mannwhitneyu(samples["borderline"], best, alternative="two-sided").pvalue
+    comparison = compare_to_best(samples)
+    assert comparison.loc["best", "best"]
+    assert raw < 0.05 and comparison.loc["borderline", "p_vs_best"] >= 0.05
+    assert not comparison.loc["borderline", "differs_from_best"]
 
 
 def test_bootstrap_interval_brackets_the_statistic_and_is_reproducible():

@@ -58,9 +58,24 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     _, results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
-        "study", "epochs", "batch_size", "neurons", "repeat", "seed", "status", "epochs_trained", "test_rmse",
-        "train_rmse", "fit_seconds", "compile_seconds", "training_rows", "trimmed_rows", "forecast_batch_size",
-        "trial_id", "node_id", "error",
+        "study",
+        "epochs",
+        "batch_size",
+        "neurons",
+        "repeat",
+        "seed",
+        "status",
+        "epochs_trained",
+        "test_rmse",
+        "train_rmse",
+        "fit_seconds",
+        "compile_seconds",
+        "training_rows",
+        "trimmed_rows",
+        "forecast_batch_size",
+        "trial_id",
+        "node_id",
+        "error",
     ]
     # the protocol's trim: 22 training rows to 20, forecasts at the training batch size
     assert (trials["training_rows"] == 20).all() and (trials["trimmed_rows"] == 2).all()
@@ -86,8 +101,27 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     _, results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
-        "study", "epochs", "batch_size", "neurons", "count", "mean", "std", "min", "25%", "50%", "75%", "max", "mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best",
-        "p_vs_best", "differs_from_best", "stopped", "failed",
+        "study",
+        "epochs",
+        "batch_size",
+        "neurons",
+        "count",
+        "mean",
+        "std",
+        "min",
+        "25%",
+        "50%",
+        "75%",
+        "max",
+        "mean_ci_low",
+        "mean_ci_high",
+        "median_ci_low",
+        "median_ci_high",
+        "best",
+        "p_vs_best",
+        "differs_from_best",
+        "stopped",
+        "failed",
     ]
     assert len(summary) == 4 and (summary["count"] == 2).all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
@@ -109,23 +143,31 @@ def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):
     _, results, _ = tiny_sweep
     history = pq.read_table(results / "history.parquet").to_pandas()
     assert list(history.columns) == [
-        "trial_id", "study", "epochs", "batch_size", "neurons", "repeat", "epoch", "train_rmse", "test_rmse",
+        "trial_id",
+        "study",
+        "epochs",
+        "batch_size",
+        "neurons",
+        "repeat",
+        "epoch",
+        "train_rmse",
+        "test_rmse",
     ]
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     # every: 1 -> one row per epoch of every (study, repeat) row in trials.parquet
     assert len(history) == trials["epochs"].sum()
     per_row = history.groupby(["study", "epochs", "neurons", "repeat"])["epoch"].apply(list)
-    for (study, epochs, neurons, repeat), reported in per_row.items():
+    for (_study, epochs, _neurons, _repeat), reported in per_row.items():
         assert reported == list(range(1, epochs + 1))
     assert history[["train_rmse", "test_rmse"]].notna().all().all()
 
 
 def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     _, _, printed = tiny_sweep
-    assert "== study epochs: test RMSE ==" in printed and "== study neurons: test RMSE ==" in printed
+    assert "== study epochs: test RMSE (sales) ==" in printed and "== study neurons: test RMSE (sales) ==" in printed
     assert "persistence baseline (each forecast = the last observation): test RMSE 136.761" in printed
     assert "p vs best (Holm)" in printed and "mean 95% CI low" in printed
-    epochs_table = printed.split("== study epochs: test RMSE ==")[1].splitlines()[1]
+    epochs_table = printed.split("== study epochs: test RMSE (sales) ==")[1].splitlines()[1]
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
 
 

@@ -1,17 +1,19 @@
 import numpy as np
 import pytest
 
+from trainables.contract import FinalReport, TrialRequest, TrialStatus, repeat_seed, trial_status
 from trainables.data import prepare
 from trainables.engines import keras_loop
 from trainables.model import build_stateful_lstm, initial_state
 from trainables.spec import ModelSpec
-from trainables.trainable import run_trial, trial_seed
+from trainables.trainable import run_trial
 
 POINT = {"epochs": 3, "batch_size": 4, "neurons": 1}
 
 
-def trial_config(**overrides):
-    return {"point": POINT, "repeats": [0], "seed": 0, "engine": "keras", "test_size": 12, "lag": 1} | overrides
+def request(**overrides) -> TrialRequest:
+    fields = dict(point=POINT, repeat_indices=(0,), base_seed=0, engine="keras", test_size=12, difference_lag=1, diagnostics_every=0)
+    return TrialRequest(**fields | overrides)
 
 
 def test_initial_weights_follow_keras_defaults_and_the_seed():
@@ -35,33 +37,59 @@ def test_stacked_layers_and_lags_keep_the_first_layers_weights():
     assert model.input_shape == (4, 1, 2) and len(model.get_weights()) == 11
 
 
-def test_trial_seed_depends_on_point_and_repeat_only():
-    seeds = {trial_seed(0, POINT, repeat) for repeat in range(30)}
+def test_repeat_seed_depends_on_point_and_repeat_only():
+    seeds = {repeat_seed(0, POINT, repeat) for repeat in range(30)}
     # extension axes at their defaults are not part of the point: the study keeps its seeds
-    assert trial_seed(0, POINT | {"dropout": 0.0, "optimizer": "adam", "learning_rate": 0.001}, 5) == trial_seed(0, POINT, 5)
-    assert trial_seed(0, POINT | {"dropout": 0.1}, 5) != trial_seed(0, POINT, 5)
+    assert repeat_seed(0, POINT | {"dropout": 0.0, "optimizer": "adam", "learning_rate": 0.001}, 5) == repeat_seed(0, POINT, 5)
+    assert repeat_seed(0, POINT | {"dropout": 0.1}, 5) != repeat_seed(0, POINT, 5)
     assert len(seeds) == 30
-    assert trial_seed(0, POINT, 5) == trial_seed(0, dict(reversed(POINT.items())), 5)
-    assert trial_seed(0, POINT, 5) != trial_seed(0, POINT | {"epochs": 4}, 5)
-    assert trial_seed(0, POINT, 5) != trial_seed(1, POINT, 5)
+    assert repeat_seed(0, POINT, 5) == repeat_seed(0, dict(reversed(POINT.items())), 5)
+    assert repeat_seed(0, POINT, 5) != repeat_seed(0, POINT | {"epochs": 4}, 5)
+    assert repeat_seed(0, POINT, 5) != repeat_seed(1, POINT, 5)
 
 
 @pytest.mark.parametrize("engine", ["keras", "compiled"])
 def test_run_trial_directly_without_ray(shampoo, engine):
-    result = run_trial(trial_config(repeats=[0, 1], engine=engine), shampoo)
-    assert [row["repeat"] for row in result["per_repeat"]] == [0, 1]
-    for row in result["per_repeat"]:
-        assert np.isfinite(row["test_rmse"]) and row["test_rmse"] > 0
-        assert np.isfinite(row["train_rmse"]) and row["fit_seconds"] > 0 and row["compile_seconds"] >= 0
-        assert row["seed"] == trial_seed(0, POINT, row["repeat"])
-    assert result["test_rmse"] == np.mean([row["test_rmse"] for row in result["per_repeat"]])
+    result = run_trial(request(repeat_indices=(0, 1), engine=engine), shampoo)
+    assert [row.repeat for row in result.repeats] == [0, 1]
+    for row in result.repeats:
+        assert np.isfinite(row.test_rmse) and row.test_rmse > 0
+        assert np.isfinite(row.train_rmse) and row.fit_seconds > 0 and row.compile_seconds >= 0
+        assert row.seed == repeat_seed(0, POINT, row.repeat)
+    metrics = result.to_metrics()
+    assert metrics["test_rmse"] == np.mean([row.test_rmse for row in result.repeats])
+    assert FinalReport.from_metrics(metrics) == result  # what Tune stores reads back as the same report
 
 
 @pytest.mark.parametrize("engine", ["keras", "compiled"])
 def test_same_seed_same_numbers(shampoo, engine):
-    first, second = (run_trial(trial_config(repeats=[3], engine=engine), shampoo)["per_repeat"][0] for _ in range(2))
-    assert first["test_rmse"] == second["test_rmse"]
-    assert first["train_rmse"] == second["train_rmse"]
+    first, second = (run_trial(request(repeat_indices=(3,), engine=engine), shampoo).repeats[0] for _ in range(2))
+    assert first.test_rmse == second.test_rmse
+    assert first.train_rmse == second.train_rmse
+
+
+def test_request_round_trips_through_tunes_config_and_refuses_a_missing_key():
+    original = request(repeat_indices=(2, 3), difference_lag=12)
+    assert TrialRequest.from_tune(original.to_tune()) == original
+    incomplete = original.to_tune()
+    del incomplete["difference_lag"]
+    with pytest.raises(KeyError, match="difference_lag"):
+        TrialRequest.from_tune(incomplete)
+
+
+@pytest.mark.parametrize(
+    "metrics, failed, early_stopping, status",
+    [
+        ({"per_repeat": [], "epoch": 3}, False, False, TrialStatus.COMPLETED),
+        ({"per_repeat": [], "epoch": 3}, True, False, TrialStatus.FAILED),
+        ({"diagnostic_test_rmse": [1.0], "epoch": 3}, False, True, TrialStatus.STOPPED),
+        ({"diagnostic_test_rmse": [1.0], "epoch": 3}, False, False, TrialStatus.UNFINISHED),
+        ({}, False, True, TrialStatus.UNFINISHED),
+        (None, False, False, TrialStatus.UNFINISHED),
+    ],
+)
+def test_one_rule_decides_a_trials_outcome(metrics, failed, early_stopping, status):
+    assert trial_status(metrics, failed, early_stopping) is status
 
 
 def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
@@ -80,10 +108,10 @@ def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
 def test_seasonal_lag_and_other_built_in_series_run_as_trials(shampoo):
     from sweep.datasets import load_series
 
-    seasonal = run_trial(trial_config(engine="compiled", test_size=6, lag=12, repeats=[0, 1]), shampoo)
-    plain = run_trial(trial_config(engine="compiled", test_size=6, repeats=[0, 1]), shampoo)
-    assert np.isfinite(seasonal["test_rmse"]) and seasonal["test_rmse"] != plain["test_rmse"]
-    assert seasonal["training_rows"] == 16 and plain["training_rows"] == 28  # 23 and 28 rows before trimming to 4s
+    seasonal = run_trial(request(engine="compiled", test_size=6, difference_lag=12, repeat_indices=(0, 1)), shampoo)
+    plain = run_trial(request(engine="compiled", test_size=6, repeat_indices=(0, 1)), shampoo)
+    assert np.isfinite(seasonal.repeats[0].test_rmse) and seasonal.repeats[0].test_rmse != plain.repeats[0].test_rmse
+    assert seasonal.training_rows == 16 and plain.training_rows == 28  # 23 and 28 rows before trimming to 4s
     sunspots = load_series("sunspots").values
-    result = run_trial(trial_config(engine="compiled", point=POINT | {"batch_size": 8}, test_size=30), sunspots)
-    assert np.isfinite(result["test_rmse"]) and result["forecast_batch_size"] == 1 and result["training_rows"] == 272
+    result = run_trial(request(engine="compiled", point=POINT | {"batch_size": 8}, test_size=30), sunspots)
+    assert np.isfinite(result.repeats[0].test_rmse) and result.forecast_batch_size == 1 and result.training_rows == 272

@@ -1,7 +1,7 @@
 """The protocol's data preparation: difference, frame with lags, split, scale, trim; and back.
 
 Pure NumPy/scikit-learn on an in-memory series: reading files is `sweep`'s job. With the defaults
-(lag 1, one lag, one time step, batch 4) this is exactly the protocol's preparation.
+(difference lag 1, one lag feature, one time step, batch 4) this is exactly the protocol's preparation.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ TRAIN_ROWS_MULTIPLE = 4  # the study trims the training set to a multiple of its
 class PreparedSeries:
     """A series ready for training, with what is needed to turn forecasts back into observations.
 
-    With differences `d[t] = raw[t+lag] - raw[t]` and `window = lags + timesteps - 1`, supervised row r
-    holds the scaled `(d[r], ..., d[r+window-1], target = d[r+window])`, so its target is the
-    observation `raw[r + window + lag]`. A sample's time step s sees the window's columns s..s+lags-1.
+    With differences `d[t] = raw[t+difference_lag] - raw[t]` and `window = lags + timesteps - 1`,
+    supervised row r holds the scaled `(d[r], ..., d[r+window-1], target = d[r+window])`, so its
+    target is the observation `raw[r + window + difference_lag]`. A sample's time step s sees the
+    window's columns s..s+lags-1.
     """
 
     raw: np.ndarray  # (n,) the original observations
@@ -28,8 +29,8 @@ class PreparedSeries:
     test: np.ndarray  # (test_size, window + 1) scaled rows, float32
     scaler: MinMaxScaler  # fitted on the untrimmed training rows only, one range per column
     trimmed_rows: int  # leading training rows dropped so n_train is a multiple of the batch sizes
-    lag: int = 1
-    lags: int = 1
+    difference_lag: int = 1  # raw[t + difference_lag] - raw[t] are the differences modelled
+    lags: int = 1  # lag observations (differences) per time step: the model's input features
     timesteps: int = 1
 
     @property
@@ -39,7 +40,7 @@ class PreparedSeries:
     @property
     def train_target_index(self) -> int:
         """Index in `raw` of the first trimmed training row's target observation."""
-        return self.trimmed_rows + self.window + self.lag
+        return self.trimmed_rows + self.window + self.difference_lag
 
     @property
     def test_target_index(self) -> int:
@@ -54,11 +55,12 @@ class PreparedSeries:
         """Invert scaling, then differencing, of consecutive one-step forecasts.
 
         `scaled_yhat` has shape (k,) or (..., k); forecast i is for `raw[first_target_index + i]`,
-        so it is rebuilt from the actual observation `lag` steps earlier.
+        so it is rebuilt from the actual observation `difference_lag` steps earlier.
         """
         scaled_yhat = np.asarray(scaled_yhat, dtype=np.float64)
         k = scaled_yhat.shape[-1]
-        previous = self.raw[first_target_index - self.lag : first_target_index - self.lag + k]
+        start = first_target_index - self.difference_lag
+        previous = self.raw[start : start + k]
         # The target column of MinMaxScaler inverts independently of the inputs: (y - min_) / scale_.
         differences = (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
         return differences + previous
@@ -77,8 +79,8 @@ class PreparedSeries:
         return self.rmse(scaled_yhat, self.test_target_index)
 
 
-def difference(series: np.ndarray, lag: int = 1) -> np.ndarray:
-    return series[lag:] - series[:-lag]
+def difference(series: np.ndarray, difference_lag: int = 1) -> np.ndarray:
+    return series[difference_lag:] - series[:-difference_lag]
 
 
 def frame_supervised(values: np.ndarray, window: int = 1) -> np.ndarray:
@@ -86,9 +88,9 @@ def frame_supervised(values: np.ndarray, window: int = 1) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(values, window + 1)
 
 
-def minimum_length(test_size: int, lag: int = 1, window: int = 1) -> int:
+def minimum_length(test_size: int, difference_lag: int = 1, window: int = 1) -> int:
     """The shortest series that leaves one full batch of 4 training rows after framing and trimming."""
-    return test_size + lag + window + TRAIN_ROWS_MULTIPLE
+    return test_size + difference_lag + window + TRAIN_ROWS_MULTIPLE
 
 
 def training_rows(untrimmed: int, batch_size: int) -> int:
@@ -98,19 +100,25 @@ def training_rows(untrimmed: int, batch_size: int) -> int:
 
 
 def prepare(
-    series: np.ndarray, test_size: int, lag: int = 1, lags: int = 1, timesteps: int = 1, batch_size: int = TRAIN_ROWS_MULTIPLE
+    series: np.ndarray,
+    test_size: int,
+    *,
+    difference_lag: int = 1,
+    lags: int = 1,
+    timesteps: int = 1,
+    batch_size: int = TRAIN_ROWS_MULTIPLE,
 ) -> PreparedSeries:
-    """Apply the protocol's preparation steps, in the protocol's order."""
+    """Apply the protocol's preparation steps, in the protocol's order (the defaults are the protocol's)."""
     raw = np.asarray(series, dtype=np.float64)
     window = lags + timesteps - 1
     if raw.ndim != 1:
         raise ValueError(f"series must be one-dimensional; received shape {raw.shape}")
-    if len(raw) < minimum_length(test_size, lag, window):
+    if len(raw) < minimum_length(test_size, difference_lag, window):
         raise ValueError(
-            f"series has {len(raw)} observations; with test_size {test_size}, lag {lag} and a window of {window} "
-            f"it needs at least {minimum_length(test_size, lag, window)}"
+            f"series has {len(raw)} observations; with test_size {test_size}, difference_lag {difference_lag} and a "
+            f"window of {window} it needs at least {minimum_length(test_size, difference_lag, window)}"
         )
-    supervised = frame_supervised(difference(raw, lag), window)
+    supervised = frame_supervised(difference(raw, difference_lag), window)
     train, test = supervised[:-test_size], supervised[-test_size:]
     scaler = MinMaxScaler(feature_range=(-1, 1)).fit(train)
     if np.any(scaler.data_range_ == 0):
@@ -124,7 +132,7 @@ def prepare(
         test=scaler.transform(test).astype(np.float32),
         scaler=scaler,
         trimmed_rows=len(train) - kept,
-        lag=lag,
+        difference_lag=difference_lag,
         lags=lags,
         timesteps=timesteps,
     )
@@ -139,14 +147,17 @@ def forecast_batch_size(prepared: PreparedSeries, batch_size: int) -> int:
     return batch_size if len(prepared.test) % batch_size == 0 else 1
 
 
-def persistence_rmse(series: np.ndarray, test_size: int, lag: int = 1) -> float:
-    """The naive forecast scored on the test window: each observation forecast by the one `lag` steps earlier.
+def persistence_rmse(series: np.ndarray, test_size: int, difference_lag: int = 1) -> float:
+    """The naive forecast on the test window: each observation forecast by the one `difference_lag` steps earlier.
 
     It is what a model forecasting a zero difference would score: at lag 12, the seasonal naive forecast.
     """
     raw = np.asarray(series, dtype=np.float64)
-    return float(np.sqrt(np.mean((raw[-test_size:] - raw[-test_size - lag : len(raw) - lag]) ** 2)))
+    earlier = raw[-test_size - difference_lag : len(raw) - difference_lag]
+    return float(np.sqrt(np.mean((raw[-test_size:] - earlier) ** 2)))
 
 
-def persistence_description(lag: int) -> str:
-    return "each forecast = the last observation" if lag == 1 else f"each forecast = the observation {lag} steps earlier"
+def persistence_description(difference_lag: int) -> str:
+    if difference_lag == 1:
+        return "each forecast = the last observation"
+    return f"each forecast = the observation {difference_lag} steps earlier"

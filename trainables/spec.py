@@ -1,56 +1,38 @@
 """What one configuration point asks of the model: the study's three axes plus its proposed extensions.
 
-A point is a plain dict (what Tune's grid carries). Extension axes left at their defaults are
-dropped from it, so a point of the reference study is the same dict, and gets the same seeds,
-whether or not the sweep also explores extensions.
+A point is a plain dict (what Tune's grid carries) holding every axis the sweep's studies use.
+Its seed (`canonical_point`) leaves out extension axes at their defaults, so a point of the
+reference study gets the same seeds whether or not the sweep also explores extensions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 POINT_AXES = ("epochs", "batch_size", "neurons")
-EXTENSION_DEFAULTS: dict[str, Any] = {
-    "layers": 1,  # stacked LSTM layers, `neurons` units each
-    "lags": 1,  # lag observations per time step, as input features
-    "timesteps": 1,  # time steps per sample, each holding `lags` observations
-    "dropout": 0.0,  # fraction of each LSTM layer's inputs dropped while training
-    "recurrent_dropout": 0.0,  # fraction of the recurrent connections dropped while training
-    "l1": 0.0,  # L1 penalty on each LSTM layer's input and recurrent kernels
-    "l2": 0.0,  # L2 penalty on the same kernels
-    "optimizer": "adam",
-    "learning_rate": None,  # None: the optimizer's Keras default
-    "loss": "mse",
-}
-ALL_AXES = (*POINT_AXES, *EXTENSION_DEFAULTS)
 OPTIMIZER_DEFAULT_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}  # Keras's defaults
 LOSSES = {"mse": "mean_squared_error", "mae": "mean_absolute_error", "huber": "huber"}
 
 
-def canonical_point(point: dict[str, Any]) -> dict[str, Any]:
-    """The point without extension axes at their defaults (a learning rate equal to its optimizer's default included)."""
-    optimizer = point.get("optimizer", "adam")
-    defaults = EXTENSION_DEFAULTS | {"learning_rate": OPTIMIZER_DEFAULT_RATES[optimizer]}
-    return {axis: value for axis, value in point.items() if axis in POINT_AXES or value not in (defaults.get(axis), None)}
-
-
 @dataclass(frozen=True)
 class ModelSpec:
-    neurons: int
-    layers: int = 1
-    lags: int = 1
-    timesteps: int = 1
-    dropout: float = 0.0
-    recurrent_dropout: float = 0.0
-    l1: float = 0.0
-    l2: float = 0.0
+    """The model a point asks for; each extension's default is the reference study's setting."""
+
+    neurons: int  # LSTM units, in every layer
+    layers: int = 1  # stacked LSTM layers, `neurons` units each
+    lags: int = 1  # lag observations (differences) per time step, as input features
+    timesteps: int = 1  # time steps per sample, each holding `lags` observations
+    dropout: float = 0.0  # fraction of each LSTM layer's inputs dropped while training
+    recurrent_dropout: float = 0.0  # fraction of the recurrent connections dropped while training
+    l1: float = 0.0  # L1 penalty on each LSTM layer's input and recurrent kernels
+    l2: float = 0.0  # L2 penalty on the same kernels
     optimizer: str = "adam"
-    learning_rate: float | None = None
+    learning_rate: float | None = None  # None: the optimizer's Keras default
     loss: str = "mse"
 
     @classmethod
-    def from_point(cls, point: dict[str, Any]) -> "ModelSpec":
+    def from_point(cls, point: dict[str, Any]) -> ModelSpec:
         return cls(**{axis: value for axis, value in point.items() if axis not in ("epochs", "batch_size")})
 
     @property
@@ -93,3 +75,14 @@ class ModelSpec:
         import keras
 
         return keras.regularizers.L1L2(l1=self.l1, l2=self.l2) if self.l1 or self.l2 else None
+
+
+EXTENSION_DEFAULTS: dict[str, Any] = {item.name: item.default for item in fields(ModelSpec) if item.name != "neurons"}
+ALL_AXES = (*POINT_AXES, *EXTENSION_DEFAULTS)
+
+
+def canonical_point(point: dict[str, Any]) -> dict[str, Any]:
+    """The point without extension axes at their defaults (a learning rate equal to its optimizer's default included)."""
+    optimizer = point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])
+    defaults = EXTENSION_DEFAULTS | {"learning_rate": OPTIMIZER_DEFAULT_RATES[optimizer]}
+    return {axis: value for axis, value in point.items() if axis in POINT_AXES or value not in (defaults.get(axis), None)}

@@ -25,7 +25,7 @@ from trainables.spec import ModelSpec
 
 # (batch_size, spec, repeats, train rows, test rows) -> compiled functions. The one piece of
 # per-worker state a trial may keep: with Tune's actor reuse, later trials of a shape skip compiling.
-_COMPILED: dict[tuple, "CompiledLSTM"] = {}
+_COMPILED: dict[tuple, CompiledLSTM] = {}
 
 
 def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks):

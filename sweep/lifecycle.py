@@ -24,14 +24,10 @@ def sweep_folder(config: SweepConfig, resume: bool, resume_command: str) -> Resu
         saved = parse_config(yaml.safe_load(folder.read_text(CONFIG_FILE)), source=f"{folder}/{CONFIG_FILE}")
         differences = config_differences(saved.model_dump(), config.model_dump())
         if differences:
-            raise ConfigError(
-                "cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences)
-            )
+            raise ConfigError("cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences))
         return folder
     if exists:
-        raise ConfigError(
-            f"results folder {str(folder)!r} already exists; resume it with `{resume_command}` or choose another --name"
-        )
+        raise ConfigError(f"results folder {str(folder)!r} already exists; resume it with `{resume_command}` or choose another --name")
     if not writable:
         raise ConfigError(f"`storage` ({config.storage!r}) is not writable: cannot create {str(folder)!r}")
     return folder
@@ -42,7 +38,7 @@ def save_config(folder: ResultsFolder, config: SweepConfig) -> None:
 
 
 def config_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:
-    """"`key` (saved -> current)" for every leaf that differs, ignoring where the sweep lives."""
+    """ "`key` (saved -> current)" for every leaf that differs, ignoring where the sweep lives."""
     differences = []
     for key in dict.fromkeys([*saved, *current]):
         if not prefix and key in WHERE_ONLY:

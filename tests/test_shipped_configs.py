@@ -1,0 +1,36 @@
+"""Every shipped conf/*.yaml runs end to end in smoke mode, so none of them can rot unnoticed."""
+
+import contextlib
+import io
+
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.config import CONF_DIR, SMOKE_REPEATS, load_config, smoke_config
+from sweep.run import main
+
+SHIPPED = sorted(CONF_DIR.glob("*.yaml"))
+
+
+def test_smoke_mode_keeps_every_study_and_axis_and_cuts_the_cost():
+    config = load_config("seed.yaml")
+    smoke = smoke_config(config)
+    assert smoke.name == "shampoo-seed-smoke" and smoke.repeats == SMOKE_REPEATS
+    assert smoke.studies.keys() == config.studies.keys()
+    assert smoke.studies["epochs"].epochs == [1, 2, 3, 4, 5]  # 500..6000 by rank: distinct, in order
+    assert smoke.studies["batch"].epochs == smoke.studies["neurons"].epochs == [2]  # 1000 stays shared
+    assert smoke.studies["neurons"].neurons == config.studies["neurons"].neurons
+
+
+@pytest.mark.parametrize("config_path", SHIPPED, ids=[path.name for path in SHIPPED])
+def test_shipped_config_runs_in_smoke_mode(config_path, tmp_path, local_ray):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--config", config_path.name, "--smoke", "--storage", str(tmp_path)])
+    assert status == 0, printed.getvalue()
+    config = load_config(config_path)
+    results = tmp_path / f"{config.name}-smoke"
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert set(trials["study"]) == set(config.studies)
+    assert (trials["status"] == "completed").all() and trials["repeat"].max() == SMOKE_REPEATS - 1
+    assert (results / "report.html").is_file()

@@ -1,0 +1,204 @@
+"""The whole interface between the driver (`sweep/`) and a trial: what a trial receives, what it
+reports, and how a trial's outcome is read back.
+
+Tune carries a trial's request as a flat dict of plain values and its reports as flat dicts of
+metrics; these dataclasses are the only code that writes or reads those dicts, so every key has
+one spelling and every value one default (the config model's, `sweep/config.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from trainables.spec import ModelSpec, canonical_point
+
+if TYPE_CHECKING:
+    from sweep.config import SweepConfig
+
+Point = dict[str, Any]  # axis name -> value, one configuration of a study's grid
+
+METRIC = "test_rmse"  # what Tune's schedulers and progress compare: the mean over the trial's repeats
+TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
+_REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores: its presence marks a completed trial
+_DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
+_DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
+NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
+
+
+def repeat_seed(base_seed: int, point: Point, repeat: int) -> int:
+    """A repeat's seed: a function of the base seed, the point and the repeat index, never of scheduling.
+
+    Extension axes at their defaults do not count: the reference study's points keep their seeds.
+    """
+    point_digest = hashlib.sha256(json.dumps(canonical_point(point), sort_keys=True).encode()).digest()
+    entropy = [base_seed, repeat, int.from_bytes(point_digest[:8], "little")]
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """What one trial runs: one point, some of its repeats, and how to prepare and score the series."""
+
+    point: Point
+    repeat_indices: tuple[int, ...]  # which of the point's repeats (0 .. repeats-1) this trial trains
+    base_seed: int  # the sweep's `seed`; each repeat's own seed derives from it (`repeat_seed`)
+    engine: str  # "compiled" or "keras"
+    test_size: int  # observations held out at the end of the series
+    difference_lag: int  # the series is differenced at this lag before framing (`data.difference_lag`)
+    diagnostics_every: int  # epochs between diagnostic reports; 0: none
+
+    @classmethod
+    def for_point(cls, config: SweepConfig, point: Point, repeat_indices: list[int]) -> TrialRequest:
+        return cls(
+            point=point,
+            repeat_indices=tuple(repeat_indices),
+            base_seed=config.seed,
+            engine=config.engine,
+            test_size=config.data.test_size,
+            difference_lag=config.data.difference_lag,
+            diagnostics_every=config.diagnostics.every,
+        )
+
+    def to_tune(self) -> dict[str, Any]:
+        """The flat dict Tune keeps as the trial's config (and shows in its progress table)."""
+        return asdict(self) | {"repeat_indices": list(self.repeat_indices)}
+
+    @classmethod
+    def from_tune(cls, config: Mapping[str, Any]) -> TrialRequest:
+        """Rebuild from a trial's config; a missing key is the driver's bug, so it fails loudly."""
+        missing = [item.name for item in fields(cls) if item.name not in config]
+        if missing:
+            raise KeyError(f"trial config lacks {missing}; it holds {sorted(config)}")
+        values = {item.name: config[item.name] for item in fields(cls)}
+        return cls(**values | {"repeat_indices": tuple(values["repeat_indices"])})
+
+    @property
+    def spec(self) -> ModelSpec:
+        return ModelSpec.from_point(self.point)
+
+    @property
+    def epochs(self) -> int:
+        return self.point["epochs"]
+
+    @property
+    def batch_size(self) -> int:
+        return self.point["batch_size"]
+
+    @property
+    def seeds(self) -> list[int]:
+        return [repeat_seed(self.base_seed, self.point, repeat) for repeat in self.repeat_indices]
+
+
+@dataclass(frozen=True)
+class RepeatScores:
+    """One repeat's final scores: a row of trials.parquet."""
+
+    repeat: int
+    seed: int
+    test_rmse: float  # walk-forward RMSE on the test window, in the series' units
+    train_rmse: float  # RMSE of the state-warming pass over the training rows
+    fit_seconds: float  # its share of the trial's training and evaluation time
+    compile_seconds: float  # its share of the trial's compile time (0 when the shape was compiled before)
+
+
+@dataclass(frozen=True)
+class DiagnosticReport:
+    """The protocol's diagnostic scores after `epoch` epochs, one per repeat, each from a reset state."""
+
+    epoch: int
+    test_rmse: list[float]
+    train_rmse: list[float]
+
+    def to_metrics(self) -> dict[str, Any]:
+        return {
+            TIME_ATTRIBUTE: self.epoch,
+            METRIC: float(np.mean(self.test_rmse)),
+            "train_rmse": float(np.mean(self.train_rmse)),
+            _DIAGNOSTIC_TEST: list(self.test_rmse),
+            _DIAGNOSTIC_TRAIN: list(self.train_rmse),
+        }
+
+    @classmethod
+    def from_metrics(cls, metrics: Mapping[str, Any]) -> DiagnosticReport | None:
+        """The diagnostic a report carries, or None (a final report without diagnostics)."""
+        if _DIAGNOSTIC_TEST not in metrics:
+            return None
+        return cls(metrics[TIME_ATTRIBUTE], list(metrics[_DIAGNOSTIC_TEST]), list(metrics[_DIAGNOSTIC_TRAIN]))
+
+
+@dataclass(frozen=True)
+class FinalReport:
+    """A trial's last report: every repeat's scores and what the data did to its point.
+
+    The last diagnostic rides on it, so a scheduler stopping at its last rung cannot cut it off.
+    """
+
+    epoch: int  # epochs trained
+    repeats: list[RepeatScores]
+    training_rows: int  # rows trained on, after trimming to whole batches
+    trimmed_rows: int  # leading training rows dropped by that trimming
+    forecast_batch_size: int  # the training batch size, or 1 when it does not divide the test rows
+    last_diagnostic: DiagnosticReport | None = None
+    node_id: str | None = field(default=None)  # set under Ray
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Per-trial columns of trials.parquet, the same for each of its repeats."""
+        return {"training_rows": self.training_rows, "trimmed_rows": self.trimmed_rows,
+                "forecast_batch_size": self.forecast_batch_size, NODE_ID: self.node_id}  # fmt: skip
+
+    def on_node(self, node_id: str) -> FinalReport:
+        return replace(self, node_id=node_id)
+
+    def to_metrics(self) -> dict[str, Any]:
+        diagnostic = self.last_diagnostic.to_metrics() if self.last_diagnostic else {}
+        return diagnostic | {
+            TIME_ATTRIBUTE: self.epoch,
+            METRIC: float(np.mean([row.test_rmse for row in self.repeats])),
+            "train_rmse": float(np.mean([row.train_rmse for row in self.repeats])),
+            "fit_seconds": float(sum(row.fit_seconds for row in self.repeats)),
+            "compile_seconds": float(sum(row.compile_seconds for row in self.repeats)),
+            _REPEAT_SCORES: [asdict(row) for row in self.repeats],
+            **self.facts,
+        }
+
+    @classmethod
+    def from_metrics(cls, metrics: Mapping[str, Any]) -> FinalReport | None:
+        """The final report a trial's last metrics hold, or None if it never made one."""
+        if _REPEAT_SCORES not in metrics:
+            return None
+        return cls(
+            epoch=metrics[TIME_ATTRIBUTE],
+            repeats=[RepeatScores(**row) for row in metrics[_REPEAT_SCORES]],
+            training_rows=metrics["training_rows"],
+            trimmed_rows=metrics["trimmed_rows"],
+            forecast_batch_size=metrics["forecast_batch_size"],
+            last_diagnostic=DiagnosticReport.from_metrics(metrics),
+            node_id=metrics.get(NODE_ID),
+        )
+
+
+class TrialStatus(StrEnum):
+    COMPLETED = "completed"  # made its final report
+    STOPPED = "stopped"  # ended by the early-stopping scheduler after a diagnostic report
+    FAILED = "failed"  # raised (or its worker died) more often than the retries allow
+    UNFINISHED = "unfinished"  # none of the above: interrupted, or never started; a resume runs it
+
+
+def trial_status(metrics: Mapping[str, Any] | None, failed: bool, early_stopping: bool) -> TrialStatus:
+    """The one rule for a trial's outcome, from its last metrics, its error and the sweep's scheduler."""
+    metrics = metrics or {}
+    if failed:
+        return TrialStatus.FAILED
+    if _REPEAT_SCORES in metrics:
+        return TrialStatus.COMPLETED
+    if early_stopping and _DIAGNOSTIC_TEST in metrics:
+        return TrialStatus.STOPPED
+    return TrialStatus.UNFINISHED
