@@ -44,8 +44,8 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig)
             **(final.facts if final else dict.fromkeys(TRIAL_FACTS)),
         }  # fmt: skip
         for repeat_row in _repeat_rows(request, status, final, metrics, result.error):
-            for study in plan.studies_of(request.point):
-                rows.append({"study": study, "grid_position": plan.studies[study].index(request.point), **trial, **repeat_row})
+            for study, position in plan.studies_of(request.point).items():
+                rows.append({"study": study, "grid_position": position, **trial, **repeat_row})
     frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
     frame = frame.sort_values(["study", "grid_position", "repeat"], ignore_index=True)  # each study in its grid's order
     return frame.drop(columns="grid_position")
@@ -71,19 +71,20 @@ def _error_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
 
 
-def summarize(trials: pd.DataFrame) -> pd.DataFrame:
+def summarize(trials: pd.DataFrame, statistics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Per (study, point): describe() of the completed trials' test RMSE, bootstrap intervals of the
     mean and median, the Holm-adjusted Mann-Whitney p-value against the study's best configuration,
-    and how many trials stopped early or failed."""
+    and how many trials stopped early or failed. `statistics`: each study's `study_statistics`, if
+    already computed (they cost a bootstrap per configuration)."""
     keys = ["study", *point_columns(trials)]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
     summary = completed.groupby(keys)["test_rmse"].describe().reindex(every_point)
     summary["count"] = summary["count"].fillna(0)
-    statistics = [study_statistics(trials, study).assign(study=study) for study in trials["study"].unique()]
-    statistics = [frame for frame in statistics if not frame.empty]
-    if statistics:
-        summary = summary.join(pd.concat(statistics).set_index(keys))
+    statistics = statistics or {study: study_statistics(trials, study) for study in trials["study"].unique()}
+    frames = [frame.assign(study=study) for study, frame in statistics.items() if not frame.empty]
+    if frames:
+        summary = summary.join(pd.concat(frames).set_index(keys))
     for status in ("stopped", "failed"):
         summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
     return summary.reset_index()
@@ -119,7 +120,7 @@ def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, 
     return completed, varying_axes(members)
 
 
-def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
+def study_table(trials: pd.DataFrame, study: str, statistics: pd.DataFrame | None = None) -> pd.DataFrame:
     """The study's own table shape: describe() rows, then the bootstrap intervals, the p-value against
     the best configuration and a verdict (best / worse / tie), one column per configuration."""
     members, axes = completed_in_study(trials, study)
@@ -130,10 +131,11 @@ def study_table(trials: pd.DataFrame, study: str) -> pd.DataFrame:
     if not columns:
         return pd.DataFrame()
     table = pd.DataFrame(columns).describe()
-    statistics = study_statistics(trials, study)
+    statistics = study_statistics(trials, study) if statistics is None else statistics
     extra = statistics[["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "p_vs_best"]].T
     extra.index = ["mean 95% CI low", "mean 95% CI high", "median 95% CI low", "median 95% CI high", "p vs best (Holm)"]
-    verdict = statistics["best"].map({True: "best"}).fillna(statistics["differs_from_best"].map({True: "worse", False: "tie"}))
+    verdict = statistics["differs_from_best"].map({True: "worse", False: "tie"}).where(~statistics["diverged"], "diverged")
+    verdict = verdict.where(~statistics["best"], "best")
     table = pd.concat([table, extra, verdict.to_frame("vs best").T])
     table.columns.name = "/".join(axes)
     return table

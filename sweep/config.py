@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from pathlib import Path
 from typing import Annotated, Literal
@@ -31,7 +32,17 @@ class ConfigError(ValueError):
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf and nan: never a setting
+
+
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
+RAY_RESOURCE_STEP = 0.0001  # Ray counts CPUs and GPUs in steps of this size
+
+
+def _file_name(name: str) -> str:
+    if not FILE_NAME.match(name):
+        raise ValueError(f"must be a file name of letters, digits, '_', '-' and '.', starting with a letter or digit; received {name!r}")
+    return name
 
 
 class ConfigDeprecationWarning(UserWarning):
@@ -46,6 +57,7 @@ class DataConfig(StrictModel):
     value_column: str | None = None  # the column holding the series (default: the last one)
     # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order
     date_column: str | Literal[False] | None = None
+    date_format: str | None = None  # strftime codes, e.g. '%d/%m/%Y', for dates whose order of day and month is ambiguous
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
     difference_lag: PositiveInt = 1  # the series is differenced at this lag: 1 removes a trend, 12 a yearly season
 
@@ -101,8 +113,17 @@ class StudyGrid(StrictModel):
 
 
 class ResourcesConfig(StrictModel):
-    cpus_per_trial: float = Field(default=1, gt=0)
-    gpus_per_trial: float = Field(default=0, ge=0)  # fractions let several trials share one GPU
+    cpus_per_trial: float = Field(default=1, ge=RAY_RESOURCE_STEP)  # Ray refuses less than 0.0001
+    gpus_per_trial: float = Field(default=0, ge=0)  # fractions below 1 let several trials share one GPU
+
+    @field_validator("gpus_per_trial")
+    @classmethod
+    def gpus_whole_above_one(cls, gpus: float) -> float:
+        if 0 < gpus < RAY_RESOURCE_STEP:
+            raise ValueError(f"must be 0 or at least {RAY_RESOURCE_STEP} (Ray's smallest step); received {gpus!r}")
+        if gpus > 1 and not float(gpus).is_integer():
+            raise ValueError(f"must be a whole number above 1 (a fraction shares one GPU); received {gpus!r}")
+        return gpus
 
 
 class DiagnosticsConfig(StrictModel):
@@ -124,7 +145,7 @@ class SweepConfig(StrictModel):
     engine: Literal["compiled", "keras"] = "compiled"  # compiled = one XLA function; keras = the study's fit loop
     repeats: PositiveInt = 30  # runs per configuration, each with its own seed and its own result row
     repeats_per_trial: PositiveInt | None = None  # repeats one Tune trial trains together (compiled: all; keras: 1)
-    seed: int = 0  # base seed; each trial's seed derives from it, the point and the repeat
+    seed: NonNegativeInt = 0  # base seed; each repeat's seed derives from it, the point and the repeat index
     studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
     resources: ResourcesConfig = ResourcesConfig()
     max_failures: NonNegativeInt = 2  # retries of a trial whose worker dies before it is recorded as failed
@@ -134,9 +155,23 @@ class SweepConfig(StrictModel):
     @field_validator("name")
     @classmethod
     def name_is_a_folder_name(cls, name: str) -> str:
-        if "/" in name or name in (".", ".."):
-            raise ValueError(f"must be a plain folder name; received {name!r}")
-        return name
+        return _file_name(name)
+
+    @field_validator("studies")
+    @classmethod
+    def study_names_are_file_names(cls, studies: dict) -> dict:
+        for name in studies:
+            try:
+                _file_name(name)
+            except ValueError as error:
+                raise ValueError(f"`studies` name {error}") from None
+        return studies
+
+    def redacted_dump(self) -> dict:
+        """The config as saved and shown: credentials in a storage URI replaced by ***."""
+        from sweep.storage import redact
+
+        return self.model_dump() | {"storage": redact(self.storage)}
 
     @model_validator(mode="after")
     def scheduler_needs_diagnostics(self) -> SweepConfig:
@@ -189,10 +224,32 @@ def resolve_config_path(path: str | Path) -> Path:
     raise ConfigError(f"config file {str(path)!r} not found (looked in the current folder, ./conf and {CONF_DIR})")
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping, which plain YAML resolves silently (last one wins)."""
+
+    def construct_mapping(self, node, deep=False):
+        lines: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in lines:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key `{key}` is given twice (lines {lines[key]} and {key_node.start_mark.line + 1}); keep one",
+                    key_node.start_mark,
+                )
+            lines[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
 def load_config(path: str | Path) -> SweepConfig:
     resolved = resolve_config_path(path)
     try:
-        payload = yaml.safe_load(resolved.read_text())
+        text = resolved.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"config file {str(resolved)!r} is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    try:
+        payload = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -10,7 +10,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sweep.config import ConfigError
+from sweep.config import ConfigError, DataConfig
+from sweep.dates import AmbiguousDates, MixedZones, parse_dates
+from sweep.tables import SEPARATOR_NAMES, Table, numbers, read_table
 
 DATA_DIR = Path(__file__).resolve().parent / "data"  # shipped inside the package: no download at run time
 
@@ -82,62 +84,62 @@ BUILT_IN: dict[str, BuiltIn] = {
 }
 
 
-def load_series(source: str, value_column: str | None = None, date_column: str | bool | None = None) -> LoadedSeries:
+def load_series(
+    source: str, value_column: str | None = None, date_column: str | bool | None = None, date_format: str | None = None
+) -> LoadedSeries:
     """A built-in series by name, else one column of a CSV or Parquet file, as float64 in time order.
 
     `value_column` names the column (default: the last). `date_column` names the column whose dates
-    order the rows; by default the first column does when it holds dates; `False`: rows are in time order.
+    order the rows; by default the first column does when it holds dates; `False`: rows are in time
+    order. `date_format` (strftime codes) reads the dates one way when their order is ambiguous.
     """
     if source in BUILT_IN:
         built_in = BUILT_IN[source]
         series = built_in.load()
         origin = f"{source}: {built_in.origin}, {series.index[0]} to {series.index[-1]}"
         return LoadedSeries(series.to_numpy(dtype=np.float64), origin, built_in.unit)
-    path = Path(source)
+    path = Path(source).expanduser()
     if not path.is_file():
         raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
-    is_csv = path.suffix.lower() != ".parquet"
-    frame = _read_table(path, source, is_csv)
-    name, values = _values(frame, source, value_column, is_csv)
-    order, ordering = _order(frame, source, name, date_column, is_csv)
-    origin = f"{len(values)} observations of column {name!r} of {source!r}, {ordering}"
+    table = read_table(path, source)
+    name, values, reading = _values(table, source, value_column)
+    order, ordering = _order(table, source, name, date_column, date_format)
+    origin = f"{len(values)} observations of column {name!r} of {source!r}{reading}, {ordering}"
     return LoadedSeries(values[order], origin, unit=str(name))
 
 
-def _read_table(path: Path, source: str, is_csv: bool) -> pd.DataFrame:
-    """Every cell as raw text, so an error can quote what the file holds."""
-    try:
-        if not is_csv:
-            return pd.read_parquet(path).map(lambda value: "" if value is None else str(value))
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError, ValueError) as error:
-        raise ConfigError(f"data file {source!r} is not a readable {'CSV' if is_csv else 'Parquet'} file: {error}") from None
+def load_configured(data: DataConfig) -> LoadedSeries:
+    return load_series(data.source, data.value_column, data.date_column, data.date_format)
 
 
-def _where(row: int, is_csv: bool) -> str:
-    return f"line {row + 2}" if is_csv else f"row {row + 1}"  # 1-based; a CSV's line 1 is its header
-
-
-def _values(frame: pd.DataFrame, source: str, value_column: str | None, is_csv: bool) -> tuple[str, np.ndarray]:
+def _values(table: Table, source: str, value_column: str | None) -> tuple[str, np.ndarray, str]:
+    """The value column's name, its numbers, and how the file was read when that is worth saying."""
+    frame = table.cells
     if frame.shape[1] < 1 or frame.empty:
         raise ConfigError(f"data file {source!r} has no rows; expected a header and one observation per line")
     if value_column is not None and value_column not in frame.columns:
         raise ConfigError(f"`data.value_column` ({value_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}")
     name = value_column if value_column is not None else frame.columns[-1]
     column = frame[name]
-    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    values, decimal_commas = numbers(column, table.separator)
     if np.isnan(values).all():
         which = "its column" if value_column is not None else "its last column"
         raise ConfigError(f"data file {source!r} has no numeric column: {which} {name!r} must hold the values")
     if not np.all(np.isfinite(values)):
         bad = int(np.flatnonzero(~np.isfinite(values))[0])
         held = repr(column.iloc[bad]) if column.iloc[bad].strip() else "an empty value"
-        raise ConfigError(f"data file {source!r}: column {name!r} must hold finite numbers; {_where(bad, is_csv)} holds {held}")
-    return name, values
+        raise ConfigError(f"data file {source!r}: column {name!r} must hold finite numbers; {table.where(bad)} holds {held}")
+    reading = []
+    if table.separator not in (None, ","):
+        reading.append(f"{SEPARATOR_NAMES[table.separator]}-separated")
+    if decimal_commas:
+        reading.append("decimal commas")
+    return name, values, f" (read as {', '.join(reading)})" if reading else ""
 
 
-def _order(frame: pd.DataFrame, source: str, value_name: str, date_column: str | bool | None, is_csv: bool) -> tuple[np.ndarray, str]:
+def _order(table: Table, source: str, value_name: str, date_column: str | bool | None, date_format: str | None) -> tuple[np.ndarray, str]:
     """Row order by the date column, and how the rows were ordered, in words."""
+    frame = table.cells
     in_file_order = np.arange(len(frame))
     if date_column is False:
         return in_file_order, "in file order (`data.date_column: false`)"
@@ -149,19 +151,24 @@ def _order(frame: pd.DataFrame, source: str, value_name: str, date_column: str |
         raise ConfigError(f"`data.date_column` ({date_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}")
     else:
         name, explicit = date_column, True
-    dates = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+    try:
+        dates, reading = parse_dates(frame[name], date_format)
+    except (AmbiguousDates, MixedZones) as error:
+        raise ConfigError(f"data file {source!r}: date column {name!r}: {error}") from None
     if dates.isna().any():
-        if not explicit:
+        if not explicit and date_format is None:
             return in_file_order, f"in file order (its first column {name!r} does not hold dates)"
         bad = int(np.flatnonzero(dates.isna())[0])
+        expected = f"dates in the format {date_format!r}" if date_format else "dates"
         raise ConfigError(
-            f"data file {source!r}: `data.date_column` {name!r} must hold dates; {_where(bad, is_csv)} holds {frame[name].iloc[bad]!r} "
+            f"data file {source!r}: `data.date_column` {name!r} must hold {expected}; {table.where(bad)} holds {frame[name].iloc[bad]!r} "
             f"(set `data.date_column: false` to take the rows in file order)"
         )
     if dates.duplicated().any():
         bad = int(np.flatnonzero(dates.duplicated())[0])
-        raise ConfigError(f"data file {source!r}: date column {name!r} repeats {frame[name].iloc[bad]!r} at {_where(bad, is_csv)}")
+        raise ConfigError(f"data file {source!r}: date column {name!r} repeats {frame[name].iloc[bad]!r} at {table.where(bad)}")
     order = np.argsort(dates.to_numpy(), kind="stable")
     first, last = frame[name].iloc[order[0]], frame[name].iloc[order[-1]]
     resorted = "" if np.array_equal(order, in_file_order) else ", sorted (the file was not in date order)"
-    return order, f"ordered by date column {name!r}, {first} to {last}{resorted}"
+    read_as = f", read {reading}" if reading else ""
+    return order, f"ordered by date column {name!r}{read_as}, {first} to {last}{resorted}"

@@ -16,6 +16,7 @@ import yaml
 from sweep.config import SweepConfig
 from trainables.data import persistence_description
 
+POINT_FIGURES_SHOWN = 24  # per-point diagnostic figures inlined in report.html; every one is written beside it
 PACKAGES = ("ray", "tensorflow", "keras", "numpy", "pandas", "scipy", "lstm-sweep")
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; color: #222; }
@@ -46,12 +47,15 @@ def environment(node_count: int, wall_seconds: float) -> dict[str, str]:
 def render(
     config: SweepConfig,
     study_tables: dict[str, pd.DataFrame],
-    figures: dict[str, bytes],
+    study_figures: dict[str, dict[str, bytes]],
+    point_figures: dict[str, bytes],
+    point_count: int,
     persistence: float,
     facts: dict[str, str],
     unit: str,
 ) -> str:
-    """`figures` maps file names (as written beside the report) to PNG bytes; `unit` is the series'."""
+    """Figures map file names (as written beside the report) to PNG bytes: each study's own, and the
+    first `POINT_FIGURES_SHOWN` per-point diagnostics of `point_count`; `unit` is the series'."""
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
     sections.append(
         f'<p class="note">Test RMSE in {html.escape(unit)} over {config.repeats} repeats per configuration. '
@@ -65,12 +69,13 @@ def render(
             sections.append("<p>No completed trials.</p>")
         else:
             sections.append(table.to_html(float_format=lambda value: f"{value:.2f}", na_rep="", border=0))
-        sections.extend(_image(name, figures[name]) for name in figures if name.startswith(f"{study}_"))
-    diagnostics = [name for name in figures if name.startswith("diagnostics/")]
-    if diagnostics:
+        sections.extend(_image(name, png) for name, png in study_figures.get(study, {}).items())
+    if point_figures:
         sections.append("<h2>Diagnostics per configuration</h2>")
-        sections.extend(_image(name, figures[name]) for name in diagnostics)
-    sections.append("<h2>Config</h2><pre>" + html.escape(yaml.safe_dump(config.model_dump(), sort_keys=False)) + "</pre>")
+        if point_count > len(point_figures):
+            sections.append(f'<p class="note">The first {len(point_figures)} of {point_count}; all are in <code>diagnostics/</code>.</p>')
+        sections.extend(_image(name, png) for name, png in point_figures.items())
+    sections.append("<h2>Config</h2><pre>" + html.escape(yaml.safe_dump(config.redacted_dump(), sort_keys=False)) + "</pre>")
     rows = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>" for key, value in facts.items())
     sections.append(f"<h2>Environment</h2><table>{rows}</table>")
     body = "\n".join(sections)

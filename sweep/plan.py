@@ -24,19 +24,31 @@ class SweepPlan:
     points: list[Point]  # unique points, in the order the studies first name them
     studies: dict[str, list[Point]]  # each study's own points, in grid order
     notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts), to print
+    memberships: dict[tuple, dict[str, int]]  # point key -> {study: position in its grid}, for lookups in O(1)
 
-    def studies_of(self, point: Point) -> list[str]:
-        return [name for name, points in self.studies.items() if point in points]
+    def studies_of(self, point: Point) -> dict[str, int]:
+        """The studies a point belongs to, each with the point's position in that study's grid."""
+        return self.memberships[point_key(point)]
+
+
+def point_key(point: Point) -> tuple:
+    return tuple(sorted(point.items()))
 
 
 def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
     axes = used_axes(config)
     studies = {name: study_points(grid, axes) for name, grid in config.studies.items()}
+    memberships: dict[tuple, dict[str, int]] = {}
     points: list[Point] = []
-    for study_points_ in studies.values():
-        points.extend(point for point in study_points_ if point not in points)
+    for name, grid_points in studies.items():
+        for position, point in enumerate(grid_points):
+            key = point_key(point)
+            if key not in memberships:
+                memberships[key] = {}
+                points.append(point)
+            memberships[key].setdefault(name, position)
     notes = _check_data_fits(config, series, studies)
-    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes)
+    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships)
 
 
 def used_axes(config: SweepConfig) -> list[str]:

@@ -9,7 +9,6 @@ Without `--address` (or RAY_ADDRESS, which a Ray job sets) a local Ray is starte
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -24,14 +23,11 @@ from sweep.config import (
     parse_config,
     smoke_config,
 )  # fmt: skip
-from sweep.datasets import load_series
-from sweep.lifecycle import save_config, sweep_folder
+from sweep.datasets import load_configured
+from sweep.lifecycle import check_same_data, claim, results_folder, save_start, starts_afresh
 from sweep.plan import SweepPlan, build_plan
-from sweep.storage import ResultsFolder
+from sweep.storage import ResultsFolder, redact
 from trainables.data import persistence_description, persistence_rmse
-
-# Quiet TensorFlow logs; let several trials share one GPU instead of each taking all its memory.
-WORKER_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true"}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -63,56 +59,36 @@ def resolve_config(args: argparse.Namespace) -> SweepConfig:
     return smoke_config(config) if args.smoke else config
 
 
-def start_ray(address: str | None, num_cpus: int | None) -> None:
-    """Join the cluster at `address` (or RAY_ADDRESS, as a Ray job sets it), else start a local Ray.
-
-    A Ray already started in this process (by a test, a notebook) is used as it is.
-    """
-    import ray
-
-    if ray.is_initialized():
-        return
-    if address or os.environ.get("RAY_ADDRESS"):
-        if num_cpus is not None:
-            raise ConfigError("--num-cpus sizes a local Ray only; a cluster's nodes bring their own CPUs")
-        try:
-            ray.init(address=address, runtime_env={"env_vars": WORKER_ENV}, logging_level="WARNING")
-        except (ConnectionError, RuntimeError) as error:
-            raise ConfigError(f"cannot join the Ray cluster at {address or os.environ['RAY_ADDRESS']!r}: {error}") from None
-        return
-    ray.init(
-        num_cpus=num_cpus,
-        dashboard_host="127.0.0.1",
-        runtime_env={"env_vars": WORKER_ENV},
-        configure_logging=True,
-        logging_level="WARNING",
-    )
-
-
 def write_results(
-    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, history, tables, persistence: float, unit: str,
+    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, summary, history, tables, persistence: float, unit: str,
     wall_seconds: float,
 ) -> None:  # fmt: skip
     import ray
 
     from sweep import html_report
-    from sweep.aggregate import summarize
-    from sweep.report import box_plot, diagnostic_curves, median_curves, point_file_name
+    from sweep.report import box_plots, diagnostic_curves, median_curves, point_file_name
 
     folder.write_parquet("trials.parquet", trials)
-    folder.write_csv("summary.csv", summarize(trials))
-    figures = {}
+    folder.write_csv("summary.csv", summary)
+    study_pngs: dict[str, dict[str, bytes]] = {study: {} for study in plan.studies}  # each written as it is drawn
     for study in plan.studies:
-        figures[f"{study}_boxplot.png"] = box_plot(trials, study, persistence, unit)
+        for page, figure in enumerate(box_plots(trials, study, persistence, unit), 1):
+            name = f"{study}_boxplot.png" if page == 1 else f"{study}_boxplot-{page}.png"
+            study_pngs[study][name] = folder.write_figure(name, figure)
+    point_pngs: dict[str, bytes] = {}
     if config.diagnostics.every:
         folder.write_parquet("history.parquet", history)
         for study in plan.studies:
-            figures[f"{study}_diagnostics.png"] = median_curves(history, study, persistence, unit)
+            name = f"{study}_diagnostics.png"
+            study_pngs[study][name] = folder.write_figure(name, median_curves(history, study, persistence, unit))
         for point in plan.points:
-            figures[f"diagnostics/{point_file_name(point)}"] = diagnostic_curves(history, point, persistence, unit)
-    pngs = {name: folder.write_figure(name, figure) for name, figure in figures.items()}
+            name = f"diagnostics/{point_file_name(point)}"
+            png = folder.write_figure(name, diagnostic_curves(history, point, persistence, unit))
+            if len(point_pngs) < html_report.POINT_FIGURES_SHOWN:
+                point_pngs[name] = png
     facts = html_report.environment(len([node for node in ray.nodes() if node["Alive"]]), wall_seconds)
-    folder.write_bytes("report.html", html_report.render(config, tables, pngs, persistence, facts, unit).encode())
+    page = html_report.render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, unit)
+    folder.write_bytes("report.html", page.encode())
 
 
 def print_tables(tables: dict, trials, axis_names: list[str], persistence: float, difference_lag: int, unit: str) -> None:
@@ -126,39 +102,47 @@ def print_tables(tables: dict, trials, axis_names: list[str], persistence: float
 
 
 def resume_command(args: argparse.Namespace, config: SweepConfig) -> str:
+    """The command that continues this sweep; credentials in a storage URI are shown as ***."""
     name, smoke = (config.name.removesuffix(SMOKE_SUFFIX), " --smoke") if args.smoke else (config.name, "")
-    return f"python -m sweep.run --config {args.config} --storage {config.storage} --name {name}{smoke} --resume"
+    return f"python -m sweep.run --config {args.config} --storage {redact(config.storage)} --name {name}{smoke} --resume"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        loaded = load_series(config.data.source, config.data.value_column, config.data.date_column)
+        loaded = load_configured(config.data)
         series = loaded.values
         plan = build_plan(config, series)
-        folder = sweep_folder(config, args.resume, resume_command(args, config))
+        folder = results_folder(config)
+        held = claim(folder)  # noqa: F841 - held until main() returns (or the process ends)
+        fresh = starts_afresh(folder, config, args.resume, resume_command(args, config))
+        if not fresh:
+            check_same_data(folder, series, config.data.source)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from sweep.aggregate import study_table, trials_frame
+    from sweep.aggregate import study_statistics, study_table, summarize, trials_frame
+    from sweep.cluster import check_resources, start_ray
     from sweep.history import history_frame
-    from sweep.tuning import check_resources, run_tuner, unfinished
+    from sweep.tuning import run_tuner, unfinished
 
     started = time.perf_counter()
     try:
-        start_ray(args.address, args.num_cpus)
-        check_resources(config)
+        print(start_ray(config, args.address, args.num_cpus))
+        resource_note = check_resources(config)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if not args.resume:
-        save_config(folder, config)
+    if fresh:
+        save_start(folder, config, series)
     print(f"data: {loaded.origin}")
-    for note in plan.notes:
+    for note in [*plan.notes, *([resource_note] if resource_note else [])]:
         print(f"note: {note}")
-    results = run_tuner(config, plan, series, folder, resume=args.resume)
+    if args.resume and fresh:
+        print(f"note: {folder} held nothing computed yet; the sweep starts afresh")
+    results = run_tuner(config, plan, series, folder, resume=not fresh)
     if unfinished(results, config):
         print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
@@ -166,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     trials = trials_frame(results, plan, config)
     persistence = persistence_rmse(series, config.data.test_size, config.data.difference_lag)
     history = history_frame(results, plan) if config.diagnostics.every else None
-    tables = {study: study_table(trials, study) for study in plan.studies}
-    write_results(folder, config, plan, trials, history, tables, persistence, loaded.unit, time.perf_counter() - started)
+    statistics = {study: study_statistics(trials, study) for study in plan.studies}
+    tables = {study: study_table(trials, study, statistics[study]) for study in plan.studies}
+    summary = summarize(trials, statistics)
+    write_results(folder, config, plan, trials, summary, history, tables, persistence, loaded.unit, time.perf_counter() - started)
     print_tables(tables, trials, plan.axis_names, persistence, config.data.difference_lag, loaded.unit)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = trials.drop_duplicates([*plan.axis_names, "repeat"])["status"].eq("failed").sum()

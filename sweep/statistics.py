@@ -30,21 +30,27 @@ def bootstrap_interval(values: np.ndarray, statistic) -> tuple[float, float]:
 def compare_to_best(samples: dict[str, np.ndarray]) -> pd.DataFrame:
     """Each configuration against the one with the lowest mean: two-sided Mann-Whitney U, Holm-adjusted.
 
+    A configuration with a non-finite score (a repeat that diverged) can never be the best: it is
+    marked `diverged`, counts as differing from the best, and its intervals cover its finite scores.
     Returns one row per configuration: mean and median intervals, `p_vs_best` (NaN for the best
     itself), and `differs_from_best` (adjusted p below 0.05).
     """
-    best = min(samples, key=lambda label: np.mean(samples[label]))
-    others = [label for label in samples if label != best]
+    finite = [label for label, values in samples.items() if np.all(np.isfinite(values))]
+    best = min(finite, key=lambda label: np.mean(samples[label])) if finite else None
+    others = [label for label in finite if label != best]
     raw = [stats.mannwhitneyu(samples[label], samples[best], alternative="two-sided").pvalue for label in others]
     adjusted = multipletests(raw, method="holm")[1] if raw else []
-    p_values = dict(zip(others, adjusted)) | {best: float("nan")}
+    p_values = dict(zip(others, adjusted))
     rows = []
     for label, values in samples.items():
-        mean_low, mean_high = bootstrap_interval(values, np.mean)
-        median_low, median_high = bootstrap_interval(values, np.median)
+        kept = values[np.isfinite(values)]
+        mean_low, mean_high = bootstrap_interval(kept, np.mean)
+        median_low, median_high = bootstrap_interval(kept, np.median)
+        p_value = float(p_values.get(label, float("nan")))
+        diverged = label not in finite
         rows.append(
             {"configuration": label, "mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low,
-             "median_ci_high": median_high, "best": label == best, "p_vs_best": float(p_values[label]),
-             "differs_from_best": bool(p_values[label] < SIGNIFICANCE)}
+             "median_ci_high": median_high, "best": label == best, "p_vs_best": p_value, "diverged": diverged,
+             "differs_from_best": bool(diverged or p_value < SIGNIFICANCE)}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("configuration")

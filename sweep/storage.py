@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,17 +25,30 @@ def _umask() -> int:
     return mask
 
 
+USER_INFO = re.compile(r"(?<=://)[^/@?#]*@")  # s3://KEY:SECRET@bucket
+SECRET_PARAMETER = re.compile(r"(?i)([?&][^=&#]*(?:key|secret|token|password|credential)[^=&#]*=)[^&#]*")
+
+
+def redact(storage: str) -> str:
+    """A storage URI fit to print or save: credentials in it (user info, secret query values) replaced by ***."""
+    return SECRET_PARAMETER.sub(r"\1***", USER_INFO.sub("***@", storage))
+
+
+def has_credentials(storage: str) -> bool:
+    return redact(storage) != storage
+
+
 class ResultsFolder:
-    """`<storage>/<name>` on its filesystem."""
+    """`<storage>/<name>` on its filesystem; `~` in a local storage path is the user's home."""
 
     def __init__(self, storage: str, name: str):
         if "://" in storage:
             self.filesystem, base = pafs.FileSystem.from_uri(storage)
         else:
-            self.filesystem, base = pafs.LocalFileSystem(), str(Path(storage).resolve())
+            self.filesystem, base = pafs.LocalFileSystem(), str(Path(storage).expanduser().resolve())
         self.local = isinstance(self.filesystem, pafs.LocalFileSystem)
         self.path = f"{base.rstrip('/')}/{name}"
-        self.display = self.path if self.local else f"{storage.rstrip('/')}/{name}"
+        self.display = self.path if self.local else f"{redact(storage).rstrip('/')}/{name}"
 
     def __str__(self) -> str:
         return self.display
@@ -78,15 +93,25 @@ class ResultsFolder:
         self.write_bytes(relative, buffer.getvalue())
         return buffer.getvalue()
 
-    def writable(self) -> bool:
-        """Whether the folder could be created: checked locally; on a remote store, reachability."""
+    def check_writable(self) -> None:
+        """Raise OSError unless this folder could be created and written: checked locally by creating its
+        missing part inside a scratch folder of its nearest existing ancestor (names, permissions, a
+        read-only or full disk all show), and writing a file there; on a remote store, reachability."""
         if not self.local:
             self.filesystem.get_file_info(self.path)  # raises for a bucket or credentials that do not work
-            return True
+            return
         ancestor = Path(self.path)
         while not ancestor.exists():
             ancestor = ancestor.parent
-        return ancestor.is_dir() and os.access(ancestor, os.W_OK | os.X_OK)
+        if not ancestor.is_dir():
+            raise NotADirectoryError(f"{str(ancestor)!r} is a file, not a folder")
+        scratch = Path(tempfile.mkdtemp(prefix=".lstm-sweep-probe-", dir=ancestor))
+        try:
+            missing = scratch / Path(self.path).relative_to(ancestor) if Path(self.path) != ancestor else scratch
+            missing.mkdir(parents=True, exist_ok=True)
+            (missing / "probe").write_bytes(b"\0" * 4096)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def _join(self, relative: str) -> str:
         return f"{self.path}/{relative}" if relative else self.path

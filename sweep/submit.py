@@ -22,9 +22,10 @@ import yaml
 import sweep
 import trainables
 from sweep.config import ConfigError, SweepConfig
-from sweep.datasets import BUILT_IN, load_series
+from sweep.datasets import BUILT_IN, load_configured
 from sweep.plan import build_plan
 from sweep.run import resolve_config
+from sweep.storage import has_credentials, redact
 
 JOB_CONFIG = "sweep.yaml"  # the config's name inside the job's working directory
 TOKEN_FIX = (
@@ -50,7 +51,7 @@ def job_config(config: SweepConfig, working_dir: Path) -> str:
     source = config.data.source
     if source not in BUILT_IN:
         copied = working_dir / Path(source).name
-        copied.write_bytes(Path(source).read_bytes())
+        copied.write_bytes(Path(source).expanduser().read_bytes())
         payload["data"]["source"] = copied.name
     if "://" not in config.storage:
         payload["storage"] = str(Path(config.storage).resolve())
@@ -106,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        series = load_series(config.data.source, config.data.value_column, config.data.date_column).values
+        if has_credentials(config.storage):
+            raise ConfigError(
+                f"`storage` ({redact(config.storage)!r}) carries credentials, which the job would upload in its config; "
+                "give the cluster the store's own credentials (for S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on its "
+                "nodes) and drop them from the URI"
+            )
+        series = load_configured(config.data).values
         build_plan(config, series)  # refuse bad input here, not on the cluster
         client = connect(args.address)
         with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
-import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
-from sweep.config import ConfigError, SweepConfig
+from sweep.config import SweepConfig
+from sweep.lifecycle import TUNE_FOLDER
 from sweep.plan import SweepPlan
 from sweep.storage import ResultsFolder
-from trainables.contract import METRIC, TIME_ATTRIBUTE, TrialRequest, TrialStatus, trial_status
+from trainables.contract import METRIC, TIME_ATTRIBUTE, TUNE_CONFIG_KEY, TrialRequest, TrialStatus, trial_status
 from trainables.trainable import tune_trainable
-
-TUNE_FOLDER = "tune"  # Tune's experiment folder inside <storage>/<name>
 
 
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
-    """Every `TrialRequest` of the sweep as Tune's grid: points x repeat groups, the rest shared."""
-    shared = TrialRequest.for_point(config, plan.points[0], config.repeat_groups[0]).to_tune()
-    return shared | {"point": tune.grid_search(plan.points), "repeat_indices": tune.grid_search(config.repeat_groups)}
+    """Every `TrialRequest` of the sweep, one grid value each, point by point: a point's trials run one
+    after another, so a worker reuses the shape it just compiled. (A grid over points and repeat
+    groups as two keys ran every point's first group, then every point's second: each pass
+    recompiled every shape once a sweep had more shapes than a worker keeps.)"""
+    requests = [TrialRequest.for_point(config, point, group) for point in plan.points for group in config.repeat_groups]
+    return {TUNE_CONFIG_KEY: tune.grid_search([request.to_tune() for request in requests])}
 
 
 def tune_config(config: SweepConfig) -> tune.TuneConfig:
@@ -74,16 +75,3 @@ def result_status(result: tune.Result, config: SweepConfig) -> TrialStatus:
 def unfinished(results: tune.ResultGrid, config: SweepConfig) -> int:
     """Trials Ctrl-C (or a dead driver) left without an outcome: what a resume runs."""
     return sum(result_status(result, config) is TrialStatus.UNFINISHED for result in results)
-
-
-def check_resources(config: SweepConfig) -> None:
-    """Refuse, before any trial pends forever, a trial no node of the cluster could ever hold."""
-    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
-    for key, resource in (("cpus_per_trial", "CPU"), ("gpus_per_trial", "GPU")):
-        wanted = getattr(config.resources, key)
-        largest = max((node.get(resource, 0) for node in nodes), default=0)
-        if wanted > largest:
-            raise ConfigError(
-                f"`resources.{key}` ({wanted:g}) is more than any node of the cluster has "
-                f"(at most {largest:g} {resource}s on one of {len(nodes)} node(s)); lower it or add larger nodes"
-            )

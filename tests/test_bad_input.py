@@ -11,6 +11,7 @@ import pytest
 from sweep.run import main
 
 VALID_STUDIES = "studies: {a: {epochs: [1], batch_size: [4], neurons: [1]}}\n"
+VALID_GRID = {"epochs": [1], "batch_size": [4], "neurons": [1]}
 
 
 def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
@@ -61,7 +62,10 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "name: x\ndata: {lag: 1, difference_lag: 1}\n" + VALID_STUDIES,
             "{config}: `data.lag` is the old name of `data.difference_lag`; give only `difference_lag`",
         ),
-        ("name: ..\n" + VALID_STUDIES, "{config}: `name` must be a plain folder name; received '..'"),
+        (
+            "name: ..\n" + VALID_STUDIES,
+            "{config}: `name` must be a file name of letters, digits, '_', '-' and '.', starting with a letter or digit; received '..'",
+        ),
         ("name: x\nstudies: {a: {epochs: [0], batch_size: [4], neurons: [1]}}\n", "{config}: `studies.a.epochs.0` must be > 0; received 0"),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [-4], neurons: [1]}}\n",
@@ -113,6 +117,45 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         ("name: x\ndiagnostics: {every: -1}\n" + VALID_STUDIES, "{config}: `diagnostics.every` must be >= 0; received -1"),
         ("", "config file '{config}' is empty; expected a mapping with at least `name` and `studies`"),
         ("- a\n- b\n", "config file '{config}' must hold a mapping of keys; received list"),
+        ("name: x\nseed: -1\n" + VALID_STUDIES, "{config}: `seed` must be >= 0; received -1"),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], learning_rate: [.inf]}}\n",
+            "{config}: `studies.a.learning_rate.0` is invalid: input should be a finite number; received inf",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], l2: [.nan]}}\n",
+            "{config}: `studies.a.l2.0` is invalid: input should be a finite number; received nan",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], l1: [.inf]}}\n",
+            "{config}: `studies.a.l1.0` is invalid: input should be a finite number; received inf",
+        ),
+        (
+            "name: x\nresources: {gpus_per_trial: 1.5}\n" + VALID_STUDIES,
+            "{config}: `resources.gpus_per_trial` must be a whole number above 1 (a fraction shares one GPU); received 1.5",
+        ),
+        (
+            "name: x\nresources: {cpus_per_trial: 0.00001}\n" + VALID_STUDIES,
+            "{config}: `resources.cpus_per_trial` must be >= 0.0001; received 1e-05",
+        ),
+        (
+            "name: x\nstudies: {../../x: {epochs: [1], batch_size: [4], neurons: [1]}}\n",
+            "{config}: `studies` name must be a file name of letters, digits, '_', '-' and '.', starting with a letter or digit; "
+            "received '../../x'",
+        ),
+        (
+            "name: my sweep\n" + VALID_STUDIES,
+            "{config}: `name` must be a file name of letters, digits, '_', '-' and '.', starting with a letter or digit; "
+            "received 'my sweep'",
+        ),
+        (
+            "name: x\n" + VALID_STUDIES + "name: y\n",
+            "config file '{config}' is not valid YAML at line 3, column 1: key `name` is given twice (lines 1 and 3); keep one",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], epochs: [2]}}\n",
+            "config file '{config}' is not valid YAML at line 2, column 59: key `epochs` is given twice (lines 2 and 2); keep one",
+        ),
     ],
 )
 def test_bad_config(tmp_path, capsys, config_text, message):
@@ -178,7 +221,7 @@ def test_storage_that_is_not_writable(tmp_path, capsys):
         locked.rmdir()
         locked.write_text("")
     assert main(["--config", str(config), "--storage", str(locked)]) == 2
-    assert capsys.readouterr().err.strip() == (f"error: `storage` ('{locked}') is not writable: cannot create '{locked / 'x'}'")
+    assert capsys.readouterr().err.strip().startswith(f"error: `storage` ('{locked}') cannot hold '{locked / 'x'}': ")
 
 
 def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
@@ -188,9 +231,33 @@ def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
     assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
     assert time.monotonic() - started < 30  # an error in seconds, not trials pending forever
     assert capsys.readouterr().err.strip() == (
-        "error: `resources.gpus_per_trial` (0.5) is more than any node of the cluster has "
-        "(at most 0 GPUs on one of 1 node(s)); lower it or add larger nodes"
+        "error: `resources.cpus_per_trial` (1) with `resources.gpus_per_trial` (0.5) fit on no node of the cluster "
+        "(1 node(s): 2 CPUs + 0 GPUs); lower them or add a node that has both"
     )
+
+
+TWO_NODES = [
+    {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 0.0}},
+    {"Alive": True, "Resources": {"CPU": 1.0, "GPU": 1.0}},
+    {"Alive": False, "Resources": {"CPU": 8.0, "GPU": 8.0}},  # a dead node holds nothing
+]
+
+
+@pytest.mark.parametrize("cpus, gpus, fits", [(8, 0, True), (1, 1, True), (0.5, 0.5, True), (2, 1, False), (8, 0.1, False), (16, 0, False)])
+def test_a_trial_must_fit_on_one_node_not_on_the_largest_figures_of_two(monkeypatch, cpus, gpus, fits):
+    from sweep import cluster
+    from sweep.config import ConfigError, parse_config
+
+    monkeypatch.setattr(cluster.ray, "nodes", lambda: TWO_NODES)
+    monkeypatch.setattr(cluster, "cluster_autoscales", lambda: False)
+    config = parse_config({"name": "x", "resources": {"cpus_per_trial": cpus, "gpus_per_trial": gpus}, "studies": {"a": VALID_GRID}})
+    if fits:
+        assert cluster.check_resources(config) is None
+    else:
+        with pytest.raises(ConfigError, match=r"fit on no node of the cluster \(2 node\(s\): 8 CPUs \+ 0 GPUs, 1 CPUs \+ 1 GPUs\)"):
+            cluster.check_resources(config)
+        monkeypatch.setattr(cluster, "cluster_autoscales", lambda: True)
+        assert cluster.check_resources(config).endswith("; the cluster autoscales, so trials wait for a node that fits")
 
 
 def test_short_series(tmp_path, capsys):
@@ -206,6 +273,7 @@ def test_short_series(tmp_path, capsys):
 
 def test_existing_results_folder_is_not_overwritten(tmp_path, capsys):
     (tmp_path / "out" / "x").mkdir(parents=True)
+    (tmp_path / "out" / "x" / "config.yaml").write_text("name: x\n" + VALID_STUDIES)
     config = tmp_path / "sweep.yaml"
     config.write_text("name: x\n" + VALID_STUDIES)
     assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
@@ -231,3 +299,32 @@ def test_the_old_name_of_difference_lag_still_works_with_a_warning(tmp_path, cap
     resolved = resolve_config(parse_args(["--config", str(config)]))
     assert resolved.data.difference_lag == 12
     assert capsys.readouterr().err.strip() == ("warning: `data.lag` is now `data.difference_lag`; the old name will stop working")
+
+
+def test_a_config_that_is_not_utf8_is_refused(tmp_path, capsys):
+    config = tmp_path / "latin1.yaml"
+    config.write_bytes(("name: café\n" + VALID_STUDIES).encode("latin-1"))
+    assert main(["--config", str(config)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: config file '{config}' is not UTF-8 text (byte 9); save it as UTF-8"
+
+
+@pytest.mark.parametrize(
+    "storage, message",
+    [
+        ("foo://bucket/x", "`storage` ('foo://bucket/x') is neither a folder nor a filesystem URI pyarrow knows"),
+        ("foo://KEY:SECRET@bucket/x", "`storage` ('foo://***@bucket/x') is neither a folder nor a filesystem URI pyarrow knows"),
+        ("{tmp}/a-file/results", "`storage` ('{tmp}/a-file/results') cannot hold '{tmp}/a-file/results/x': '{tmp}/a-file' is a file"),
+        ("{tmp}/" + "n" * 300, "`storage` ('{tmp}/" + "n" * 300 + "') cannot hold '{tmp}/" + "n" * 300 + "/x': "),
+    ],
+    ids=["unknown-scheme", "credentials-redacted", "file-in-the-way", "name-too-long"],
+)
+def test_storage_that_cannot_hold_the_sweep_is_refused_before_ray_starts(tmp_path, capsys, storage, message):
+    (tmp_path / "a-file").write_text("not a folder")
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: x\n" + VALID_STUDIES)
+    storage = storage.replace("{tmp}", str(tmp_path))
+    assert main(["--config", str(config), "--storage", storage]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: " + message.replace("{tmp}", str(tmp_path))), error
+    assert "SECRET" not in error
+    assert not list(tmp_path.glob(".lstm-sweep-probe-*")), "the probe cleans up after itself"

@@ -90,4 +90,4 @@ def test_plan_puts_only_used_axes_in_the_points(shampoo):
         {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mse"},
         {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mae"},
     ]
-    assert plan.studies_of(plan.points[0]) == ["a", "b"]  # the default-loss point is shared
+    assert list(plan.studies_of(plan.points[0])) == ["a", "b"]  # the default-loss point is shared

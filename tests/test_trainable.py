@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from trainables.contract import FinalReport, TrialRequest, TrialStatus, repeat_seed, trial_status
+from trainables.contract import TUNE_CONFIG_KEY, FinalReport, TrialRequest, TrialStatus, repeat_seed, trial_status
 from trainables.data import prepare
 from trainables.engines import keras_loop
 from trainables.model import build_stateful_lstm, initial_state
@@ -70,11 +70,11 @@ def test_same_seed_same_numbers(shampoo, engine):
 
 def test_request_round_trips_through_tunes_config_and_refuses_a_missing_key():
     original = request(repeat_indices=(2, 3), difference_lag=12)
-    assert TrialRequest.from_tune(original.to_tune()) == original
+    assert TrialRequest.from_tune({TUNE_CONFIG_KEY: original.to_tune()}) == original
     incomplete = original.to_tune()
     del incomplete["difference_lag"]
     with pytest.raises(KeyError, match="difference_lag"):
-        TrialRequest.from_tune(incomplete)
+        TrialRequest.from_tune({TUNE_CONFIG_KEY: incomplete})
 
 
 @pytest.mark.parametrize(
@@ -82,8 +82,9 @@ def test_request_round_trips_through_tunes_config_and_refuses_a_missing_key():
     [
         ({"per_repeat": [], "epoch": 3}, False, False, TrialStatus.COMPLETED),
         ({"per_repeat": [], "epoch": 3}, True, False, TrialStatus.FAILED),
-        ({"diagnostic_test_rmse": [1.0], "epoch": 3}, False, True, TrialStatus.STOPPED),
-        ({"diagnostic_test_rmse": [1.0], "epoch": 3}, False, False, TrialStatus.UNFINISHED),
+        ({"diagnostic_test_rmse": [1.0], "epoch": 3, "done": True}, False, True, TrialStatus.STOPPED),
+        ({"diagnostic_test_rmse": [1.0], "epoch": 3, "done": False}, False, True, TrialStatus.UNFINISHED),  # Ctrl-C
+        ({"diagnostic_test_rmse": [1.0], "epoch": 3, "done": True}, False, False, TrialStatus.UNFINISHED),
         ({}, False, True, TrialStatus.UNFINISHED),
         (None, False, False, TrialStatus.UNFINISHED),
     ],

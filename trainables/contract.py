@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 
 Point = dict[str, Any]  # axis name -> value, one configuration of a study's grid
 
+TUNE_CONFIG_KEY = "trial"  # a Tune trial's config holds its TrialRequest, as a flat dict, under this key
 METRIC = "test_rmse"  # what Tune's schedulers and progress compare: the mean over the trial's repeats
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
 _REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores: its presence marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
+_TUNE_DONE = "done"  # Tune sets it on the result at which a scheduler stops a trial (not on one cut by Ctrl-C)
 
 
 def repeat_seed(base_seed: int, point: Point, repeat: int) -> int:
@@ -67,16 +69,17 @@ class TrialRequest:
         )
 
     def to_tune(self) -> dict[str, Any]:
-        """The flat dict Tune keeps as the trial's config (and shows in its progress table)."""
+        """The flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
         return asdict(self) | {"repeat_indices": list(self.repeat_indices)}
 
     @classmethod
     def from_tune(cls, config: Mapping[str, Any]) -> TrialRequest:
-        """Rebuild from a trial's config; a missing key is the driver's bug, so it fails loudly."""
-        missing = [item.name for item in fields(cls) if item.name not in config]
+        """Rebuild from a Tune trial's config; a missing key is the driver's bug, so it fails loudly."""
+        request = config[TUNE_CONFIG_KEY]
+        missing = [item.name for item in fields(cls) if item.name not in request]
         if missing:
-            raise KeyError(f"trial config lacks {missing}; it holds {sorted(config)}")
-        values = {item.name: config[item.name] for item in fields(cls)}
+            raise KeyError(f"trial config lacks {missing}; it holds {sorted(request)}")
+        values = {item.name: request[item.name] for item in fields(cls)}
         return cls(**values | {"repeat_indices": tuple(values["repeat_indices"])})
 
     @property
@@ -187,7 +190,7 @@ class FinalReport:
 
 class TrialStatus(StrEnum):
     COMPLETED = "completed"  # made its final report
-    STOPPED = "stopped"  # ended by the early-stopping scheduler after a diagnostic report
+    STOPPED = "stopped"  # ended by the early-stopping scheduler at a diagnostic report
     FAILED = "failed"  # raised (or its worker died) more often than the retries allow
     UNFINISHED = "unfinished"  # none of the above: interrupted, or never started; a resume runs it
 
@@ -199,6 +202,6 @@ def trial_status(metrics: Mapping[str, Any] | None, failed: bool, early_stopping
         return TrialStatus.FAILED
     if _REPEAT_SCORES in metrics:
         return TrialStatus.COMPLETED
-    if early_stopping and _DIAGNOSTIC_TEST in metrics:
+    if early_stopping and _DIAGNOSTIC_TEST in metrics and metrics.get(_TUNE_DONE):
         return TrialStatus.STOPPED
     return TrialStatus.UNFINISHED

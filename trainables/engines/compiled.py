@@ -16,6 +16,7 @@ no epoch count ever recompiles.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -23,9 +24,11 @@ from trainables.data import PreparedSeries, forecast_batch_size
 from trainables.model import InitialState
 from trainables.spec import ModelSpec
 
-# (batch_size, spec, repeats, train rows, test rows) -> compiled functions. The one piece of
-# per-worker state a trial may keep: with Tune's actor reuse, later trials of a shape skip compiling.
-_COMPILED: dict[tuple, CompiledLSTM] = {}
+# (batch_size, spec, repeats, train rows, test rows) -> compiled functions, most recently used last.
+# The one piece of per-worker state a trial may keep: with Tune's actor reuse, later trials of a
+# shape skip compiling. Bounded, since a shape costs ~18 MB and a long sweep can see hundreds.
+_COMPILED: OrderedDict[tuple, CompiledLSTM] = OrderedDict()
+COMPILED_SHAPES_KEPT = 16
 
 
 def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks):
@@ -216,10 +219,14 @@ class CompiledRuns:
         self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
         key = (batch_size, spec, self.repeats, len(data.train), len(data.test))
         self.compile_seconds = 0.0
-        if key not in _COMPILED:
+        if key in _COMPILED:
+            _COMPILED.move_to_end(key)
+        else:
             started = time.perf_counter()
             _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats), initial)
             self.compile_seconds = time.perf_counter() - started
+            if len(_COMPILED) > COMPILED_SHAPES_KEPT:
+                _evict_least_recently_used()
         self.compiled = _COMPILED[key]
         self._start(initial)
 
@@ -261,6 +268,15 @@ class CompiledRuns:
         # The warming pass already advanced the generators by the train and test forecasts Keras makes here.
         test_yhat = self.compiled.forecast_test(self.test_x, False).numpy().reshape(self.repeats, -1)
         return train_yhat, test_yhat
+
+
+def _evict_least_recently_used() -> None:
+    """Drop the oldest shapes; Keras's global state keeps a compiled shape alive (~20 MB) until it is reset."""
+    import keras
+
+    while len(_COMPILED) > COMPILED_SHAPES_KEPT:
+        _COMPILED.popitem(last=False)
+    keras.backend.clear_session(free_memory=True)
 
 
 def batches(samples: np.ndarray, batch_size: int) -> np.ndarray:

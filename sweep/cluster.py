@@ -1,0 +1,92 @@
+"""Which Ray a sweep runs on, said out loud, and whether its trials fit there.
+
+Without `--address` (or RAY_ADDRESS, which a Ray job sets) a sweep starts its own local Ray, even
+when a `ray start` cluster, alive or dead, is recorded on the machine: plain `ray.init()` would
+join that one, and retry a dead one forever.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import ray
+
+from sweep.config import ConfigError, SweepConfig
+
+
+def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None) -> str:
+    """Join the cluster at `address` (or RAY_ADDRESS), else start a local Ray; say which, in one line.
+
+    A Ray already started in this process (by a test, a notebook) is used as it is.
+    """
+    if ray.is_initialized():
+        return f"ray: the Ray this process already runs ({_size()})"
+    runtime_env = {"env_vars": worker_env(config)}
+    target = address or os.environ.get("RAY_ADDRESS")
+    if target:
+        if num_cpus is not None:
+            raise ConfigError("--num-cpus sizes a local Ray only; a cluster's nodes bring their own CPUs")
+        try:
+            ray.init(address=target, runtime_env=runtime_env, logging_level="WARNING")
+        except (ConnectionError, RuntimeError) as error:
+            raise ConfigError(f"cannot join the Ray cluster at {target!r}: {error}") from None
+        return f"ray: joined the cluster at {target} ({_size()})"
+    ray.init(
+        address="local",
+        num_cpus=num_cpus,
+        dashboard_host="127.0.0.1",
+        runtime_env=runtime_env,
+        configure_logging=True,
+        logging_level="WARNING",
+    )
+    return f"ray: started a local Ray ({_size()})"
+
+
+def _size() -> str:
+    nodes = [node for node in ray.nodes() if node["Alive"]]
+    cpus = sum(node["Resources"].get("CPU", 0) for node in nodes)
+    gpus = sum(node["Resources"].get("GPU", 0) for node in nodes)
+    return f"{len(nodes)} node(s), {cpus:g} CPUs, {gpus:g} GPUs"
+
+
+def check_resources(config: SweepConfig) -> str | None:
+    """Refuse, before any trial pends forever, a trial no node of the cluster could hold: CPUs and GPUs
+    must fit on one node together. On an autoscaling cluster a node may yet come: a note, not an error."""
+    wanted = {"CPU": config.resources.cpus_per_trial, "GPU": config.resources.gpus_per_trial}
+    nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
+    if any(all(node.get(resource, 0) >= amount for resource, amount in wanted.items()) for node in nodes):
+        return None
+    largest = ", ".join(f"{node.get('CPU', 0):g} CPUs + {node.get('GPU', 0):g} GPUs" for node in nodes[:4]) or "none"
+    problem = (
+        f"`resources.cpus_per_trial` ({wanted['CPU']:g}) with `resources.gpus_per_trial` ({wanted['GPU']:g}) fit on no "
+        f"node of the cluster ({len(nodes)} node(s): {largest}{', ...' if len(nodes) > 4 else ''})"
+    )
+    if cluster_autoscales():
+        return f"{problem}; the cluster autoscales, so trials wait for a node that fits"
+    raise ConfigError(f"{problem}; lower them or add a node that has both")
+
+
+def cluster_autoscales() -> bool:
+    """Whether an autoscaler watches this cluster (v1 reports through the GCS key-value store, v2 flags itself)."""
+    try:
+        from ray._private import ray_constants
+        from ray.autoscaler.v2.utils import is_autoscaler_v2
+        from ray.experimental.internal_kv import _internal_kv_get
+
+        status = _internal_kv_get(ray_constants.DEBUG_AUTOSCALING_STATUS)
+        v1 = bool(status) and bool(json.loads(status).get("autoscaler_report"))
+        return v1 or is_autoscaler_v2(fetch_from_server=True)
+    except Exception:  # noqa: BLE001 - a cluster we cannot ask is treated as fixed: refusing is the safe side
+        return False
+
+
+def worker_env(config: SweepConfig) -> dict[str, str]:
+    """Environment of every trial's worker: quiet TensorFlow, GPU memory taken as needed (several trials
+    share a GPU), and TensorFlow's thread pools sized by the trial's CPUs rather than the node's cores."""
+    threads = str(max(1, math.ceil(config.resources.cpus_per_trial)))
+    return {
+        "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+        "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads,
+    }  # fmt: skip

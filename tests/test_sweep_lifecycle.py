@@ -1,0 +1,186 @@
+"""Nothing lost, nothing clobbered: one run per sweep folder, any half-started folder recoverable,
+no resume on other data, Ctrl-C always resumable, study names kept apart, the Ray the user meant."""
+
+import contextlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.config import parse_config
+from sweep.lifecycle import claim, results_folder, save_start
+from sweep.run import main, parse_args, resume_command
+from sweep.storage import ResultsFolder, redact
+
+TINY = """\
+name: {name}
+repeats: 2
+studies:
+  a: {{epochs: [2], batch_size: [4], neurons: [1]}}
+  a_b: {{epochs: [3], batch_size: [4], neurons: [1]}}
+"""
+
+
+def tiny_config(folder: Path, name: str, **extra: str) -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(TINY.format(name=name) + "".join(f"{key}: {value}\n" for key, value in extra.items()))
+    return path
+
+
+def test_a_second_run_of_the_same_sweep_is_refused_at_once(tmp_path, capsys):
+    config = tiny_config(tmp_path, "busy")
+    held = claim(ResultsFolder(str(tmp_path), "busy"))  # the first run, still going
+    for extra in ([], ["--resume"]):
+        assert main(["--config", str(config), "--storage", str(tmp_path), *extra]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"error: sweep folder '{tmp_path / 'busy'}' is in use by another run (pid {os.getpid()}); "
+            "wait for it to end, or choose another --name"
+        )
+    held.release()
+    other = claim(ResultsFolder(str(tmp_path), "busy"))  # released: the next run may claim it
+    other.release()
+
+
+def test_a_claim_is_released_when_its_process_dies(tmp_path):
+    script = f"from sweep.lifecycle import claim; from sweep.storage import ResultsFolder; claim(ResultsFolder({str(tmp_path)!r}, 'x'))"
+    subprocess.run([sys.executable, "-c", script], check=True)
+    claim(ResultsFolder(str(tmp_path), "x")).release()
+
+
+def test_resume_on_changed_data_is_refused_naming_the_file(tmp_path, capsys, shampoo):
+    data = tmp_path / "sales.csv"
+    data.write_text("month,sales\n" + "".join(f"2001-{i % 12 + 1:02d}-{i // 12 + 1:02d},{v}\n" for i, v in enumerate(shampoo)))
+    config_path = tmp_path / "changed.yaml"
+    config_path.write_text(TINY.format(name="changed") + f"data: {{source: {data}}}\n")
+    config = parse_config({"name": "changed", "repeats": 2, "data": {"source": str(data)},
+                           "studies": {"a": {"epochs": [2], "batch_size": [4], "neurons": [1]},
+                                       "a_b": {"epochs": [3], "batch_size": [4], "neurons": [1]}}})  # fmt: skip
+    save_start(results_folder(config.model_copy(update={"storage": str(tmp_path)})), config, shampoo)  # a started sweep
+    data.write_text(data.read_text().replace(f",{shampoo[5]}\n", f",{shampoo[5] + 1}\n"))  # one value edited since
+    assert main(["--config", str(config_path), "--storage", str(tmp_path), "--resume"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"error: cannot resume: `data.source` ('{data}') now holds other data than the sweep started on (36 ")
+    assert error.endswith("restore the file or start a new --name")
+
+
+def test_half_started_folders_start_afresh_and_study_names_stay_apart(tmp_path, local_ray):
+    """A folder killed before its config was saved holds nothing computed: a new run and a resume both start it."""
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "resumed").mkdir()
+    (tmp_path / "resumed" / "data.json").write_text("{}")  # killed between the data fingerprint and the config
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["--config", str(tiny_config(tmp_path, "fresh")), "--storage", str(tmp_path)]) == 0
+        assert main(["--config", str(tiny_config(tmp_path, "resumed")), "--storage", str(tmp_path), "--resume"]) == 0
+    assert f"note: {tmp_path / 'resumed'} held nothing computed yet; the sweep starts afresh" in printed.getvalue()
+    for name in ("fresh", "resumed"):
+        trials = pq.read_table(tmp_path / name / "trials.parquet").to_pandas()
+        assert trials.groupby("study").size().to_dict() == {"a": 2, "a_b": 2}
+        assert json.loads((tmp_path / name / "data.json").read_text())["observations"] == 36
+    report = (tmp_path / "fresh" / "report.html").read_text()
+    study_a = report.split("<h2>Study a</h2>")[1].split("<h2>")[0]
+    assert 'alt="a_boxplot.png"' in study_a and "a_b_boxplot.png" not in study_a  # study a_b's figure is not study a's
+
+
+def test_ctrl_c_with_early_stopping_ends_in_130_and_resumes(tmp_path):
+    """A trial cut by Ctrl-C after a diagnostic report is unfinished, not stopped by the scheduler."""
+    config = tmp_path / "asha.yaml"
+    config.write_text(
+        textwrap.dedent("""\
+        name: asha
+        engine: keras
+        repeats: 2
+        diagnostics: {every: 1}
+        scheduler: {type: asha, grace_period: 1000, reduction_factor: 2}
+        studies: {s: {epochs: [2000], batch_size: [4], neurons: [1, 2]}}
+        """)
+    )
+    command = [sys.executable, "-m", "sweep.run", "--config", str(config), "--storage", str(tmp_path), "--num-cpus", "2"]
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    reports = tmp_path / "asha" / "tune"
+    deadline = time.monotonic() + 240
+    while not any(len(path.read_text().splitlines()) >= 2 for path in reports.glob("*/result.json")):
+        assert time.monotonic() < deadline, "no diagnostic report in time"
+        time.sleep(0.2)
+    driver.send_signal(signal.SIGINT)
+    _, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 130, stderr
+    assert "trials unfinished, nothing computed is lost; resume with:" in stderr
+    assert not (tmp_path / "asha" / "trials.parquet").exists()
+
+
+def test_without_an_address_a_local_ray_starts_even_if_a_dead_cluster_is_recorded(tmp_path):
+    """`ray.init()` would join the cluster recorded in Ray's temp folder and retry a dead one forever."""
+    ray_tmp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))  # short: Ray's socket paths must fit in 107 bytes
+    (ray_tmp / "ray").mkdir()
+    (ray_tmp / "ray" / "ray_current_cluster").write_text("127.0.0.1:9")  # nobody listens there
+    config = tiny_config(tmp_path, "local")
+    environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"} | {"RAY_TMPDIR": str(ray_tmp)}
+    completed = subprocess.run(
+        [sys.executable, "-m", "sweep.run", "--config", str(config), "--storage", str(tmp_path), "--num-cpus", "1"],
+        capture_output=True, text=True, env=environment, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "ray: started a local Ray (1 node(s), 1 CPUs, 0 GPUs)" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    "storage, shown",
+    [
+        ("s3://AKIAEXAMPLE:wJalrXUtnFEMI@bucket/sweeps", "s3://***@bucket/sweeps"),
+        (
+            "s3://bucket/sweeps?region=eu-west-1&access_key=AKIA&secret_key=wJal",
+            "s3://bucket/sweeps?region=eu-west-1&access_key=***&secret_key=***",
+        ),
+        ("gs://user@bucket/x", "gs://***@bucket/x"),
+        ("results", "results"),
+        ("/data/results", "/data/results"),
+    ],
+)
+def test_credentials_in_a_storage_uri_are_never_shown(tmp_path, storage, shown):
+    assert redact(storage) == shown
+    config = parse_config({"name": "x", "storage": storage, "studies": {"a": {"epochs": [1], "batch_size": [4], "neurons": [1]}}})
+    assert config.redacted_dump()["storage"] == shown
+    command = resume_command(parse_args(["--config", "c.yaml"]), config)
+    assert f"--storage {shown} " in command
+
+
+def test_saved_config_and_report_carry_no_credentials(tmp_path, shampoo):
+    from sweep import html_report
+
+    secret = "s3://KEY:SECRET@bucket/x"
+    config = parse_config({"name": "x", "storage": secret, "studies": {"a": {"epochs": [1], "batch_size": [4], "neurons": [1]}}})
+    folder = ResultsFolder(str(tmp_path), "x")
+    save_start(folder, config, shampoo)
+    page = html_report.render(config, {}, {}, {}, 0, 136.0, {}, "sales")
+    for text in ((tmp_path / "x" / "config.yaml").read_text(), page):
+        assert "SECRET" not in text and "s3://***@bucket/x" in text
+
+
+def test_submit_refuses_to_upload_credentials(tmp_path, capsys):
+    from sweep.submit import main as submit
+
+    config = tiny_config(tmp_path, "job")
+    assert submit(["--address", "http://127.0.0.1:9", "--config", str(config), "--storage", "s3://KEY:TOPSECRET@bucket/x"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "TOPSECRET" not in error and error.startswith("error: `storage` ('s3://***@bucket/x') carries credentials")
+
+
+def test_the_cluster_token_file_is_ignored_by_git_and_so_by_ray_uploads():
+    root = Path(__file__).resolve().parent.parent
+    ignored = subprocess.run(["git", "check-ignore", "-q", "docker/.env"], cwd=root)
+    assert ignored.returncode == 0, "docker/.env (the cluster token) must be in .gitignore"
+
+
+def test_tilde_in_storage_is_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert ResultsFolder("~/sweeps", "x").path == f"{tmp_path}/sweeps/x"
