@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 import ray
 
 from sweep.config import ConfigError, SweepConfig
+
+READ_ONLY_NODE_TYPE = re.compile(r"node_[0-9a-f]+")  # what a cluster without an autoscaler config reports
 
 
 def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None) -> str:
@@ -69,14 +72,17 @@ def check_resources(config: SweepConfig) -> str | None:
 
 
 def cluster_autoscales() -> bool:
-    """Whether an autoscaler watches this cluster (v1 reports through the GCS key-value store, v2 flags itself)."""
+    """Whether an autoscaler can add nodes to this cluster. v2 flags itself in the GCS; v1 reports its
+    node types there, and a plain `ray start` cluster reports only read-only `node_<id>` types."""
     try:
         from ray._private import ray_constants
         from ray.autoscaler.v2.utils import is_autoscaler_v2
         from ray.experimental.internal_kv import _internal_kv_get
 
         status = _internal_kv_get(ray_constants.DEBUG_AUTOSCALING_STATUS)
-        v1 = bool(status) and bool(json.loads(status).get("autoscaler_report"))
+        report = (json.loads(status).get("autoscaler_report") or {}) if status else {}
+        node_types = (report.get("node_type_mapping") or {}).values()
+        v1 = any(not READ_ONLY_NODE_TYPE.fullmatch(node_type) for node_type in node_types)
         return v1 or is_autoscaler_v2(fetch_from_server=True)
     except Exception:  # noqa: BLE001 - a cluster we cannot ask is treated as fixed: refusing is the safe side
         return False

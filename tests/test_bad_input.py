@@ -328,3 +328,25 @@ def test_storage_that_cannot_hold_the_sweep_is_refused_before_ray_starts(tmp_pat
     assert error.startswith("error: " + message.replace("{tmp}", str(tmp_path))), error
     assert "SECRET" not in error
     assert not list(tmp_path.glob(".lstm-sweep-probe-*")), "the probe cleans up after itself"
+
+
+@pytest.mark.parametrize(
+    "report, autoscales",
+    [
+        ({"node_type_mapping": {"c64be388": "node_c64be388", "a1": "node_a1"}}, False),  # a plain `ray start` cluster
+        ({"node_type_mapping": {"c64be388": "head", "a1": "cpu-worker"}}, True),  # node types from an autoscaling config
+        (None, False),
+    ],
+)
+def test_an_autoscaler_is_told_from_a_plain_clusters_monitor(monkeypatch, report, autoscales):
+    import json
+
+    import ray.autoscaler.v2.utils
+    import ray.experimental.internal_kv
+
+    from sweep.cluster import cluster_autoscales
+
+    status = json.dumps({"autoscaler_report": report}).encode()
+    monkeypatch.setattr(ray.experimental.internal_kv, "_internal_kv_get", lambda key: status)
+    monkeypatch.setattr(ray.autoscaler.v2.utils, "is_autoscaler_v2", lambda fetch_from_server: False)
+    assert cluster_autoscales() is autoscales

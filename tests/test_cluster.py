@@ -125,8 +125,8 @@ def test_an_unsatisfiable_gpu_request_fails_in_seconds(cluster, tmp_path):
     completed = submit(cluster, tmp_path, "gpu", gpus=1)
     assert completed.returncode == 2
     assert (
-        "error: `resources.gpus_per_trial` (1) is more than any node of the cluster has (at most 0 GPUs on one of 2 node(s))"
-        in completed.stdout
+        "error: `resources.cpus_per_trial` (1) with `resources.gpus_per_trial` (1) fit on no node of the cluster "
+        "(2 node(s): 1 CPUs + 0 GPUs, 1 CPUs + 0 GPUs); lower them or add a node that has both" in completed.stdout
     )
     assert time.monotonic() - started < 60
 

@@ -151,7 +151,7 @@ def test_repeats_trained_together_match_each_trained_alone(data):
 
 
 def test_compiles_once_per_shape_whatever_the_epochs(data, monkeypatch):
-    monkeypatch.setattr(compiled, "_COMPILED", {})  # a fresh worker, whatever earlier tests compiled
+    monkeypatch.setattr(compiled, "_COMPILED", compiled.OrderedDict())  # a fresh worker, whatever earlier tests compiled
     spec = ModelSpec(neurons=4)
     initial = [initial_state(spec, seed=9)]
     first = compiled_run(data, 5, 4, spec, initial)

@@ -119,6 +119,7 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
         "median_ci_high",
         "best",
         "p_vs_best",
+        "diverged",
         "differs_from_best",
         "stopped",
         "failed",
