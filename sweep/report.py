@@ -27,7 +27,8 @@ def box_plots(trials: pd.DataFrame, study: str, persistence: float, unit: str) -
     repeats = max((len(values) for _, values in groups), default=0)
     figures = []
     for number, page in enumerate(pages, 1):
-        figure, ax = plt.subplots(figsize=(max(4.0, 1.2 * len(page) + 2), 4.5))
+        inches_per_box = 1.2 if len(page) <= 12 else 0.5  # narrower boxes, rotated labels, for wide studies
+        figure, ax = plt.subplots(figsize=(max(4.0, inches_per_box * len(page) + 2), 4.5))
         ax.boxplot([values.dropna().to_numpy() for _, values in page], tick_labels=[label for label, _ in page])
         ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
         ax.set_xlabel(" / ".join(axis_names))
