@@ -1,8 +1,8 @@
-"""Turn Tune's ResultGrid into one row per (study, trial) and the study's describe() tables."""
+"""Turn Tune's ResultGrid into one row per (study, repeat, origin), the forecasts behind them, and the
+studies' describe() tables, baselines beside the configurations."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -16,10 +16,16 @@ from trainables.contract import NODE_ID, TIME_ATTRIBUTE, DiagnosticReport, Final
 from trainables.spec import ALL_AXES
 
 RESULT_COLUMNS = [
-    "repeat", "seed", "status", "epochs_trained", "test_rmse", "train_rmse", "fit_seconds", "compile_seconds",
-    "training_rows", "trimmed_rows", "forecast_batch_size", "trial_id", NODE_ID, "error",
+    "repeat", "origin", "test_start", "seed", "status", "epochs_trained", "test_rmse", "test_mae", "test_smape", "test_mase",
+    "train_rmse", "fit_seconds", "compile_seconds", "training_rows", "trimmed_rows", "forecast_batch_size", "trial_id", NODE_ID, "error",
 ]  # fmt: skip
-TRIAL_FACTS = ("training_rows", "trimmed_rows", "forecast_batch_size", NODE_ID)  # `FinalReport.facts`: per trial
+TRIAL_FACTS = ("forecast_batch_size", NODE_ID)  # `FinalReport.facts`: per trial
+BASELINE_SUFFIX = " (baseline)"  # a baseline's column label in the tables: "ets (baseline)"
+
+
+def score_column(metric: str) -> str:
+    """The trials and baselines column holding `evaluation.metric`."""
+    return f"test_{metric}"
 
 
 def point_columns(frame: pd.DataFrame) -> list[str]:
@@ -28,7 +34,7 @@ def point_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig) -> pd.DataFrame:
-    """One row per study a trial's point belongs to: a shared point's trial appears in each study.
+    """One row per origin of each repeat, per study its point belongs to: a shared point's trial appears in each study.
 
     A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`;
     one that failed after its retries (or is unfinished) has no scores, and a failed one its error.
@@ -43,62 +49,100 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig)
             "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
             **(final.facts if final else dict.fromkeys(TRIAL_FACTS)),
         }  # fmt: skip
-        for repeat_row in _repeat_rows(request, status, final, metrics, result.error):
+        for repeat_row in _repeat_rows(request, status, final, metrics, result.error, plan):
             for study, position in plan.studies_of(request.point).items():
                 rows.append({"study": study, "grid_position": position, **trial, **repeat_row})
     frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
-    frame = frame.sort_values(["study", "grid_position", "repeat"], ignore_index=True)  # each study in its grid's order
+    frame = frame.sort_values(["study", "grid_position", "repeat", "origin"], ignore_index=True)  # each study in its grid's order
     return frame.drop(columns="grid_position")
 
 
-def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error) -> list[dict]:
+def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error, plan: SweepPlan) -> list[dict]:
     if status is TrialStatus.COMPLETED:
-        return [asdict(row) for row in final.repeats]
-    if status is TrialStatus.STOPPED:
-        diagnostic = DiagnosticReport.from_metrics(metrics)
+        return [row.without_forecasts() for row in final.repeats]
+    if status is TrialStatus.STOPPED:  # early stopping needs diagnostics, which need one origin
+        diagnostic, origin = DiagnosticReport.from_metrics(metrics), plan.origins[0]
         return [
-            {"repeat": repeat, "seed": seed, "test_rmse": test_rmse, "train_rmse": train_rmse,
-             "fit_seconds": float("nan"), "compile_seconds": float("nan")}
+            {"repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "test_rmse": test_rmse,
+             "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
             for repeat, seed, test_rmse, train_rmse in zip(
                 request.repeat_indices, request.seeds, diagnostic.test_rmse, diagnostic.train_rmse
             )
         ]  # fmt: skip
     message = _error_line(error) if error is not None else None
-    return [{"repeat": repeat, "seed": seed, "error": message} for repeat, seed in zip(request.repeat_indices, request.seeds)]
+    return [
+        {"repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "error": message}
+        for repeat, seed in zip(request.repeat_indices, request.seeds) for origin in plan.origins
+    ]  # fmt: skip
 
 
 def _error_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
 
 
-def summarize(trials: pd.DataFrame, statistics: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Per (study, point): describe() of the completed trials' test RMSE, bootstrap intervals of the
-    mean and median, the Holm-adjusted Mann-Whitney p-value against the study's best configuration,
-    and how many trials stopped early or failed. `statistics`: each study's `study_statistics`, if
-    already computed (they cost a bootstrap per configuration)."""
+STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
+                      "differs_from_best"]  # fmt: skip
+SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
+
+
+def summarize(
+    trials: pd.DataFrame, statistics: dict[str, pd.DataFrame] | None = None, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per (study, point): describe() of the completed trials' scores, bootstrap intervals of the
+    mean and median, the Holm-adjusted p-value against the study's best, and how many trials stopped
+    early or failed; then each baseline's row per study (with a `baseline` column) when there are any.
+    `statistics`: each study's `study_statistics`, if already computed (they cost a bootstrap per configuration)."""
+    score = score_column(metric)
+    if statistics is None:
+        statistics = {study: study_statistics(trials, study, metric, baselines) for study in trials["study"].unique()}
     keys = ["study", *point_columns(trials)]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
-    summary = completed.groupby(keys)["test_rmse"].describe().reindex(every_point)
+    summary = completed.groupby(keys)[score].describe().reindex(every_point)
     summary["count"] = summary["count"].fillna(0)
-    statistics = statistics or {study: study_statistics(trials, study) for study in trials["study"].unique()}
-    frames = [frame.assign(study=study) for study, frame in statistics.items() if not frame.empty]
+    several_origins = trials["origin"].nunique() > 1
+    columns = [*STATISTICS_COLUMNS, *(SPREAD_COLUMNS if several_origins else [])]
+    frames = [frame.loc[~frame["baseline"], columns].join(frame[point_columns(frame)]).assign(study=study)
+              for study, frame in statistics.items() if not frame.empty]  # fmt: skip
     if frames:
         summary = summary.join(pd.concat(frames).set_index(keys))
     for status in ("stopped", "failed"):
         summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
-    return summary.reset_index()
+    summary = summary.reset_index()
+    if baselines is None or baselines.empty:
+        return summary
+    rows = []
+    for study, frame in statistics.items():
+        for name, group in baselines.groupby("baseline", sort=False):
+            done = group[group["status"] == "completed"][score]
+            label = f"{name}{BASELINE_SUFFIX}"
+            found = frame.loc[label, columns] if label in frame.index else pd.Series(dtype=object)
+            rows.append({"study": study, "baseline": name, **done.describe().to_dict(), **found.to_dict(),
+                         "stopped": 0, "failed": int((group["status"] == "failed").sum())})  # fmt: skip
+    return pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True)
 
 
-def study_statistics(trials: pd.DataFrame, study: str) -> pd.DataFrame:
-    """`compare_to_best` of a study's completed configurations, with their point columns."""
+def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`compare_to_best` of a study's completed configurations and the baselines, with their point
+    columns and a `baseline` flag; each one's scores indexed by origin."""
+    score = score_column(metric)
     members, axes = completed_in_study(trials, study)
     if members.empty:
         return pd.DataFrame()
     labels = configuration_labels(members, axes)
-    samples = {label: group["test_rmse"].to_numpy() for label, group in members.groupby(labels, sort=False)}
+    samples = {label: group.set_index("origin")[score] for label, group in members.groupby(labels, sort=False)}
+    for name, group in _completed_baselines(baselines).groupby("baseline", sort=False):
+        samples[f"{name}{BASELINE_SUFFIX}"] = group.set_index("origin")[score]
     points = members.groupby(labels, sort=False)[point_columns(members)].first()
-    return compare_to_best(samples).join(points)
+    comparison = compare_to_best(samples).join(points)
+    comparison["baseline"] = comparison.index.str.endswith(BASELINE_SUFFIX)
+    return comparison
+
+
+def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
+    if baselines is None or baselines.empty:
+        return pd.DataFrame(columns=["baseline", "origin"])
+    return baselines[baselines["status"] == "completed"]
 
 
 def varying_axes(trials: pd.DataFrame) -> list[str]:
@@ -120,22 +164,32 @@ def completed_in_study(trials: pd.DataFrame, study: str) -> tuple[pd.DataFrame, 
     return completed, varying_axes(members)
 
 
-def study_table(trials: pd.DataFrame, study: str, statistics: pd.DataFrame | None = None) -> pd.DataFrame:
+def study_table(
+    trials: pd.DataFrame, study: str, statistics: pd.DataFrame | None = None, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The study's own table shape: describe() rows, then the bootstrap intervals, the p-value against
-    the best configuration and a verdict (best / worse / tie), one column per configuration."""
+    the best and a verdict (best / worse / tie / diverged / untested), one column per configuration,
+    then one per baseline; with several origins, the spread over seeds and over origins."""
+    score = score_column(metric)
     members, axes = completed_in_study(trials, study)
     columns = {
-        label: group["test_rmse"].reset_index(drop=True)
-        for label, group in members.groupby(configuration_labels(members, axes), sort=False)
+        label: group[score].reset_index(drop=True) for label, group in members.groupby(configuration_labels(members, axes), sort=False)
     }
-    if not columns:
+    for name, group in _completed_baselines(baselines).groupby("baseline", sort=False):
+        columns[f"{name}{BASELINE_SUFFIX}"] = group[score].reset_index(drop=True)
+    if not columns or members.empty:
         return pd.DataFrame()
     table = pd.DataFrame(columns).describe()
-    statistics = study_statistics(trials, study) if statistics is None else statistics
+    statistics = study_statistics(trials, study, metric, baselines) if statistics is None else statistics
     extra = statistics[["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "p_vs_best"]].T
     extra.index = ["mean 95% CI low", "mean 95% CI high", "median 95% CI low", "median 95% CI high", "p vs best (Holm)"]
-    verdict = statistics["differs_from_best"].map({True: "worse", False: "tie"}).where(~statistics["diverged"], "diverged")
-    verdict = verdict.where(~statistics["best"], "best")
-    table = pd.concat([table, extra, verdict.to_frame("vs best").T])
+    verdict = statistics["differs_from_best"].map({True: "worse", False: "tie"}).where(statistics["tested"], "untested")
+    verdict = verdict.where(~statistics["diverged"], "diverged").where(~statistics["best"], "best")
+    rows = [table, extra, verdict.to_frame("vs best").T]
+    if trials["origin"].nunique() > 1:
+        spread = statistics[SPREAD_COLUMNS].T
+        spread.index = ["sd over seeds (within origin)", "sd over origins (of means)"]
+        rows.append(spread)
+    table = pd.concat(rows)
     table.columns.name = "/".join(axes)
     return table

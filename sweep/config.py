@@ -130,6 +130,31 @@ class DiagnosticsConfig(StrictModel):
     every: NonNegativeInt = 0  # report the protocol's train/test RMSE every N epochs; 0 = off
 
 
+class EvaluationConfig(StrictModel):
+    """Where forecasts are scored, by which metric, and against which classical baselines."""
+
+    origins: PositiveInt = 1  # forecast origins; 1 is the protocol exactly (the last test_size observations)
+    step: PositiveInt | None = None  # observations between origins; default test_size (windows do not overlap)
+    window: Literal["expanding", "sliding"] = "expanding"  # train on everything before an origin, or a fixed length
+    metric: Literal["rmse", "mae", "smape", "mase"] = "rmse"  # what the tables, box plots and statistics compare
+    season: PositiveInt | None = None  # MASE's seasonal naive lag (and the seasonal baselines'); default data.difference_lag
+    baselines: list[Literal["naive", "seasonal_naive", "ets", "arima"]] = []  # classical methods scored on the same origins
+
+    @field_validator("baselines")
+    @classmethod
+    def baselines_once(cls, baselines: list[str]) -> list[str]:
+        repeated = sorted({name for name in baselines if baselines.count(name) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return baselines
+
+    def season_for(self, data: DataConfig) -> int:
+        return self.season or data.difference_lag
+
+    def step_for(self, data: DataConfig) -> int:
+        return self.step or data.test_size
+
+
 class SchedulerConfig(StrictModel):
     """Tune's ASHA early stopping on the diagnostic test RMSE; off unless configured."""
 
@@ -151,6 +176,7 @@ class SweepConfig(StrictModel):
     max_failures: NonNegativeInt = 2  # retries of a trial whose worker dies before it is recorded as failed
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
+    evaluation: EvaluationConfig = EvaluationConfig()
 
     @field_validator("name")
     @classmethod
@@ -174,9 +200,14 @@ class SweepConfig(StrictModel):
         return self.model_dump() | {"storage": redact(self.storage)}
 
     @model_validator(mode="after")
-    def scheduler_needs_diagnostics(self) -> SweepConfig:
+    def reports_during_training_fit(self) -> SweepConfig:
         if self.scheduler is not None and self.diagnostics.every == 0:
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
+        if self.evaluation.origins > 1 and self.diagnostics.every:
+            raise ValueError(
+                f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "
+                f"training run per repeat, and with {self.evaluation.origins} origins there are {self.evaluation.origins}"
+            )
         return self
 
     @property

@@ -22,6 +22,7 @@ class LoadedSeries:
     values: np.ndarray  # float64, oldest first
     origin: str  # one line for the output: where the values came from and how they are ordered
     unit: str  # what the values measure, for axis labels and tables: a file's value column name
+    dates: list[str] | None = None  # each observation's date or period, as text; None when the rows are in file order
 
 
 def _shampoo() -> pd.Series:
@@ -97,15 +98,15 @@ def load_series(
         built_in = BUILT_IN[source]
         series = built_in.load()
         origin = f"{source}: {built_in.origin}, {series.index[0]} to {series.index[-1]}"
-        return LoadedSeries(series.to_numpy(dtype=np.float64), origin, built_in.unit)
+        return LoadedSeries(series.to_numpy(dtype=np.float64), origin, built_in.unit, [str(label) for label in series.index])
     path = Path(source).expanduser()
     if not path.is_file():
         raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
     table = read_table(path, source)
     name, values, reading = _values(table, source, value_column)
-    order, ordering = _order(table, source, name, date_column, date_format)
+    order, ordering, dates = _order(table, source, name, date_column, date_format)
     origin = f"{len(values)} observations of column {name!r} of {source!r}{reading}, {ordering}"
-    return LoadedSeries(values[order], origin, unit=str(name))
+    return LoadedSeries(values[order], origin, unit=str(name), dates=dates)
 
 
 def load_configured(data: DataConfig) -> LoadedSeries:
@@ -137,15 +138,17 @@ def _values(table: Table, source: str, value_column: str | None) -> tuple[str, n
     return name, values, f" (read as {', '.join(reading)})" if reading else ""
 
 
-def _order(table: Table, source: str, value_name: str, date_column: str | bool | None, date_format: str | None) -> tuple[np.ndarray, str]:
-    """Row order by the date column, and how the rows were ordered, in words."""
+def _order(
+    table: Table, source: str, value_name: str, date_column: str | bool | None, date_format: str | None
+) -> tuple[np.ndarray, str, list[str] | None]:
+    """Row order by the date column, how the rows were ordered, in words, and the dates in that order."""
     frame = table.cells
     in_file_order = np.arange(len(frame))
     if date_column is False:
-        return in_file_order, "in file order (`data.date_column: false`)"
+        return in_file_order, "in file order (`data.date_column: false`)", None
     if date_column is None:
         if frame.shape[1] < 2 or frame.columns[0] == value_name:
-            return in_file_order, "in file order (no date column)"
+            return in_file_order, "in file order (no date column)", None
         name, explicit = frame.columns[0], False
     elif date_column not in frame.columns:
         raise ConfigError(f"`data.date_column` ({date_column!r}) is not a column of data file {source!r}; columns: {list(frame.columns)}")
@@ -157,7 +160,7 @@ def _order(table: Table, source: str, value_name: str, date_column: str | bool |
         raise ConfigError(f"data file {source!r}: date column {name!r}: {error}") from None
     if dates.isna().any():
         if not explicit and date_format is None:
-            return in_file_order, f"in file order (its first column {name!r} does not hold dates)"
+            return in_file_order, f"in file order (its first column {name!r} does not hold dates)", None
         bad = int(np.flatnonzero(dates.isna())[0])
         expected = f"dates in the format {date_format!r}" if date_format else "dates"
         raise ConfigError(
@@ -171,4 +174,5 @@ def _order(table: Table, source: str, value_name: str, date_column: str | bool |
     first, last = frame[name].iloc[order[0]], frame[name].iloc[order[-1]]
     resorted = "" if np.array_equal(order, in_file_order) else ", sorted (the file was not in date order)"
     read_as = f", read {reading}" if reading else ""
-    return order, f"ordered by date column {name!r}{read_as}, {first} to {last}{resorted}"
+    ordered = pd.DatetimeIndex(dates.to_numpy()[order])
+    return order, f"ordered by date column {name!r}{read_as}, {first} to {last}{resorted}", [str(date) for date in ordered]

@@ -50,19 +50,14 @@ def render(
     study_figures: dict[str, dict[str, bytes]],
     point_figures: dict[str, bytes],
     point_count: int,
-    persistence: float,
+    persistence: float | None,
     facts: dict[str, str],
     unit: str,
 ) -> str:
     """Figures map file names (as written beside the report) to PNG bytes: each study's own, and the
     first `POINT_FIGURES_SHOWN` per-point diagnostics of `point_count`; `unit` is the series'."""
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
-    sections.append(
-        f'<p class="note">Test RMSE in {html.escape(unit)} over {config.repeats} repeats per configuration. '
-        f"Persistence baseline ({persistence_description(config.data.difference_lag)}): <b>{persistence:.3f}</b>; "
-        "a useful configuration beats it. "
-        "<code>vs best</code>: Mann-Whitney U against the study's best configuration, Holm-corrected (worse = p &lt; 0.05).</p>"
-    )
+    sections.append(f'<p class="note">{_what_is_scored(config, html.escape(unit), persistence)}</p>')
     for study, table in study_tables.items():
         sections.append(f"<h2>Study {html.escape(study)}</h2>")
         if table.empty:
@@ -81,6 +76,25 @@ def render(
     body = "\n".join(sections)
     head = f'<meta charset="utf-8"><title>{html.escape(config.name)}</title><style>{STYLE}</style>'
     return f"<!doctype html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
+
+
+def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None) -> str:
+    """The paragraph above the tables, as HTML; `unit` arrives escaped."""
+    evaluation = config.evaluation
+    metric = {"rmse": f"RMSE in {unit}", "mae": f"MAE in {unit}", "smape": "sMAPE (%)", "mase": "MASE"}[evaluation.metric]
+    if evaluation.origins == 1:
+        text = f"Test {metric} over {config.repeats} repeats per configuration. "
+        test = "Mann-Whitney U"
+    else:
+        text = (f"Test {metric} over {config.repeats} repeats at each of {evaluation.origins} forecast origins "
+                f"{evaluation.step_for(config.data)} observations apart ({evaluation.window} training window). ")  # fmt: skip
+        test = "van Elteren's test (rank-sum within each origin, combined across origins)"
+    if persistence is not None:
+        text += (f"Persistence baseline ({persistence_description(config.data.difference_lag)}): <b>{persistence:.3f}</b>; "
+                 "a useful configuration beats it. ")  # fmt: skip
+    if evaluation.baselines:
+        text += "Baselines (one score per origin) are compared by Wilcoxon's signed-rank test. "
+    return text + f"<code>vs best</code>: {test} against the study's best, Holm-corrected (worse = p &lt; 0.05)."
 
 
 def _image(name: str, png: bytes) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sweep.config import ConfigError, StudyGrid, SweepConfig
+from trainables.backtest import Origin, backtest_origins
 from trainables.contract import Point
 from trainables.data import TRAIN_ROWS_MULTIPLE, forecast_batch_size, minimum_length, prepare, training_rows
 from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, ModelSpec
@@ -25,6 +26,7 @@ class SweepPlan:
     studies: dict[str, list[Point]]  # each study's own points, in grid order
     notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts), to print
     memberships: dict[tuple, dict[str, int]]  # point key -> {study: position in its grid}, for lookups in O(1)
+    origins: list[Origin]  # where every configuration and baseline is scored, earliest first
 
     def studies_of(self, point: Point) -> dict[str, int]:
         """The studies a point belongs to, each with the point's position in that study's grid."""
@@ -48,7 +50,10 @@ def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
                 points.append(point)
             memberships[key].setdefault(name, position)
     notes = _check_data_fits(config, series, studies)
-    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships)
+    origins = backtest_origins(
+        len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
+    )  # fmt: skip
+    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins)
 
 
 def used_axes(config: SweepConfig) -> list[str]:
@@ -72,8 +77,14 @@ def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
 
 
 def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str, list[Point]]) -> list[str]:
-    """Refuse points the series cannot hold, naming the key; describe what trimming the others need."""
+    """Refuse points the series cannot hold, naming the key; describe what trimming the others need.
+
+    With several origins the earliest sees the fewest observations: it is the one checked.
+    """
     test_size, difference_lag = config.data.test_size, config.data.difference_lag
+    earliest = backtest_origins(len(series), test_size, config.evaluation.origins, config.evaluation.step_for(config.data),
+                                config.evaluation.window)[0]  # fmt: skip
+    full_length, series = len(series), series[earliest.start : earliest.end]
     notes = []
     shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it
     for name, points in studies.items():
@@ -82,6 +93,7 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str,
             shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"]), name)
     for (lags, timesteps, batch_size), name in shapes.items():
         window = lags + timesteps - 1
+        _check_origins_fit(config, full_length, len(series), minimum_length(test_size, difference_lag, window))
         _check_length(len(series), test_size, difference_lag, window, name)
         rows = training_rows(len(series) - difference_lag - window - test_size, 1)
         if batch_size > rows:
@@ -102,6 +114,17 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str,
                 f"and forecasts with a batch-1 stateful copy of the trained weights"
             )
     return list(dict.fromkeys(notes))
+
+
+def _check_origins_fit(config: SweepConfig, full_length: int, earliest_length: int, needed: int) -> None:
+    """Blame the origins when the whole series would be long enough for one."""
+    if config.evaluation.origins == 1 or earliest_length >= needed or full_length < needed:
+        return
+    origins, step = config.evaluation.origins, config.evaluation.step_for(config.data)
+    raise ConfigError(
+        f"`evaluation.origins` ({origins}) `step` {step} apart leave the earliest origin {earliest_length} of the series' "
+        f"{full_length} observations; it needs at least {needed}: use fewer origins or a smaller `evaluation.step`"
+    )
 
 
 def _check_length(length: int, test_size: int, difference_lag: int, window: int, study: str) -> None:

@@ -1,4 +1,5 @@
-"""The study's figures: box plots of test RMSE per study, and diagnostic RMSE curves over epochs.
+"""The study's figures: box plots of the test metric per study (baselines beside), the best forecasts
+against the actuals, and diagnostic RMSE curves over epochs.
 
 `unit` is the series' unit (its column name, or the built-in series' unit), shown on every axis.
 """
@@ -12,35 +13,101 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sweep.aggregate import completed_in_study, configuration_labels, point_columns, varying_axes  # noqa: E402
+from sweep.aggregate import (  # noqa: E402
+    BASELINE_SUFFIX,
+    completed_in_study,
+    configuration_labels,
+    point_columns,
+    score_column,
+    varying_axes,
+)
 from trainables.spec import canonical_point  # noqa: E402
 
 BOXES_PER_FIGURE = 40  # a wider figure stops being readable (and matplotlib refuses past 2^16 pixels)
 MAX_LEGEND_CURVES = 12  # more configurations than this: colours from a colormap, no legend
 
 
-def box_plots(trials: pd.DataFrame, study: str, persistence: float, unit: str) -> list:
-    """One box per configuration, in grid order, `BOXES_PER_FIGURE` to a figure."""
+METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
+
+
+def metric_label(metric: str, unit: str) -> str:
+    """'test RMSE (sales)': the unit of a scale-dependent metric, percent for sMAPE, none for MASE."""
+    units = {"smape": "%", "mase": "scale-free"}
+    return f"test {METRIC_NAMES[metric]} ({units.get(metric, unit)})"
+
+
+def box_plots(
+    trials: pd.DataFrame, study: str, persistence: float | None, unit: str, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> list:
+    """One box per configuration, in grid order, `BOXES_PER_FIGURE` to a figure; each baseline's box
+    (one score per origin) in orange at the right of every page. `persistence`: a reference line, if any."""
+    score = score_column(metric)
     members, axis_names = completed_in_study(trials, study)
-    groups = list(members.groupby(configuration_labels(members, axis_names), sort=False)["test_rmse"])
+    groups = list(members.groupby(configuration_labels(members, axis_names), sort=False)[score])
     pages = [groups[start : start + BOXES_PER_FIGURE] for start in range(0, len(groups), BOXES_PER_FIGURE)] or [[]]
+    references = []
+    if baselines is not None and not baselines.empty:
+        completed = baselines[baselines["status"] == "completed"]
+        references = [(f"{name}{BASELINE_SUFFIX}", group[score]) for name, group in completed.groupby("baseline", sort=False)]
     repeats = max((len(values) for _, values in groups), default=0)
+    origins = trials["origin"].nunique()
     figures = []
     for number, page in enumerate(pages, 1):
-        inches_per_box = 1.2 if len(page) <= 12 else 0.5  # narrower boxes, rotated labels, for wide studies
-        figure, ax = plt.subplots(figsize=(max(4.0, inches_per_box * len(page) + 2), 4.5))
+        boxes = len(page) + len(references)
+        inches_per_box = 1.2 if boxes <= 12 else 0.5  # narrower boxes, rotated labels, for wide studies
+        figure, ax = plt.subplots(figsize=(max(4.0, inches_per_box * boxes + 2), 4.5))
         ax.boxplot([values.dropna().to_numpy() for _, values in page], tick_labels=[label for label, _ in page])
-        ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+        if references:
+            orange = {"color": "tab:orange"}
+            ax.boxplot([values.to_numpy() for _, values in references], positions=range(len(page) + 1, boxes + 1),
+                       tick_labels=[label for label, _ in references], boxprops=orange, whiskerprops=orange, capprops=orange,
+                       medianprops=orange)  # fmt: skip
+            ax.set_xticks(range(1, boxes + 1), labels=[label for label, _ in [*page, *references]])
+            ax.set_xlim(0.5, boxes + 0.5)
+        if persistence is not None:
+            ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+            ax.legend(loc="upper left")
         ax.set_xlabel(" / ".join(axis_names))
-        ax.set_ylabel(f"test RMSE ({unit})")
+        ax.set_ylabel(metric_label(metric, unit))
         part = f" (part {number} of {len(pages)})" if len(pages) > 1 else ""
-        ax.set_title(f"{study}: test RMSE over {repeats} repeats{part}")
-        ax.tick_params(axis="x", labelrotation=90 if len(page) > 12 else 0)
-        ax.legend(loc="upper left")
+        over = f"{repeats} repeats" if origins == 1 else f"{repeats // origins} repeats x {origins} origins"
+        ax.set_title(f"{study}: {metric_label(metric, unit).split(' (')[0]} over {over}{part}")
+        ax.tick_params(axis="x", labelrotation=90 if boxes > 12 else 0)
         figure.tight_layout()
         plt.close(figure)
         figures.append(figure)
     return figures
+
+
+def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dict | None, best_baseline: str | None, title: str, unit: str):
+    """Actuals against the best configuration's forecasts (median and 10-90% band over repeats) and the
+    best baseline's, origin by origin."""
+    first = int(forecasts["index"].min()) if not forecasts.empty else len(series)
+    context = max(0, first - 2 * (len(series) - first) // max(1, forecasts["origin"].nunique()))
+    figure, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(np.arange(context, len(series)), series[context:], color="black", linewidth=1, label="actual")
+    if best_point is not None:
+        chosen = forecasts[forecasts["baseline"].isna()]
+        for axis, value in best_point.items():
+            chosen = chosen[chosen[axis] == value]
+        quantiles = chosen.groupby(["origin", "index"])["forecast"].quantile([0.1, 0.5, 0.9]).unstack()
+        for number, (_, band) in enumerate(quantiles.groupby(level="origin")):
+            steps = band.index.get_level_values("index")
+            ax.fill_between(steps, band[0.1], band[0.9], color="tab:blue", alpha=0.2, label="LSTM 10-90%" if number == 0 else None)
+            ax.plot(steps, band[0.5], color="tab:blue", label="best LSTM, median" if number == 0 else None)
+    if best_baseline is not None:
+        chosen = forecasts[forecasts["baseline"] == best_baseline]
+        for number, (_, steps) in enumerate(chosen.groupby("origin")):
+            ax.plot(
+                steps["index"], steps["forecast"], color="tab:orange", linestyle="--", label=f"{best_baseline}" if number == 0 else None
+            )
+    ax.set_xlabel("observation")
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
 
 
 def point_file_name(point: dict) -> str:

@@ -25,9 +25,8 @@ from sweep.config import (
 )  # fmt: skip
 from sweep.datasets import load_configured
 from sweep.lifecycle import check_same_data, claim, results_folder, save_start, starts_afresh
-from sweep.plan import SweepPlan, build_plan
-from sweep.storage import ResultsFolder, redact
-from trainables.data import persistence_description, persistence_rmse
+from sweep.plan import build_plan
+from sweep.storage import redact
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,48 +58,6 @@ def resolve_config(args: argparse.Namespace) -> SweepConfig:
     return smoke_config(config) if args.smoke else config
 
 
-def write_results(
-    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, trials, summary, history, tables, persistence: float, unit: str,
-    wall_seconds: float,
-) -> None:  # fmt: skip
-    import ray
-
-    from sweep import html_report
-    from sweep.report import box_plots, diagnostic_curves, median_curves, point_file_name
-
-    folder.write_parquet("trials.parquet", trials)
-    folder.write_csv("summary.csv", summary)
-    study_pngs: dict[str, dict[str, bytes]] = {study: {} for study in plan.studies}  # each written as it is drawn
-    for study in plan.studies:
-        for page, figure in enumerate(box_plots(trials, study, persistence, unit), 1):
-            name = f"{study}_boxplot.png" if page == 1 else f"{study}_boxplot-{page}.png"
-            study_pngs[study][name] = folder.write_figure(name, figure)
-    point_pngs: dict[str, bytes] = {}
-    if config.diagnostics.every:
-        folder.write_parquet("history.parquet", history)
-        for study in plan.studies:
-            name = f"{study}_diagnostics.png"
-            study_pngs[study][name] = folder.write_figure(name, median_curves(history, study, persistence, unit))
-        for point in plan.points:
-            name = f"diagnostics/{point_file_name(point)}"
-            png = folder.write_figure(name, diagnostic_curves(history, point, persistence, unit))
-            if len(point_pngs) < html_report.POINT_FIGURES_SHOWN:
-                point_pngs[name] = png
-    facts = html_report.environment(len([node for node in ray.nodes() if node["Alive"]]), wall_seconds)
-    page = html_report.render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, unit)
-    folder.write_bytes("report.html", page.encode())
-
-
-def print_tables(tables: dict, trials, axis_names: list[str], persistence: float, difference_lag: int, unit: str) -> None:
-    for study, table in tables.items():
-        print(f"\n== study {study}: test RMSE ({unit}) ==")
-        print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
-    stopped = trials.drop_duplicates([*axis_names, "repeat"])["status"].eq("stopped").sum()
-    if stopped:
-        print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
-    print(f"\npersistence baseline ({persistence_description(difference_lag)}): test RMSE {persistence:.3f}")
-
-
 def resume_command(args: argparse.Namespace, config: SweepConfig) -> str:
     """The command that continues this sweep; credentials in a storage URI are shown as ***."""
     name, smoke = (config.name.removesuffix(SMOKE_SUFFIX), " --smoke") if args.smoke else (config.name, "")
@@ -123,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from sweep.aggregate import study_statistics, study_table, summarize, trials_frame
+    from sweep.backtests import submit_baselines
     from sweep.cluster import check_resources, start_ray
-    from sweep.history import history_frame
+    from sweep.outputs import print_tables, reference_line, summarize_sweep, write_results
     from sweep.tuning import run_tuner, unfinished
 
     started = time.perf_counter()
@@ -142,21 +99,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {note}")
     if args.resume and fresh:
         print(f"note: {folder} held nothing computed yet; the sweep starts afresh")
+    baseline_tasks = submit_baselines(config, plan, series)
     results = run_tuner(config, plan, series, folder, resume=not fresh)
     if unfinished(results, config):
         print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
         return 130
-    trials = trials_frame(results, plan, config)
-    persistence = persistence_rmse(series, config.data.test_size, config.data.difference_lag)
-    history = history_frame(results, plan) if config.diagnostics.every else None
-    statistics = {study: study_statistics(trials, study) for study in plan.studies}
-    tables = {study: study_table(trials, study, statistics[study]) for study in plan.studies}
-    summary = summarize(trials, statistics)
-    write_results(folder, config, plan, trials, summary, history, tables, persistence, loaded.unit, time.perf_counter() - started)
-    print_tables(tables, trials, plan.axis_names, persistence, config.data.difference_lag, loaded.unit)
+    import ray
+
+    baseline_forecasts = ray.get(baseline_tasks)
+    outcome = summarize_sweep(config, plan, results, series, loaded.dates, baseline_forecasts)
+    persistence = reference_line(config, series)
+    write_results(folder, config, plan, outcome, series, persistence, loaded.unit, time.perf_counter() - started)
+    print_tables(config, outcome, plan.axis_names, persistence, loaded.unit)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
-    failed = trials.drop_duplicates([*plan.axis_names, "repeat"])["status"].eq("failed").sum()
+    failed = outcome.trials.drop_duplicates([*plan.axis_names, "repeat"])["status"].eq("failed").sum()
     if failed:
         print(
             f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr

@@ -27,30 +27,108 @@ def bootstrap_interval(values: np.ndarray, statistic) -> tuple[float, float]:
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
-def compare_to_best(samples: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Each configuration against the one with the lowest mean: two-sided Mann-Whitney U, Holm-adjusted.
+def stratified_bootstrap_interval(groups: list[np.ndarray], statistic) -> tuple[float, float]:
+    """Percentile bootstrap resampling within each group (origin), which stays fixed; NaN if nothing varies.
 
-    A configuration with a non-finite score (a repeat that diverged) can never be the best: it is
-    marked `diverged`, counts as differing from the best, and its intervals cover its finite scores.
-    Returns one row per configuration: mean and median intervals, `p_vs_best` (NaN for the best
-    itself), and `differs_from_best` (adjusted p below 0.05).
+    `statistic` is applied along the last axis (np.mean, np.median).
     """
+    if all(len(group) < 2 or np.ptp(group) == 0 for group in groups):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    resampled = np.concatenate([group[rng.integers(0, len(group), (BOOTSTRAP_RESAMPLES, len(group)))] for group in groups], axis=1)
+    values = statistic(resampled, axis=-1)
+    tail = (1 - CONFIDENCE) / 2 * 100
+    return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))
+
+
+def van_elteren(a: pd.Series, b: pd.Series) -> float:
+    """Two-sided p-value of van Elteren's stratified rank-sum test: Wilcoxon-Mann-Whitney within each
+    origin (the index), combined with weights 1/(n+1) across origins; normal approximation, tie-corrected.
+
+    Pairing by origin removes the origins' common difficulty; the seeds within an origin are the noise.
+    """
+    statistic = expected = variance = 0.0
+    for origin in np.intersect1d(a.index.unique(), b.index.unique()):
+        x, y = np.atleast_1d(a.loc[origin].to_numpy()), np.atleast_1d(b.loc[origin].to_numpy())
+        n, m = len(x), len(y)
+        total = n + m
+        ranks = stats.rankdata(np.concatenate([x, y]))
+        _, tie_sizes = np.unique(np.concatenate([x, y]), return_counts=True)
+        ties = float(np.sum(tie_sizes**3 - tie_sizes)) / (total * (total - 1))
+        weight = 1 / (total + 1)
+        statistic += weight * ranks[:n].sum()
+        expected += weight * n * (total + 1) / 2
+        variance += weight**2 * n * m / 12 * ((total + 1) - ties)
+    if variance == 0:
+        return 1.0
+    return float(2 * stats.norm.sf(abs(statistic - expected) / np.sqrt(variance)))
+
+
+def paired_p_value(a: pd.Series, b: pd.Series) -> float:
+    """Two-sided p-value of a difference between two sets of scores indexed by origin.
+
+    Repeats at one origin: Mann-Whitney U. Repeats at several: van Elteren, stratified by origin. A
+    deterministic method (a baseline: one score per origin) against repeats: Wilcoxon signed-rank of
+    each repeat's score minus the baseline's at its origin. Two deterministic methods: signed-rank of
+    their per-origin differences, needing two origins (NaN otherwise: nothing to test).
+    """
+    a_fixed, b_fixed = not a.index.has_duplicates, not b.index.has_duplicates
+    if a_fixed and b_fixed:
+        differences = (a - b).dropna()
+        if len(differences) < 2:
+            return float("nan")
+        return 1.0 if np.all(differences == 0) else float(stats.wilcoxon(differences).pvalue)
+    if a_fixed or b_fixed:
+        repeats, fixed, sign = (b, a, -1) if a_fixed else (a, b, 1)
+        differences = sign * (repeats - fixed.reindex(repeats.index)).dropna()
+        return 1.0 if np.all(differences == 0) else float(stats.wilcoxon(differences).pvalue)
+    if a.index.nunique() == 1:
+        return float(stats.mannwhitneyu(a.to_numpy(), b.to_numpy(), alternative="two-sided").pvalue)
+    return van_elteren(a, b)
+
+
+def spread_by_source(scores: pd.Series) -> tuple[float, float]:
+    """(seed sd, origin sd): the typical spread over seeds within an origin, and of the origins' means."""
+    by_origin = scores.groupby(level=0)
+    seed_variance = by_origin.var(ddof=1).mean()
+    origin_sd = by_origin.mean().std(ddof=1) if by_origin.ngroups > 1 else float("nan")
+    return float(np.sqrt(seed_variance)), float(origin_sd)
+
+
+def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
+    """Each configuration (or baseline) against the one with the lowest mean, Holm-adjusted (`paired_p_value`).
+
+    A sample is an array of repeats at one origin, or a Series of scores indexed by origin. A
+    configuration with a non-finite score (a repeat that diverged) can never be the best: it is
+    marked `diverged`, counts as differing from the best, and its intervals cover its finite scores.
+    Returns one row per configuration: mean and median intervals (bootstrap within origins),
+    `p_vs_best` (NaN for the best itself, or where nothing can be tested), `differs_from_best`
+    (adjusted p below 0.05), and the spread over seeds and over origins.
+    """
+    samples = {label: values if isinstance(values, pd.Series) else pd.Series(values, index=np.zeros(len(values), int))
+               for label, values in samples.items()}  # fmt: skip
     finite = [label for label, values in samples.items() if np.all(np.isfinite(values))]
     best = min(finite, key=lambda label: np.mean(samples[label])) if finite else None
     others = [label for label in finite if label != best]
-    raw = [stats.mannwhitneyu(samples[label], samples[best], alternative="two-sided").pvalue for label in others]
-    adjusted = multipletests(raw, method="holm")[1] if raw else []
-    p_values = dict(zip(others, adjusted))
+    raw = {label: paired_p_value(samples[label], samples[best]) for label in others}
+    tested = [label for label in others if np.isfinite(raw[label])]
+    adjusted = multipletests([raw[label] for label in tested], method="holm")[1] if tested else []
+    p_values = dict(zip(tested, adjusted))
     rows = []
     for label, values in samples.items():
         kept = values[np.isfinite(values)]
-        mean_low, mean_high = bootstrap_interval(kept, np.mean)
-        median_low, median_high = bootstrap_interval(kept, np.median)
+        origins = [group.to_numpy() for _, group in kept.groupby(level=0)]
+        interval = bootstrap_interval if len(origins) <= 1 else stratified_bootstrap_interval
+        groups = kept.to_numpy() if len(origins) <= 1 else origins
+        mean_low, mean_high = interval(groups, np.mean)
+        median_low, median_high = interval(groups, np.median)
         p_value = float(p_values.get(label, float("nan")))
         diverged = label not in finite
+        seed_sd, origin_sd = spread_by_source(kept)
         rows.append(
             {"configuration": label, "mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low,
              "median_ci_high": median_high, "best": label == best, "p_vs_best": p_value, "diverged": diverged,
-             "differs_from_best": bool(diverged or p_value < SIGNIFICANCE)}
+             "differs_from_best": bool(diverged or p_value < SIGNIFICANCE), "tested": label == best or label in p_values,
+             "seed_sd": seed_sd, "origin_sd": origin_sd}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("configuration")

@@ -18,7 +18,7 @@ RNG = np.random.default_rng(5)
 def wide_trials(configurations: int, repeats: int = 3) -> pd.DataFrame:
     return pd.DataFrame(
         {"study": "wide", "epochs": np.repeat(np.arange(1, configurations + 1), repeats), "batch_size": 4, "neurons": 1,
-         "repeat": np.tile(np.arange(repeats), configurations), "status": "completed",
+         "repeat": np.tile(np.arange(repeats), configurations), "origin": 0, "status": "completed",
          "test_rmse": RNG.normal(100, 5, configurations * repeats)}
     )  # fmt: skip
 
@@ -55,7 +55,7 @@ def test_a_diverged_configuration_is_never_the_best():
     assert comparison.loc["diverged", "diverged"] and comparison.loc["diverged", "differs_from_best"]
     trials = pd.DataFrame(
         {"study": "s", "epochs": np.repeat([1, 2], 3), "batch_size": 4, "neurons": 1, "repeat": np.tile(range(3), 2),
-         "status": "completed", "test_rmse": [np.nan, 1.0, 2.0, 100.0, 101.0, 102.0]}
+         "origin": 0, "status": "completed", "test_rmse": [np.nan, 1.0, 2.0, 100.0, 101.0, 102.0]}
     )  # fmt: skip
     assert study_table(trials, "s").loc["vs best"].tolist() == ["diverged", "best"]
 

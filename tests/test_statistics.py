@@ -3,9 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from sweep.aggregate import study_table, summarize
-from sweep.statistics import bootstrap_interval, compare_to_best
+from sweep.statistics import bootstrap_interval, compare_to_best, paired_p_value, van_elteren
 
 RNG = np.random.default_rng(7)
 BASE = RNG.normal(100, 5, 30)
@@ -66,10 +67,58 @@ def test_bootstrap_interval_brackets_the_statistic_and_is_reproducible():
 def test_summary_and_table_carry_the_verdict():
     trials = pd.DataFrame(
         {"study": "epochs", "epochs": np.repeat([10, 20], 30), "batch_size": 4, "neurons": 1,
-         "repeat": np.tile(np.arange(30), 2), "status": "completed", "test_rmse": np.concatenate([BASE, BASE + 25])}
+         "repeat": np.tile(np.arange(30), 2), "origin": 0, "status": "completed", "test_rmse": np.concatenate([BASE, BASE + 25])}
     )  # fmt: skip
     summary = summarize(trials).set_index("epochs")
     assert summary.loc[10, "best"] and summary.loc[20, "differs_from_best"]
     assert summary.loc[20, "mean_ci_low"] > summary.loc[10, "mean_ci_high"]
     table = study_table(trials, "epochs")
     assert table.loc["vs best"].tolist() == ["best", "worse"]
+
+
+def by_origin(origin_means: np.ndarray, repeats: int, shift: float, noise: float, rng) -> pd.Series:
+    """Scores indexed by origin: each origin's own difficulty, a configuration's shift, seed noise."""
+    values = np.repeat(origin_means, repeats) + shift + rng.normal(0, noise, len(origin_means) * repeats)
+    return pd.Series(values, index=np.repeat(np.arange(len(origin_means)), repeats))
+
+
+ORIGIN_MEANS = np.array([50.0, 100.0, 150.0, 200.0, 250.0])  # origins far apart: most of the spread
+
+
+def test_paired_by_origin_a_small_consistent_difference_is_found():
+    rng = np.random.default_rng(11)
+    good, worse = by_origin(ORIGIN_MEANS, 10, 0, 5, rng), by_origin(ORIGIN_MEANS, 10, 6, 5, rng)
+    assert paired_p_value(worse, good) < 0.001
+    # pooled over origins, as if the scores were independent samples, the origins' spread hides it
+    assert stats.mannwhitneyu(worse.to_numpy(), good.to_numpy()).pvalue > 0.05
+    comparison = compare_to_best({"good": good, "worse": worse})
+    assert comparison.loc["good", "best"] and comparison.loc["worse", "differs_from_best"]
+    assert comparison.loc["worse", "seed_sd"] == pytest.approx(5, rel=0.3)
+    assert comparison.loc["worse", "origin_sd"] == pytest.approx(ORIGIN_MEANS.std(ddof=1), rel=0.1)
+
+
+def test_paired_by_origin_pure_seed_noise_is_not_a_difference():
+    rng = np.random.default_rng(12)
+    false_alarms = sum(
+        paired_p_value(by_origin(ORIGIN_MEANS, 10, 0, 5, rng), by_origin(ORIGIN_MEANS, 10, 0, 5, rng)) < 0.05 for _ in range(200)
+    )
+    assert false_alarms <= 20  # about 5% of 200 by chance; a test that ignored the pairing would not get here either
+
+
+def test_van_elteren_with_one_origin_is_the_rank_sum_test():
+    rng = np.random.default_rng(13)
+    a, b = pd.Series(rng.normal(0, 1, 30), index=np.zeros(30, int)), pd.Series(rng.normal(0.5, 1, 30), index=np.zeros(30, int))
+    expected = stats.mannwhitneyu(a, b, use_continuity=False, method="asymptotic").pvalue
+    assert van_elteren(a, b) == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_baseline_is_compared_by_signed_ranks_against_its_score_at_each_origin():
+    rng = np.random.default_rng(14)
+    repeats = by_origin(ORIGIN_MEANS, 10, 0, 5, rng)
+    beaten = pd.Series(ORIGIN_MEANS + 8, index=np.arange(5))  # worse than the repeats at every origin, by 1.6 seed sd
+    level = pd.Series(ORIGIN_MEANS, index=np.arange(5))  # exactly the repeats' centre
+    assert paired_p_value(beaten, repeats) < 0.001 and paired_p_value(level, repeats) > 0.05
+    assert np.isnan(paired_p_value(beaten.iloc[:1], level.iloc[:1]))  # two baselines at one origin: nothing to test
+    comparison = compare_to_best({"lstm": repeats, "ets (baseline)": beaten})
+    assert comparison.loc["lstm", "best"] and comparison.loc["ets (baseline)", "differs_from_best"]
+    assert np.isnan(comparison.loc["ets (baseline)", "mean_ci_low"])  # one score per origin: no interval

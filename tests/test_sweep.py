@@ -6,6 +6,7 @@ import os
 import re
 
 import pandas as pd
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -42,7 +43,7 @@ def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
     for name in (
         "trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml", "history.parquet",
         "epochs_diagnostics.png", "neurons_diagnostics.png", "diagnostics/epochs2_batch_size4_neurons1.png",
-        "report.html",
+        "report.html", "forecasts.parquet", "epochs_forecasts.png",
     ):  # fmt: skip
         assert (results / name).is_file(), name
     assert (results / "tune").is_dir()
@@ -63,10 +64,15 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
         "batch_size",
         "neurons",
         "repeat",
+        "origin",
+        "test_start",
         "seed",
         "status",
         "epochs_trained",
         "test_rmse",
+        "test_mae",
+        "test_smape",
+        "test_mase",
         "train_rmse",
         "fit_seconds",
         "compile_seconds",
@@ -91,6 +97,18 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     assert trials["seed"].nunique() == 6
     assert (trials["status"] == "completed").all() and (trials["epochs_trained"] == trials["epochs"]).all()
     assert (trials["test_rmse"] > 0).all() and (trials["fit_seconds"] > 0).all()
+    assert (trials["origin"] == 0).all() and (trials["test_start"] == 24).all()  # one origin: the protocol's last 12
+
+
+def test_forecasts_table_holds_every_forecast_behind_the_scores(tiny_sweep):
+    _, results, _ = tiny_sweep
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    assert len(forecasts) == len(trials) * 12 and forecasts["baseline"].isna().all()
+    assert forecasts["date"].iloc[:12].tolist() == [f"1903-{month:02d}" for month in range(1, 13)]
+    keys = ["study", "epochs", "neurons", "repeat", "origin"]
+    rescored = forecasts.groupby(keys).apply(lambda rows: np.sqrt(np.mean((rows["forecast"] - rows["actual"]) ** 2)), include_groups=False)
+    assert np.allclose(trials.set_index(keys)["test_rmse"].sort_index(), rescored.sort_index(), rtol=1e-12)
 
 
 def _engine(results) -> str:

@@ -27,7 +27,7 @@ Point = dict[str, Any]  # axis name -> value, one configuration of a study's gri
 TUNE_CONFIG_KEY = "trial"  # a Tune trial's config holds its TrialRequest, as a flat dict, under this key
 METRIC = "test_rmse"  # what Tune's schedulers and progress compare: the mean over the trial's repeats
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
-_REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores: its presence marks a completed trial
+_REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
@@ -52,9 +52,13 @@ class TrialRequest:
     repeat_indices: tuple[int, ...]  # which of the point's repeats (0 .. repeats-1) this trial trains
     base_seed: int  # the sweep's `seed`; each repeat's own seed derives from it (`repeat_seed`)
     engine: str  # "compiled" or "keras"
-    test_size: int  # observations held out at the end of the series
+    test_size: int  # observations forecast at each origin (at one origin: held out at the end of the series)
     difference_lag: int  # the series is differenced at this lag before framing (`data.difference_lag`)
     diagnostics_every: int  # epochs between diagnostic reports; 0: none
+    origins: int = 1  # forecast origins (`evaluation.origins`); 1 is the protocol's single hold-out window
+    origin_step: int | None = None  # observations between origins; None: test_size (`evaluation.step`)
+    window: str = "expanding"  # each origin trains on everything before it, or a sliding window of fixed length
+    season: int = 1  # MASE's seasonal naive lag (`evaluation.season`)
 
     @classmethod
     def for_point(cls, config: SweepConfig, point: Point, repeat_indices: list[int]) -> TrialRequest:
@@ -66,6 +70,10 @@ class TrialRequest:
             test_size=config.data.test_size,
             difference_lag=config.data.difference_lag,
             diagnostics_every=config.diagnostics.every,
+            origins=config.evaluation.origins,
+            origin_step=config.evaluation.step_for(config.data),
+            window=config.evaluation.window,
+            season=config.evaluation.season_for(config.data),
         )
 
     def to_tune(self) -> dict[str, Any]:
@@ -101,14 +109,25 @@ class TrialRequest:
 
 @dataclass(frozen=True)
 class RepeatScores:
-    """One repeat's final scores: a row of trials.parquet."""
+    """One repeat's final scores at one origin: a row of trials.parquet, and its rows of forecasts.parquet."""
 
     repeat: int
     seed: int
-    test_rmse: float  # walk-forward RMSE on the test window, in the series' units
+    test_rmse: float  # walk-forward RMSE on the origin's test window, in the series' units
     train_rmse: float  # RMSE of the state-warming pass over the training rows
     fit_seconds: float  # its share of the trial's training and evaluation time
     compile_seconds: float  # its share of the trial's compile time (0 when the shape was compiled before)
+    origin: int = 0  # 0 is the earliest origin
+    test_start: int = 0  # index in the series of the first observation forecast
+    test_mae: float = float("nan")
+    test_smape: float = float("nan")  # percent, 0-200
+    test_mase: float = float("nan")  # MAE over the training window's in-sample seasonal naive MAE
+    training_rows: int = 0  # rows trained on, after trimming to whole batches
+    trimmed_rows: int = 0  # leading training rows dropped by that trimming
+    forecasts: list[float] = field(default_factory=list)  # the one-step forecasts of the test window, in order
+
+    def without_forecasts(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if key != "forecasts"}
 
 
 @dataclass(frozen=True)
@@ -144,9 +163,7 @@ class FinalReport:
     """
 
     epoch: int  # epochs trained
-    repeats: list[RepeatScores]
-    training_rows: int  # rows trained on, after trimming to whole batches
-    trimmed_rows: int  # leading training rows dropped by that trimming
+    repeats: list[RepeatScores]  # one per repeat and origin, origins of a repeat together
     forecast_batch_size: int  # the training batch size, or 1 when it does not divide the test rows
     last_diagnostic: DiagnosticReport | None = None
     node_id: str | None = field(default=None)  # set under Ray
@@ -154,8 +171,7 @@ class FinalReport:
     @property
     def facts(self) -> dict[str, Any]:
         """Per-trial columns of trials.parquet, the same for each of its repeats."""
-        return {"training_rows": self.training_rows, "trimmed_rows": self.trimmed_rows,
-                "forecast_batch_size": self.forecast_batch_size, NODE_ID: self.node_id}  # fmt: skip
+        return {"forecast_batch_size": self.forecast_batch_size, NODE_ID: self.node_id}
 
     def on_node(self, node_id: str) -> FinalReport:
         return replace(self, node_id=node_id)
@@ -180,8 +196,6 @@ class FinalReport:
         return cls(
             epoch=metrics[TIME_ATTRIBUTE],
             repeats=[RepeatScores(**row) for row in metrics[_REPEAT_SCORES]],
-            training_rows=metrics["training_rows"],
-            trimmed_rows=metrics["trimmed_rows"],
             forecast_batch_size=metrics["forecast_batch_size"],
             last_diagnostic=DiagnosticReport.from_metrics(metrics),
             node_id=metrics.get(NODE_ID),

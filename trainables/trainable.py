@@ -18,26 +18,47 @@ from typing import Any
 
 import numpy as np
 
+from trainables.backtest import Origin, backtest_origins, forecast_scores, seasonal_naive_scale
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
 from trainables.data import PreparedSeries, prepare
 
 
 def run_trial(request: TrialRequest, series: np.ndarray, report: Callable[[dict[str, Any]], None] | None = None) -> FinalReport:
-    """Fit and evaluate each repeat of one point.
+    """Fit and evaluate each repeat of one point at each forecast origin.
 
-    With `diagnostics_every` = N > 0, training pauses every N epochs for the protocol's diagnostic
-    train/test RMSE, passed to `report` as metrics (Tune's, under Ray); they never touch the weights.
+    Every origin starts from the repeat's own initial weights and sees only the observations up to
+    the end of its test window, prepared afresh (differences, a scaler fitted on its training rows,
+    trimming). With `diagnostics_every` = N > 0 (one origin only), training pauses every N epochs for
+    the protocol's diagnostic train/test RMSE, passed to `report` as metrics (Tune's, under Ray);
+    they never touch the weights.
     """
     from trainables.model import initial_state
 
-    spec, batch_size = request.spec, request.batch_size
-    data = prepare(
-        series, request.test_size, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
-        batch_size=batch_size,
+    spec, seeds = request.spec, request.seeds
+    origins = backtest_origins(len(series), request.test_size, request.origins, request.origin_step, request.window)
+    prepared = [_prepare(request, series[origin.start : origin.end]) for origin in origins]
+    capacity_rows = max(len(data.train) for data in prepared) if request.origins > 1 else None
+    initial = [initial_state(spec, seed) for seed in seeds]
+    rows: list[RepeatScores] = []
+    for origin, data in zip(origins, prepared):
+        _seed_all(seeds[0])
+        runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
+        scores, diagnostic = _fit_and_score(request, runs, data, origin, series, report)
+        rows += scores
+    rows.sort(key=lambda row: (row.repeat, row.origin))
+    return FinalReport(epoch=request.epochs, repeats=rows, forecast_batch_size=runs.forecast_batch_size, last_diagnostic=diagnostic)
+
+
+def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
+    spec = request.spec
+    return prepare(
+        observations, request.test_size, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
+        batch_size=request.batch_size,
     )  # fmt: skip
-    seeds = request.seeds
-    _seed_all(seeds[0])
-    runs = _engine(request.engine)(data, batch_size, spec, [initial_state(spec, seed) for seed in seeds])
+
+
+def _fit_and_score(request: TrialRequest, runs, data: PreparedSeries, origin: Origin, series: np.ndarray, report):
+    """Train one origin's repeats, then score their walk-forward forecasts of its test window."""
     started = time.perf_counter()
     epochs_done, diagnostic = 0, None
     for chunk in epoch_chunks(request.epochs, request.diagnostics_every):
@@ -48,20 +69,22 @@ def run_trial(request: TrialRequest, series: np.ndarray, report: Callable[[dict[
             if epochs_done < request.epochs and report is not None:
                 report(diagnostic.to_metrics())
     train_yhat, test_yhat = runs.walk_forward()
-    test_rmse, train_rmse = data.test_rmse(test_yhat), data.train_rmse(train_yhat)
-    share = 1 / len(seeds)  # repeats trained together share the trial's seconds equally
+    forecasts = data.to_observations(test_yhat, data.test_target_index)
+    actual = series[origin.test_start : origin.end]
+    scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
+    scores = forecast_scores(actual, forecasts, scale)
+    train_rmse = data.train_rmse(train_yhat)
+    share = 1 / len(request.seeds)  # repeats trained together share the origin's seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) * share, runs.compile_seconds * share
-    return FinalReport(
-        epoch=epochs_done,
-        repeats=[
-            RepeatScores(repeat, seed, float(test), float(train), fit_seconds, compile_seconds)
-            for repeat, seed, test, train in zip(request.repeat_indices, seeds, test_rmse, train_rmse)
-        ],
-        training_rows=len(data.train),
-        trimmed_rows=data.trimmed_rows,
-        forecast_batch_size=runs.forecast_batch_size,
-        last_diagnostic=diagnostic,
-    )
+    rows = [
+        RepeatScores(
+            repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
+            origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
+            len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]],
+        )
+        for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
+    ]  # fmt: skip
+    return rows, diagnostic
 
 
 def epoch_chunks(epochs: int, every: int) -> list[int]:

@@ -10,7 +10,9 @@ the same order, as the Keras layers draw theirs, through a bit-exact Philox (`ph
 draws every repeat's masks in one vectorised computation.
 
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
-no epoch count ever recompiles.
+no epoch count ever recompiles. Rolling origins with an expanding window train on more rows at each
+origin: their inputs are padded at the front to the longest origin's rows, and the functions start at
+the first real batch (a tensor argument), so all of a trial's origins share one compile.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from trainables.data import PreparedSeries, forecast_batch_size
 from trainables.model import InitialState
 from trainables.spec import ModelSpec
 
-# (batch_size, spec, repeats, train rows, test rows) -> compiled functions, most recently used last.
+# (batch_size, spec, repeats, train rows, test rows, padded) -> compiled functions, most recently used last.
 # The one piece of per-worker state a trial may keep: with Tune's actor reuse, later trials of a
 # shape skip compiling. Bounded, since a shape costs ~18 MB and a long sweep can see hundreds.
 _COMPILED: OrderedDict[tuple, CompiledLSTM] = OrderedDict()
@@ -62,10 +64,12 @@ def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_ma
 class CompiledLSTM:
     """Weights, Keras optimizer and seed-generator state and compiled functions for one shape, reused across trials."""
 
-    def __init__(self, spec: ModelSpec, batch_size: int, repeats: int):
+    def __init__(self, spec: ModelSpec, batch_size: int, repeats: int, padded: bool = False):
         import tensorflow as tf
 
         self.spec, self.batch_size, self.repeats = spec, batch_size, repeats
+        # Unpadded (one origin, or sliding windows) traces exactly the protocol's graph, bit for bit.
+        self.padded = padded
         n = spec.neurons
         shapes = []
         for layer in range(spec.layers):
@@ -156,38 +160,47 @@ class CompiledLSTM:
                 penalty += self.spec.l2 * tf.reduce_sum(tf.square(kernel))
         return penalty
 
-    def _train_step(self, step, states, train_x, train_y):
-        """One stateful batch; the carried state is an input, so no gradient crosses batches (as in Keras)."""
+    def _train_step(self, step, states, train_x, train_y, first_batch):
+        """One stateful batch; the carried state is an input, so no gradient crosses batches (as in Keras).
+
+        Batches before `first_batch` are padding: never trained on.
+        """
         import tensorflow as tf
 
-        batch = step % train_x.shape[0]
+        if self.padded:  # gather, not a slice: a slice at an argument's offset would compile once per offset
+            batch_in_epoch = step % (train_x.shape[0] - first_batch)
+            x, y = tf.gather(train_x, first_batch + batch_in_epoch), tf.gather(train_y, first_batch + batch_in_epoch)
+        else:
+            batch_in_epoch = step % train_x.shape[0]
+            x, y = train_x[batch_in_epoch], train_y[batch_in_epoch]
         zeros = self.zero_states(self.batch_size)
-        states = tf.nest.map_structure(lambda zero, state: tf.where(batch == 0, zero, state), zeros, states)
+        states = tf.nest.map_structure(lambda zero, state: tf.where(batch_in_epoch == 0, zero, state), zeros, states)
         masks = self._masks(self.batch_size) if self.spec.uses_dropout else None
         with tf.GradientTape() as tape:
-            yhat, states = self._call(train_x[batch], states, masks)
+            yhat, states = self._call(x, states, masks)
             # Keras: per-sample loss, averaged over the batch; summed over repeats keeps gradients apart.
-            per_sample = self.loss_per_sample(tf.broadcast_to(train_y[batch], yhat.shape)[..., None], yhat[..., None])
+            per_sample = self.loss_per_sample(tf.broadcast_to(y, yhat.shape)[..., None], yhat[..., None])
             loss = tf.reduce_sum(tf.reduce_mean(per_sample, axis=-1)) + self._penalty()
         self.optimizer.apply_gradients(zip(tape.gradient(loss, self.variables), self.variables))
         return step + 1, states
 
-    def _train(self, epochs, train_x, train_y):
+    def _train(self, epochs, train_x, train_y, first_batch):
         """Continue training for `epochs` more epochs; (batches, batch, timesteps, lags) inputs."""
         import tensorflow as tf
 
-        steps = epochs * train_x.shape[0]
+        steps = epochs * (train_x.shape[0] - first_batch if self.padded else train_x.shape[0])
         tf.while_loop(
             lambda step, states: step < steps,
-            lambda step, states: self._train_step(step, states, train_x, train_y),
+            lambda step, states: self._train_step(step, states, train_x, train_y, first_batch),
             (tf.constant(0), self.zero_states(self.batch_size)),
         )
 
-    def _forecast(self, inputs, advance_generators):
+    def _forecast(self, inputs, advance_generators, first_batch):
         """One-step forecasts of (batches, batch, timesteps, lags) inputs in order, from a reset state, state carried.
 
         A scan, not an unrolled loop, keeps compile time flat in the number of batches. When the
         training model itself forecasts (as in Keras), its dropout generators advance as Keras's would.
+        Padded: the state is reset up to `first_batch`, so forecasting starts there as from a reset state.
         Returns (repeats, batches, batch).
         """
         import tensorflow as tf
@@ -196,34 +209,55 @@ class CompiledLSTM:
             _, states = carry
             return self._call(x, states, None)
 
+        def padded_forecast_step(carry, indexed):
+            index, x = indexed
+            _, states = carry
+            states = tf.nest.map_structure(lambda state: tf.where(index <= first_batch, tf.zeros_like(state), state), states)
+            return self._call(x, states, None)
+
         if self.spec.uses_dropout and advance_generators:
-            self._skip_draws(inputs.shape[0])
+            self._skip_draws(inputs.shape[0] - first_batch if self.padded else inputs.shape[0])
         initial = (tf.zeros((self.repeats, inputs.shape[1])), self.zero_states(inputs.shape[1]))
-        forecasts, _ = tf.scan(forecast_step, inputs, initializer=initial)
+        if self.padded:
+            indexed = (tf.range(inputs.shape[0]), inputs)
+            forecasts, _ = tf.scan(padded_forecast_step, indexed, initializer=initial)
+        else:
+            forecasts, _ = tf.scan(forecast_step, inputs, initializer=initial)
         return tf.transpose(forecasts, [1, 0, 2])
 
 
 class CompiledRuns:
-    """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
+    """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end.
 
-    def __init__(self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState]):
+    `capacity_rows`: the most training rows any origin of the trial has; inputs are padded to it, so
+    every origin of an expanding window reuses one compile. None: no padding (one shape per origin).
+    """
+
+    def __init__(
+        self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState], capacity_rows: int | None = None
+    ):
         import tensorflow as tf
 
         self.repeats = len(initial)
         self.forecast_batch_size = forecast_batch_size(data, batch_size)
         self.same_model_forecasts = self.forecast_batch_size == batch_size
-        self.train_x = tf.constant(batches(data.samples(data.train), batch_size))
-        self.train_y = tf.constant(data.train[:, -1].reshape(-1, batch_size))
-        self.train_forecast_x = tf.constant(batches(data.samples(data.train), self.forecast_batch_size))
+        padded = capacity_rows is not None
+        self.padding_rows = capacity_rows - len(data.train) if padded else 0
+        train_samples = _pad_front(data.samples(data.train), self.padding_rows)
+        self.train_x = tf.constant(batches(train_samples, batch_size))
+        self.train_y = tf.constant(_pad_front(data.train[:, -1], self.padding_rows).reshape(-1, batch_size))
+        self.first_train_batch = tf.constant(self.padding_rows // batch_size)
+        self.train_forecast_x = tf.constant(batches(train_samples, self.forecast_batch_size))
+        self.first_forecast_batch = tf.constant(self.padding_rows // self.forecast_batch_size)
         self.test_x = tf.constant(batches(data.samples(data.test), self.forecast_batch_size))
         self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
-        key = (batch_size, spec, self.repeats, len(data.train), len(data.test))
+        key = (batch_size, spec, self.repeats, len(train_samples), len(data.test), padded)
         self.compile_seconds = 0.0
         if key in _COMPILED:
             _COMPILED.move_to_end(key)
         else:
             started = time.perf_counter()
-            _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats), initial)
+            _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats, padded), initial)
             self.compile_seconds = time.perf_counter() - started
             if len(_COMPILED) > COMPILED_SHAPES_KEPT:
                 _evict_least_recently_used()
@@ -243,21 +277,30 @@ class CompiledRuns:
 
         self.compiled = compiled
         self._start(initial)
-        compiled.train(tf.constant(0), self.train_x, self.train_y)
-        compiled.forecast_walk(self.walk_x, self.same_model_forecasts)
-        compiled.forecast_test(self.test_x, False)
+        compiled.train(tf.constant(0), self.train_x, self.train_y, self.first_train_batch)
+        self._forecast_walk()
+        self._forecast_test()
         return compiled
+
+    def _forecast_walk(self) -> np.ndarray:
+        walk = self.compiled.forecast_walk(self.walk_x, self.same_model_forecasts, self.first_forecast_batch)
+        return walk.numpy().reshape(self.repeats, -1)
+
+    def _forecast_test(self) -> np.ndarray:
+        import tensorflow as tf
+
+        return self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1)
 
     def train(self, epochs: int) -> None:
         import tensorflow as tf
 
-        self.compiled.train(tf.constant(epochs), self.train_x, self.train_y)
+        self.compiled.train(tf.constant(epochs), self.train_x, self.train_y, self.first_train_batch)
 
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Warm the state on the training inputs, then forecast the test inputs in one shot."""
-        forecasts = self.compiled.forecast_walk(self.walk_x, self.same_model_forecasts).numpy().reshape(self.repeats, -1)
+        forecasts = self._forecast_walk()
         split = self.train_forecast_x.shape[0] * self.train_forecast_x.shape[1]
-        return forecasts[:, :split], forecasts[:, split:]
+        return forecasts[:, self.padding_rows : split], forecasts[:, split:]
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state.
@@ -266,8 +309,7 @@ class CompiledRuns:
         """
         train_yhat = self.walk_forward()[0]
         # The warming pass already advanced the generators by the train and test forecasts Keras makes here.
-        test_yhat = self.compiled.forecast_test(self.test_x, False).numpy().reshape(self.repeats, -1)
-        return train_yhat, test_yhat
+        return train_yhat, self._forecast_test()
 
 
 def _evict_least_recently_used() -> None:
@@ -277,6 +319,11 @@ def _evict_least_recently_used() -> None:
     while len(_COMPILED) > COMPILED_SHAPES_KEPT:
         _COMPILED.popitem(last=False)
     keras.backend.clear_session(free_memory=True)
+
+
+def _pad_front(rows: np.ndarray, padding_rows: int) -> np.ndarray:
+    """Zero rows before `rows`: batches the padded functions skip."""
+    return np.concatenate([np.zeros((padding_rows, *rows.shape[1:]), rows.dtype), rows]) if padding_rows else rows
 
 
 def batches(samples: np.ndarray, batch_size: int) -> np.ndarray:

@@ -45,7 +45,10 @@ def batch_one_copy(model, spec: ModelSpec, initial: InitialState):
 class KerasRuns:
     """Repeats of one point, one Keras model each: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
 
-    def __init__(self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState]):
+    def __init__(
+        self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState], capacity_rows: int | None = None
+    ):
+        """`capacity_rows` is the compiled engine's padding; Keras builds a model per origin and needs none."""
         started = time.perf_counter()
         self.models = [build_stateful_lstm(spec, batch_size, state) for state in initial]
         self.compile_seconds = time.perf_counter() - started  # Keras builds and compiles per model

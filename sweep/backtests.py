@@ -1,0 +1,81 @@
+"""Baselines run on Ray beside the trials, and every forecast kept: forecasts.parquet and the baselines' rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from ray import tune
+
+from sweep.config import SweepConfig
+from sweep.plan import SweepPlan
+from trainables.backtest import forecast_scores, seasonal_naive_scale
+from trainables.baselines import BaselineForecast, baseline_forecast
+from trainables.contract import FinalReport, TrialRequest
+
+BASELINE_COLUMNS = ["baseline", "model", "origin", "test_start", "status", "test_rmse", "test_mae", "test_smape", "test_mase", "error"]
+FORECAST_COLUMNS = ["repeat", "origin", "step", "index", "date", "actual", "forecast"]
+
+
+def submit_baselines(config: SweepConfig, plan: SweepPlan, series: np.ndarray) -> list:
+    """One Ray task per (baseline, origin), started now so they run while the trials do."""
+    import ray
+
+    task = ray.remote(num_cpus=config.resources.cpus_per_trial)(baseline_forecast)
+    shared = ray.put(series)
+    season = config.evaluation.season_for(config.data)
+    return [task.remote(name, shared, origin, season) for name in config.evaluation.baselines for origin in plan.origins]
+
+
+def baselines_frame(forecasts: list[BaselineForecast], plan: SweepPlan, series: np.ndarray, season: int) -> pd.DataFrame:
+    """One row per (baseline, origin): its scores on the same test window as the trials, or its error."""
+    rows = []
+    for forecast in forecasts:
+        origin = plan.origins[forecast.origin]
+        row = {"baseline": forecast.baseline, "model": forecast.model, "origin": origin.index, "test_start": origin.test_start,
+               "status": "failed" if forecast.error else "completed", "error": forecast.error}  # fmt: skip
+        if not forecast.error:
+            scale = seasonal_naive_scale(series[origin.start : origin.test_start], season)
+            scores = forecast_scores(series[origin.test_start : origin.end], np.array(forecast.forecasts), scale)
+            row |= {f"test_{metric}": float(value) for metric, value in scores.items()}
+        rows.append(row)
+    return pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+
+
+def forecasts_frame(
+    results: tune.ResultGrid, plan: SweepPlan, series: np.ndarray, dates: list[str] | None, baselines: list[BaselineForecast]
+) -> pd.DataFrame:
+    """Every one-step forecast: (study, point, repeat, origin, step, index, date, actual, forecast).
+
+    A shared point's forecasts appear under each of its studies, like its trials; baselines' rows
+    have no study, point or repeat (they belong to every study).
+    """
+    parts = []
+    for result in results:
+        final = FinalReport.from_metrics(result.metrics or {})
+        if final is None:
+            continue
+        point = TrialRequest.from_tune(result.config).point
+        for row in final.repeats:
+            frame = _steps(row.repeat, row.origin, row.test_start, row.forecasts, series, dates)
+            for study in plan.studies_of(point):
+                parts.append(frame.assign(study=study, **point))
+    for forecast in baselines:
+        if not forecast.error:
+            origin = plan.origins[forecast.origin]
+            parts.append(
+                _steps(None, origin.index, origin.test_start, forecast.forecasts, series, dates).assign(baseline=forecast.baseline)
+            )
+    columns = ["study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    # Baselines' rows leave the axes empty: nullable types keep integer axes integers.
+    return frame.astype({axis: frame[axis].convert_dtypes().dtype for axis in plan.axis_names})
+
+
+def _steps(repeat, origin: int, test_start: int, forecasts: list[float], series: np.ndarray, dates: list[str] | None) -> pd.DataFrame:
+    index = np.arange(test_start, test_start + len(forecasts))
+    return pd.DataFrame({
+        "repeat": pd.array([repeat] * len(index), dtype="Int64"), "origin": origin, "step": np.arange(1, len(index) + 1),
+        "index": index, "date": [dates[i] for i in index] if dates else None, "actual": series[index], "forecast": forecasts,
+    })  # fmt: skip

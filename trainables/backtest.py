@@ -1,0 +1,67 @@
+"""Rolling-origin evaluation: where each forecast origin's windows lie, and the scores of its forecasts.
+
+An origin sees only the observations up to the end of its own test window: its training window
+(from the series' start, or a fixed length that slides) and then `test_size` observations forecast
+one step at a time. With one origin this is the protocol's split: train on all but the last
+`test_size` observations, forecast those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Window = Literal["expanding", "sliding"]
+METRICS = ("rmse", "mae", "smape", "mase")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One forecast origin: observations `start .. end-1` of the series, the last `test_size` forecast."""
+
+    index: int  # 0 is the earliest origin; the last one forecasts the end of the series
+    start: int  # first observation of its training window
+    test_start: int  # first observation it forecasts (its origin, in forecasting terms)
+    end: int  # one past its last forecast observation
+
+
+def backtest_origins(length: int, test_size: int, origins: int = 1, step: int | None = None, window: Window = "expanding") -> list[Origin]:
+    """Origins `step` observations apart, the last forecasting the series' last `test_size` observations.
+
+    A sliding window keeps every origin's training window as long as the earliest origin's, so all
+    origins share one shape; an expanding one trains each origin on everything before it.
+    """
+    step = test_size if step is None else step
+    ends = [length - (origins - 1 - index) * step for index in range(origins)]
+    earliest_length = ends[0]
+    return [Origin(index, 0 if window == "expanding" else end - earliest_length, end - test_size, end) for index, end in enumerate(ends)]
+
+
+def seasonal_naive_scale(history: np.ndarray, season: int) -> float:
+    """MASE's denominator: the in-sample mean absolute error of the seasonal naive forecast on `history`."""
+    history = np.asarray(history, dtype=np.float64)
+    if len(history) <= season:
+        return float("nan")
+    return float(np.mean(np.abs(history[season:] - history[:-season])))
+
+
+def forecast_scores(actual: np.ndarray, forecasts: np.ndarray, scale: float) -> dict[str, np.ndarray]:
+    """Each metric of `forecasts` (..., k) against `actual` (k,), over the last axis.
+
+    sMAPE is the M4 competition's (0-200, in percent; a step where both are 0 scores 0). MASE divides
+    the MAE by `scale`, the seasonal naive in-sample MAE of the training window (`seasonal_naive_scale`).
+    """
+    actual, forecasts = np.asarray(actual, dtype=np.float64), np.asarray(forecasts, dtype=np.float64)
+    errors = forecasts - actual
+    magnitude = np.abs(actual) + np.abs(forecasts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(magnitude == 0, 0.0, 2 * np.abs(errors) / magnitude)
+        mae = np.mean(np.abs(errors), axis=-1)
+        return {
+            "rmse": np.sqrt(np.mean(errors**2, axis=-1)),
+            "mae": mae,
+            "smape": 100 * np.mean(ratios, axis=-1),
+            "mase": mae / scale if scale > 0 else np.full_like(mae, np.nan),
+        }

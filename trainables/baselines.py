@@ -1,0 +1,114 @@
+"""Classical baselines, scored on exactly the LSTM's origins and steps.
+
+Each is fitted on an origin's training window only; its parameters are then held fixed while the
+walk-forward goes through the test window, each one-step forecast using only the observations
+before it (for ETS and ARIMA: the one-step-ahead predictions of the fitted model run over the
+origin's observations, which at step t condition on observations before t).
+
+Order selection is small and fixed, so a baseline costs milliseconds per origin:
+- `naive`: the last observation. `seasonal_naive`: the observation one season earlier.
+- `ets`: statsmodels' `ETSModel`, additive errors; trend none, additive or damped additive; an
+  additive season when the season is above 1 and the window holds two full seasons; lowest AICc.
+- `arima`: statsmodels' `ARIMA`; differencing d (0 or 1) by a KPSS test at 5%, as auto.arima does;
+  then (p, q) in {0, 1, 2} x {0, 1} by lowest AICc, with a constant (no differencing) or a drift
+  (one difference); with a season above 1 and three full seasons, a seasonal (0, 1, 1) part is added.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.stattools import kpss
+
+from trainables.backtest import Origin
+
+BASELINES = ("naive", "seasonal_naive", "ets", "arima")
+
+
+@dataclass(frozen=True)
+class BaselineForecast:
+    """One baseline at one origin: its forecasts of the test window, or why it has none."""
+
+    baseline: str
+    origin: int
+    forecasts: list[float]  # empty when the fit failed
+    model: str  # the model order selection chose, in words
+    error: str | None = None
+
+
+def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
+    """Fit `name` on the origin's training window and walk forward through its test window; a fit that
+    raises is reported, not raised, so one failing baseline never stops a sweep."""
+    observations = np.asarray(series[origin.start : origin.end], dtype=np.float64)
+    training = origin.test_start - origin.start
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels' convergence chatter (its import sets "always": imported above)
+            with np.errstate(all="ignore"):
+                forecasts, model = _METHODS[name](observations, training, season)
+        if not np.all(np.isfinite(forecasts)):
+            raise ValueError("the fitted model forecast a non-finite value")
+    except Exception as error:  # noqa: BLE001 - any library failure becomes a reported failed baseline
+        message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        return BaselineForecast(name, origin.index, [], "", f"{type(error).__name__}: {message}")
+    return BaselineForecast(name, origin.index, [float(value) for value in forecasts], model)
+
+
+def _naive(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
+    return observations[training - 1 : -1], "last observation"
+
+
+def _seasonal_naive(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
+    return observations[training - season : len(observations) - season], f"observation {season} steps earlier"
+
+
+def _ets(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
+    seasons = [None, "add"] if season > 1 and training >= 2 * season else [None]
+    candidates = [(None, False), ("add", False), ("add", True)]
+    fits = []
+    for (trend, damped), seasonal in itertools.product(candidates, seasons):
+        options = {"error": "add", "trend": trend, "damped_trend": damped, "seasonal": seasonal,
+                   "seasonal_periods": season if seasonal else None}  # fmt: skip
+        fits.append((_fitted(lambda o=options: ETSModel(observations[:training], **o).fit(disp=False)), options))
+    fit, options = _lowest_aicc(fits)
+    predictions = np.asarray(ETSModel(observations, **options).smooth(fit.params).fittedvalues)
+    trend = {None: "no trend", "add": "damped trend" if options["damped_trend"] else "additive trend"}[options["trend"]]
+    return predictions[training:], f"ETS(A, {trend}, {'additive season' if options['seasonal'] else 'no season'})"
+
+
+def _arima(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
+    history = observations[:training]
+    d = int(kpss(history, regression="c", nlags="auto")[1] < 0.05)
+    seasonal_order = (0, 1, 1, season) if season > 1 and training >= 3 * season else (0, 0, 0, 0)
+    fits = []
+    for p, q in itertools.product((0, 1, 2), (0, 1)):
+        options = {"order": (p, d, q), "seasonal_order": seasonal_order, "trend": _ARIMA_TREND[d + seasonal_order[1]]}
+        fits.append((_fitted(lambda o=options: ARIMA(history, **o).fit()), options))
+    fit, options = _lowest_aicc(fits)
+    predictions = np.asarray(fit.apply(observations).get_prediction(start=training).predicted_mean)
+    seasonal = f"({','.join(map(str, seasonal_order[:3]))})[{season}]" if seasonal_order[3] else ""
+    return predictions, f"ARIMA({','.join(map(str, options['order']))}){seasonal}"
+
+
+def _fitted(fit: Callable):
+    try:
+        return fit()
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+
+
+def _lowest_aicc(fits: list):
+    usable = [(fit, options) for fit, options in fits if fit is not None and np.isfinite(fit.aicc)]
+    if not usable:
+        raise ValueError("no candidate model could be fitted to the training window")
+    return min(usable, key=lambda pair: pair[0].aicc)
+
+
+_ARIMA_TREND = {0: "c", 1: "t", 2: "n"}  # by total differencing: a constant, a drift, none (statsmodels refuses lower orders)
+_METHODS = {"naive": _naive, "seasonal_naive": _seasonal_naive, "ets": _ets, "arima": _arima}
