@@ -30,7 +30,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nepoch: 3\n" + VALID_STUDIES,
             "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, "
-            "resources, max_failures, diagnostics, scheduler)",
+            "resources, max_failures, diagnostics, scheduler, evaluation)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
@@ -155,6 +155,30 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], epochs: [2]}}\n",
             "config file '{config}' is not valid YAML at line 2, column 59: key `epochs` is given twice (lines 2 and 2); keep one",
+        ),
+        (
+            "name: x\nevaluation: {origins: 3}\n" + VALID_STUDIES,
+            "`evaluation.origins` (3) `step` 12 apart leave the earliest origin 12 of the series' 36 observations; it needs at "
+            "least 18: use fewer origins or a smaller `evaluation.step`",
+        ),
+        ("name: x\nevaluation: {origins: 0}\n" + VALID_STUDIES, "{config}: `evaluation.origins` must be > 0; received 0"),
+        (
+            "name: x\nevaluation: {window: rolling}\n" + VALID_STUDIES,
+            "{config}: `evaluation.window` must be one of 'expanding' or 'sliding'; received 'rolling'",
+        ),
+        (
+            "name: x\nevaluation: {metric: mape}\n" + VALID_STUDIES,
+            "{config}: `evaluation.metric` must be one of 'rmse', 'mae', 'smape' or 'mase'; received 'mape'",
+        ),
+        (
+            "name: x\nevaluation: {baselines: [ets, prophet]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.baselines.1` must be one of 'naive', 'seasonal_naive', 'ets' or 'arima'; received 'prophet'",
+        ),
+        ("name: x\nevaluation: {baselines: [ets, ets]}\n" + VALID_STUDIES, "{config}: `evaluation.baselines` lists ets more than once"),
+        (
+            "name: x\nevaluation: {origins: 2, step: 6}\ndiagnostics: {every: 1}\n" + VALID_STUDIES,
+            "{config}: `diagnostics.every` (1) needs `evaluation.origins: 1`: the diagnostic curves follow one training run per "
+            "repeat, and with 2 origins there are 2",
         ),
     ],
 )

@@ -5,8 +5,8 @@ import io
 import os
 import re
 
-import pandas as pd
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml

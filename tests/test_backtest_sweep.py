@@ -1,0 +1,74 @@
+"""A backtest sweep end to end through a real local Ray: origins, baselines as rows, forecasts kept."""
+
+import contextlib
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.datasets import load_series
+from sweep.run import main
+
+BACKTEST = """\
+name: backtest
+repeats: 3
+seed: 5
+data: {source: shampoo, test_size: 6}
+evaluation: {origins: 3, metric: mase, baselines: [naive, ets, arima]}
+studies:
+  neurons: {epochs: [3], batch_size: [4], neurons: [1, 2]}
+"""
+
+
+@pytest.fixture(scope="module")
+def backtest(tmp_path_factory, local_ray):
+    folder = tmp_path_factory.mktemp("backtest")
+    (folder / "backtest.yaml").write_text(BACKTEST)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--config", str(folder / "backtest.yaml"), "--storage", str(folder / "results")])
+    assert status == 0
+    return folder / "results" / "backtest", printed.getvalue()
+
+
+def test_every_repeat_is_scored_at_every_origin(backtest):
+    results, _ = backtest
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert len(trials) == 2 * 3 * 3 and (trials["status"] == "completed").all()
+    assert trials.groupby("origin")["test_start"].first().tolist() == [18, 24, 30]
+    assert trials.groupby("origin")["training_rows"].first().tolist() == [16, 20, 28]  # expanding: 17, 23, 29 trimmed to 4s
+    assert trials.groupby(["neurons", "repeat"])["seed"].nunique().eq(1).all()  # each origin refits from the repeat's seed
+    for metric in ("rmse", "mae", "smape", "mase"):
+        assert np.isfinite(trials[f"test_{metric}"]).all()
+
+
+def test_baselines_are_rows_beside_the_configurations(backtest):
+    results, printed = backtest
+    baselines = pq.read_table(results / "baselines.parquet").to_pandas()
+    assert len(baselines) == 9 and (baselines["status"] == "completed").all()
+    assert set(baselines["baseline"]) == {"naive", "ets", "arima"} and baselines["model"].str.len().gt(0).all()
+    summary = pd.read_csv(results / "summary.csv")
+    assert summary.dropna(subset=["baseline"])["baseline"].tolist() == ["naive", "ets", "arima"]
+    assert (summary.dropna(subset=["baseline"])["count"] == 3).all() and (summary["baseline"].isna().sum() == 2)
+    assert {"seed_sd", "origin_sd"} <= set(summary.columns)
+    assert "test MASE (scale-free), 3 origins 6 apart (expanding window)" in printed
+    for label in ("naive (baseline)", "ets (baseline)", "arima (baseline)", "sd over seeds (within origin)", "sd over origins (of means)"):
+        assert label in printed
+    report = (results / "report.html").read_text()
+    assert "van Elteren" in report and "ets (baseline)" in report
+    assert (results / "neurons_forecasts.png").is_file() and (results / "neurons_boxplot.png").is_file()
+
+
+def test_forecasts_of_the_trials_and_the_baselines_are_kept(backtest):
+    results, _ = backtest
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    lstm, baselines = forecasts[forecasts["baseline"].isna()], forecasts[forecasts["baseline"].notna()]
+    assert len(lstm) == 2 * 3 * 3 * 6 and len(baselines) == 3 * 3 * 6
+    assert baselines["study"].isna().all() and baselines["repeat"].isna().all()
+    assert sorted(lstm["index"].unique()) == list(range(18, 36)) and lstm["date"].iloc[0] == "1902-07"
+    naive = baselines[baselines["baseline"] == "naive"]
+    shampoo = load_series("shampoo").values
+    assert np.array_equal(naive["forecast"].to_numpy(), shampoo[naive["index"] - 1])
+    assert np.array_equal(lstm["actual"].to_numpy(), shampoo[lstm["index"]])
