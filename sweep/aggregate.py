@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from ray import tune
 
@@ -143,6 +144,17 @@ def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
     if baselines is None or baselines.empty:
         return pd.DataFrame(columns=["baseline", "origin"])
     return baselines[baselines["status"] == "completed"]
+
+
+def best_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+    """The study's configuration with the lowest mean score among those with only finite scores; None if none."""
+    members, _ = completed_in_study(trials, study)
+    scores = members.groupby(point_columns(members), sort=False)[score_column(metric)]
+    means = scores.mean()[scores.apply(lambda values: bool(np.all(np.isfinite(values))))]
+    if means.empty:
+        return None
+    values = np.atleast_1d(means.idxmin())
+    return {axis: value.item() if hasattr(value, "item") else value for axis, value in zip(means.index.names, values)}
 
 
 def varying_axes(trials: pd.DataFrame) -> list[str]:

@@ -116,14 +116,14 @@ def data_fingerprint(series: np.ndarray) -> dict:
     return {"observations": len(values), "sha256": hashlib.sha256(values.tobytes()).hexdigest()}
 
 
-def check_same_data(folder: ResultsFolder, series: np.ndarray, source: str) -> None:
-    """Refuse to resume on other data: its scores would be mixed with those of the data it started on."""
+def check_same_data(folder: ResultsFolder, series: np.ndarray, source: str, action: str = "resume") -> None:
+    """Refuse to resume (or forecast from) a sweep on other data than it ran on: scores would be mixed."""
     if not folder.exists(DATA_FILE):
         return  # a sweep started before fingerprints were kept
     saved, current = json.loads(folder.read_text(DATA_FILE)), data_fingerprint(series)
     if saved != current:
         raise ConfigError(
-            f"cannot resume: `data.source` ({source!r}) now holds other data than the sweep started on "
+            f"cannot {action}: `data.source` ({source!r}) now holds other data than the sweep started on "
             f"({current['observations']} observations, sha256 {current['sha256'][:12]}; the sweep ran on "
             f"{saved['observations']}, sha256 {saved['sha256'][:12]}); restore the file or start a new --name"
         )

@@ -89,24 +89,20 @@ def write_results(
 
 
 def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str):
-    """The study's best configuration (lowest mean score, finite) and best baseline against the actuals;
-    None without a completed configuration."""
-    from sweep.aggregate import completed_in_study, point_columns, score_column
+    """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
+    from sweep.aggregate import best_point, score_column
     from sweep.report import forecast_figure
 
-    members, _ = completed_in_study(outcome.trials, study)
-    means = members.groupby(point_columns(members), sort=False)[score_column(metric)].mean()
-    means = means[np.isfinite(means)]
-    if means.empty:
+    point = best_point(outcome.trials, study, metric)
+    if point is None:
         return None
-    best_point = dict(zip(means.index.names, np.atleast_1d(means.idxmin())))
     best_baseline = None
     if not outcome.baselines.empty:
         completed = outcome.baselines[outcome.baselines["status"] == "completed"]
         baseline_means = completed.groupby("baseline")[score_column(metric)].mean()
         best_baseline = baseline_means.idxmin() if not baseline_means.empty else None
-    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(best_point).items())
-    return forecast_figure(outcome.forecasts, series, best_point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    return forecast_figure(outcome.forecasts, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
 
 
 def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], persistence: float | None, unit: str) -> None:

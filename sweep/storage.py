@@ -56,6 +56,9 @@ class ResultsFolder:
     def exists(self, relative: str = "") -> bool:
         return self.filesystem.get_file_info(self._join(relative)).type != pafs.FileType.NotFound
 
+    def read_parquet(self, relative: str) -> pd.DataFrame:
+        return pq.read_table(self._join(relative), filesystem=self.filesystem).to_pandas()
+
     def read_text(self, relative: str) -> str:
         with self.filesystem.open_input_stream(self._join(relative)) as stream:
             return stream.read().decode()

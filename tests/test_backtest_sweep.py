@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sweep.datasets import load_series
+from sweep.forecast import main as forecast_main
 from sweep.run import main
 
 BACKTEST = """\
@@ -72,3 +73,26 @@ def test_forecasts_of_the_trials_and_the_baselines_are_kept(backtest):
     shampoo = load_series("shampoo").values
     assert np.array_equal(naive["forecast"].to_numpy(), shampoo[naive["index"] - 1])
     assert np.array_equal(lstm["actual"].to_numpy(), shampoo[lstm["index"]])
+
+
+def test_the_winner_forecasts_the_next_observation_with_every_repeat(backtest, capsys):
+    results, _ = backtest
+    config = results.parent.parent / "backtest.yaml"
+    assert forecast_main(["--config", str(config), "--storage", str(results.parent)]) == 0
+    printed = capsys.readouterr().out
+    written = pd.read_csv(results / "forecast.csv")
+    assert len(written) == 3 and written["repeat"].tolist() == [0, 1, 2] and (written["next"] == "1904-01").all()
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    means = trials.groupby("neurons")["test_mase"].mean()
+    assert (written["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric
+    seeds = trials[trials["neurons"] == means.idxmin()].drop_duplicates("repeat")["seed"].tolist()
+    assert written["seed"].tolist() == seeds  # the repeats' own seeds
+    assert f"forecast for 1904-01: median {np.median(written['forecast']):.3f} sales" in printed
+
+
+def test_forecasting_before_the_sweep_ran_is_refused(tmp_path, capsys):
+    (tmp_path / "never.yaml").write_text(BACKTEST.replace("name: backtest", "name: never"))
+    assert forecast_main(["--config", str(tmp_path / "never.yaml"), "--storage", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: '{tmp_path / 'never'}' holds no finished sweep (trials.parquet is missing); run the sweep first"
+    )

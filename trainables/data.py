@@ -119,7 +119,25 @@ def prepare(
             f"window of {window} it needs at least {minimum_length(test_size, difference_lag, window)}"
         )
     supervised = frame_supervised(difference(raw, difference_lag), window)
-    train, test = supervised[:-test_size], supervised[-test_size:]
+    return _scaled(raw, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
+
+
+def prepare_future(
+    series: np.ndarray, *, difference_lag: int = 1, lags: int = 1, timesteps: int = 1, batch_size: int = TRAIN_ROWS_MULTIPLE
+) -> PreparedSeries:
+    """The whole series as training rows, and one test row: the window that forecasts the next observation.
+
+    Its target is unknown (0 stands in); forecast it with `to_observations(yhat, len(series))`.
+    """
+    raw = np.asarray(series, dtype=np.float64)
+    window = lags + timesteps - 1
+    differences = difference(raw, difference_lag)
+    next_row = np.append(differences[len(differences) - window :], 0.0)[None, :]
+    return _scaled(raw, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
+
+
+def _scaled(raw, train, test, batch_size: int, difference_lag: int, lags: int, timesteps: int) -> PreparedSeries:
+    """Fit the scaler on the training rows only, scale both, trim the training rows to whole batches."""
     scaler = MinMaxScaler(feature_range=(-1, 1)).fit(train)
     if np.any(scaler.data_range_ == 0):
         raise ValueError("the training differences are constant; there is nothing to scale")

@@ -20,7 +20,7 @@ import numpy as np
 
 from trainables.backtest import Origin, backtest_origins, forecast_scores, seasonal_naive_scale
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
-from trainables.data import PreparedSeries, prepare
+from trainables.data import PreparedSeries, prepare, prepare_future
 
 
 def run_trial(request: TrialRequest, series: np.ndarray, report: Callable[[dict[str, Any]], None] | None = None) -> FinalReport:
@@ -85,6 +85,24 @@ def _fit_and_score(request: TrialRequest, runs, data: PreparedSeries, origin: Or
         for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
     ]  # fmt: skip
     return rows, diagnostic
+
+
+def forecast_next(request: TrialRequest, series: np.ndarray) -> np.ndarray:
+    """Train each repeat of the point on the whole series, then forecast the next observation: (repeats,).
+
+    The same preparation, seeds and walk-forward as a sweep's trial, with every observation used for
+    training and the one unknown value after them as the test window.
+    """
+    from trainables.model import initial_state
+
+    spec = request.spec
+    data = prepare_future(series, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
+                          batch_size=request.batch_size)  # fmt: skip
+    _seed_all(request.seeds[0])
+    runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
+    runs.train(request.epochs)
+    _, next_yhat = runs.walk_forward()
+    return data.to_observations(next_yhat, len(series))[:, 0]
 
 
 def epoch_chunks(epochs: int, every: int) -> list[int]:
