@@ -45,7 +45,7 @@ def stand_in_results(points: int, repeats: int, studies: int):
     for position, point in enumerate(plan.points):
         request = TrialRequest.for_point(config, point, list(range(repeats)))
         scores = [RepeatScores(r, s, float(rng.normal(100, 5)), 1.0, 0.01, 0.0) for r, s in zip(request.repeat_indices, request.seeds)]
-        final = FinalReport(epoch=point["epochs"], repeats=scores, training_rows=20, trimmed_rows=2, forecast_batch_size=4)
+        final = FinalReport(epoch=point["epochs"], repeats=scores, forecast_batch_size=4)
         results.append(StandInResult(final.to_metrics() | {"trial_id": f"t{position}"}, {TUNE_CONFIG_KEY: request.to_tune()}))
     return config, plan, results
 

@@ -24,6 +24,7 @@ from sweep.aggregate import (  # noqa: E402
 from trainables.spec import canonical_point  # noqa: E402
 
 BOXES_PER_FIGURE = 40  # a wider figure stops being readable (and matplotlib refuses past 2^16 pixels)
+BASELINE_COLOUR = "tab:purple"  # boxes' medians are orange, so baselines take another colour
 MAX_LEGEND_CURVES = 12  # more configurations than this: colours from a colormap, no legend
 
 
@@ -40,7 +41,7 @@ def box_plots(
     trials: pd.DataFrame, study: str, persistence: float | None, unit: str, metric: str = "rmse", baselines: pd.DataFrame | None = None
 ) -> list:
     """One box per configuration, in grid order, `BOXES_PER_FIGURE` to a figure; each baseline's box
-    (one score per origin) in orange at the right of every page. `persistence`: a reference line, if any."""
+    (one score per origin) in purple at the right of every page. `persistence`: a reference line, if any."""
     score = score_column(metric)
     members, axis_names = completed_in_study(trials, study)
     groups = list(members.groupby(configuration_labels(members, axis_names), sort=False)[score])
@@ -58,10 +59,10 @@ def box_plots(
         figure, ax = plt.subplots(figsize=(max(4.0, inches_per_box * boxes + 2), 4.5))
         ax.boxplot([values.dropna().to_numpy() for _, values in page], tick_labels=[label for label, _ in page])
         if references:
-            orange = {"color": "tab:orange"}
+            purple = {"color": BASELINE_COLOUR}
             ax.boxplot([values.to_numpy() for _, values in references], positions=range(len(page) + 1, boxes + 1),
-                       tick_labels=[label for label, _ in references], boxprops=orange, whiskerprops=orange, capprops=orange,
-                       medianprops=orange)  # fmt: skip
+                       tick_labels=[label for label, _ in references], boxprops=purple, whiskerprops=purple, capprops=purple,
+                       medianprops=purple)  # fmt: skip
             ax.set_xticks(range(1, boxes + 1), labels=[label for label, _ in [*page, *references]])
             ax.set_xlim(0.5, boxes + 0.5)
         if persistence is not None:
@@ -98,9 +99,8 @@ def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dic
     if best_baseline is not None:
         chosen = forecasts[forecasts["baseline"] == best_baseline]
         for number, (_, steps) in enumerate(chosen.groupby("origin")):
-            ax.plot(
-                steps["index"], steps["forecast"], color="tab:orange", linestyle="--", label=f"{best_baseline}" if number == 0 else None
-            )
+            label = f"best baseline: {best_baseline}" if number == 0 else None
+            ax.plot(steps["index"], steps["forecast"], color=BASELINE_COLOUR, linestyle="--", label=label)
     ax.set_xlabel("observation")
     ax.set_ylabel(unit)
     ax.set_title(title)

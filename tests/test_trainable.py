@@ -112,7 +112,7 @@ def test_seasonal_lag_and_other_built_in_series_run_as_trials(shampoo):
     seasonal = run_trial(request(engine="compiled", test_size=6, difference_lag=12, repeat_indices=(0, 1)), shampoo)
     plain = run_trial(request(engine="compiled", test_size=6, repeat_indices=(0, 1)), shampoo)
     assert np.isfinite(seasonal.repeats[0].test_rmse) and seasonal.repeats[0].test_rmse != plain.repeats[0].test_rmse
-    assert seasonal.training_rows == 16 and plain.training_rows == 28  # 23 and 28 rows before trimming to 4s
+    assert seasonal.repeats[0].training_rows == 16 and plain.repeats[0].training_rows == 28  # 23 and 28 before trimming to 4s
     sunspots = load_series("sunspots").values
     result = run_trial(request(engine="compiled", point=POINT | {"batch_size": 8}, test_size=30), sunspots)
-    assert np.isfinite(result.repeats[0].test_rmse) and result.forecast_batch_size == 1 and result.training_rows == 272
+    assert np.isfinite(result.repeats[0].test_rmse) and result.forecast_batch_size == 1 and result.repeats[0].training_rows == 272
