@@ -127,3 +127,9 @@ def test_ets_follows_a_trend_and_a_failing_baseline_is_reported_not_raised():
     assert np.max(np.abs(np.array(ets.forecasts) - series[origin.test_start :])) < 3
     failed = baseline_forecast("arima", np.full(40, 5.0), backtest_origins(40, 12)[0], season=1)
     assert failed.forecasts == [] and failed.error
+
+
+def test_sliding_origins_train_side_by_side_in_one_call(shampoo):
+    rows = run_trial(request_for("compiled", 3, "sliding", epochs=2, neurons=3), shampoo).repeats
+    assert {row.training_rows for row in rows} == {20}  # one shape...
+    assert len({row.compile_seconds for row in rows}) == 1 and rows[0].compile_seconds > 0  # ...one call shares one compile

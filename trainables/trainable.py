@@ -37,14 +37,20 @@ def run_trial(request: TrialRequest, series: np.ndarray, report: Callable[[dict[
     spec, seeds = request.spec, request.seeds
     origins = backtest_origins(len(series), request.test_size, request.origins, request.origin_step, request.window)
     prepared = [_prepare(request, series[origin.start : origin.end]) for origin in origins]
-    capacity_rows = max(len(data.train) for data in prepared) if request.origins > 1 else None
     initial = [initial_state(spec, seed) for seed in seeds]
     rows: list[RepeatScores] = []
-    for origin, data in zip(origins, prepared):
+    if request.engine == "compiled" and len({(len(data.train), len(data.test)) for data in prepared}) == 1 < len(prepared):
+        # Origins of one shape (sliding windows) train side by side in one compiled call.
         _seed_all(seeds[0])
-        runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
-        scores, diagnostic = _fit_and_score(request, runs, data, origin, series, report)
-        rows += scores
+        runs = _engine(request.engine)(prepared, request.batch_size, spec, initial)
+        rows, diagnostic = _fit_and_score(request, runs, prepared, origins, series, report)
+    else:  # one origin at a time; the compiled engine pads them to one shape, so they share one compile
+        capacity_rows = max(len(data.train) for data in prepared) if request.origins > 1 else None
+        for origin, data in zip(origins, prepared):
+            _seed_all(seeds[0])
+            runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
+            scores, diagnostic = _fit_and_score(request, runs, [data], [origin], series, report)
+            rows += scores
     rows.sort(key=lambda row: (row.repeat, row.origin))
     return FinalReport(epoch=request.epochs, repeats=rows, forecast_batch_size=runs.forecast_batch_size, last_diagnostic=diagnostic)
 
@@ -57,33 +63,35 @@ def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
     )  # fmt: skip
 
 
-def _fit_and_score(request: TrialRequest, runs, data: PreparedSeries, origin: Origin, series: np.ndarray, report):
-    """Train one origin's repeats, then score their walk-forward forecasts of its test window."""
+def _fit_and_score(request: TrialRequest, runs, prepared: list[PreparedSeries], origins: list[Origin], series: np.ndarray, report):
+    """Train the repeats at the given origins (together, when `runs` holds several), then score each origin's walk-forward."""
     started = time.perf_counter()
     epochs_done, diagnostic = 0, None
     for chunk in epoch_chunks(request.epochs, request.diagnostics_every):
         runs.train(chunk)
         epochs_done += chunk
-        if request.diagnostics_every:
-            diagnostic = _diagnostic(data, epochs_done, *runs.diagnose())
+        if request.diagnostics_every:  # one origin only (the config refuses diagnostics with several)
+            diagnostic = _diagnostic(prepared[0], epochs_done, *runs.diagnose())
             if epochs_done < request.epochs and report is not None:
                 report(diagnostic.to_metrics())
     train_yhat, test_yhat = runs.walk_forward()
-    forecasts = data.to_observations(test_yhat, data.test_target_index)
-    actual = series[origin.test_start : origin.end]
-    scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
-    scores = forecast_scores(actual, forecasts, scale)
-    train_rmse = data.train_rmse(train_yhat)
-    share = 1 / len(request.seeds)  # repeats trained together share the origin's seconds equally
-    fit_seconds, compile_seconds = (time.perf_counter() - started) * share, runs.compile_seconds * share
-    rows = [
-        RepeatScores(
-            repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
-            origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
-            len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]],
-        )
-        for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
-    ]  # fmt: skip
+    fits = len(request.seeds) * len(origins)  # repeat-fits trained together share the seconds equally
+    fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
+    rows = []
+    for position, (origin, data) in enumerate(zip(origins, prepared)):
+        lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
+        forecasts = data.to_observations(test_yhat[lanes], data.test_target_index)
+        scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
+        scores = forecast_scores(series[origin.test_start : origin.end], forecasts, scale)
+        train_rmse = data.train_rmse(train_yhat[lanes])
+        rows += [
+            RepeatScores(
+                repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
+                origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
+                len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]],
+            )
+            for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
+        ]  # fmt: skip
     return rows, diagnostic
 
 

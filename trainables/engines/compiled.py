@@ -133,7 +133,10 @@ class CompiledLSTM:
         """
         import tensorflow as tf
 
-        sequence = [tf.broadcast_to(x[None, :, step, :], (self.repeats, *x[:, step, :].shape)) for step in range(x.shape[1])]
+        if x.shape.rank == 4:  # (repeats, batch, timesteps, lags): origins trained side by side, each its own inputs
+            sequence = [x[:, :, step, :] for step in range(x.shape[2])]
+        else:  # (batch, timesteps, lags): every repeat sees the same inputs
+            sequence = [tf.broadcast_to(x[None, :, step, :], (self.repeats, *x[:, step, :].shape)) for step in range(x.shape[1])]
         new_states = []
         for layer, (h, c) in enumerate(states):
             kernel, recurrent_kernel, bias = self.variables[3 * layer : 3 * layer + 3]
@@ -217,7 +220,8 @@ class CompiledLSTM:
 
         if self.spec.uses_dropout and advance_generators:
             self._skip_draws(inputs.shape[0] - first_batch if self.padded else inputs.shape[0])
-        initial = (tf.zeros((self.repeats, inputs.shape[1])), self.zero_states(inputs.shape[1]))
+        batch_size = inputs.shape[-3]  # inputs: (batches, [repeats,] batch, timesteps, lags)
+        initial = (tf.zeros((self.repeats, batch_size)), self.zero_states(batch_size))
         if self.padded:
             indexed = (tf.range(inputs.shape[0]), inputs)
             forecasts, _ = tf.scan(padded_forecast_step, indexed, initializer=initial)
@@ -229,29 +233,48 @@ class CompiledLSTM:
 class CompiledRuns:
     """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end.
 
-    `capacity_rows`: the most training rows any origin of the trial has; inputs are padded to it, so
-    every origin of an expanding window reuses one compile. None: no padding (one shape per origin).
+    `data` is one origin's, or a list of origins' of one shape (sliding windows): those train side by
+    side, `len(initial)` repeats each, and every result has one row per (origin, repeat), origin-major.
+    `capacity_rows`: the most training rows any origin of the trial has; one origin's inputs are padded
+    to it, so every origin of an expanding window reuses one compile. None: no padding.
     """
 
     def __init__(
-        self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState], capacity_rows: int | None = None
+        self,
+        data: PreparedSeries | list[PreparedSeries],
+        batch_size: int,
+        spec: ModelSpec,
+        initial: list[InitialState],
+        capacity_rows: int | None = None,
     ):
         import tensorflow as tf
 
+        datasets = data if isinstance(data, list) else [data]
+        initial = [state for _ in datasets for state in initial]  # each origin starts from the repeats' own weights
         self.repeats = len(initial)
-        self.forecast_batch_size = forecast_batch_size(data, batch_size)
+        self.forecast_batch_size = forecast_batch_size(datasets[0], batch_size)
         self.same_model_forecasts = self.forecast_batch_size == batch_size
         padded = capacity_rows is not None
-        self.padding_rows = capacity_rows - len(data.train) if padded else 0
-        train_samples = _pad_front(data.samples(data.train), self.padding_rows)
-        self.train_x = tf.constant(batches(train_samples, batch_size))
-        self.train_y = tf.constant(_pad_front(data.train[:, -1], self.padding_rows).reshape(-1, batch_size))
+        self.padding_rows = capacity_rows - len(datasets[0].train) if padded else 0
+        lanes = self.repeats // len(datasets)
+
+        def stacked(rows_of, size: int, padding_rows: int = self.padding_rows) -> np.ndarray:
+            """Each origin's rows (padded) in batches; with several origins, a repeat axis after the batch axis."""
+            per_origin = [_pad_front(rows_of(item), padding_rows) for item in datasets]
+            per_origin = [rows.reshape(-1, size, *rows.shape[1:]) for rows in per_origin]
+            if len(per_origin) == 1:
+                return per_origin[0]
+            return np.stack([rows for rows in per_origin for _ in range(lanes)], axis=1)
+
+        self.train_x = tf.constant(stacked(lambda item: item.samples(item.train), batch_size))
+        self.train_y = tf.constant(stacked(lambda item: item.train[:, -1], batch_size))
         self.first_train_batch = tf.constant(self.padding_rows // batch_size)
-        self.train_forecast_x = tf.constant(batches(train_samples, self.forecast_batch_size))
+        self.train_forecast_x = tf.constant(stacked(lambda item: item.samples(item.train), self.forecast_batch_size))
         self.first_forecast_batch = tf.constant(self.padding_rows // self.forecast_batch_size)
-        self.test_x = tf.constant(batches(data.samples(data.test), self.forecast_batch_size))
+        self.test_x = tf.constant(stacked(lambda item: item.samples(item.test), self.forecast_batch_size, padding_rows=0))
         self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
-        key = (batch_size, spec, self.repeats, len(train_samples), len(data.test), padded)
+        train_rows = len(datasets[0].train) + self.padding_rows
+        key = (batch_size, spec, self.repeats, train_rows, len(datasets[0].test), padded, len(datasets))
         self.compile_seconds = 0.0
         if key in _COMPILED:
             _COMPILED.move_to_end(key)
@@ -299,7 +322,7 @@ class CompiledRuns:
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Warm the state on the training inputs, then forecast the test inputs in one shot."""
         forecasts = self._forecast_walk()
-        split = self.train_forecast_x.shape[0] * self.train_forecast_x.shape[1]
+        split = self.train_forecast_x.shape[0] * self.forecast_batch_size
         return forecasts[:, self.padding_rows : split], forecasts[:, split:]
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
