@@ -89,7 +89,7 @@ def _arima(observations: np.ndarray, training: int, season: int) -> tuple[np.nda
     fits = []
     for p, q in itertools.product((0, 1, 2), (0, 1)):
         options = {"order": (p, d, q), "seasonal_order": seasonal_order, "trend": _ARIMA_TREND[d + seasonal_order[1]]}
-        fits.append((_fitted(lambda o=options: ARIMA(history, **o).fit()), options))
+        fits.append((_fitted(lambda o=options: ARIMA(history, **o).fit(cov_type="none")), options))  # AICc needs no standard errors
     fit, options = _lowest_aicc(fits)
     predictions = np.asarray(fit.apply(observations).get_prediction(start=training).predicted_mean)
     seasonal = f"({','.join(map(str, seasonal_order[:3]))})[{season}]" if seasonal_order[3] else ""
