@@ -11,7 +11,8 @@ Order selection is small and fixed, so a baseline costs milliseconds per origin:
   additive season when the season is above 1 and the window holds two full seasons; lowest AICc.
 - `arima`: statsmodels' `ARIMA`; differencing d (0 or 1) by a KPSS test at 5%, as auto.arima does;
   then (p, q) in {0, 1, 2} x {0, 1} by lowest AICc, with a constant (no differencing) or a drift
-  (one difference); with a season above 1 and three full seasons, a seasonal (0, 1, 1) part is added.
+  (one difference); with a season above 1 and three full seasons, a seasonal (0, 1, 1) part is added
+  and p stays below 2 (seasonal fits cost ten times more; the seasonal part carries the long memory).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def _arima(observations: np.ndarray, training: int, season: int) -> tuple[np.nda
     d = int(kpss(history, regression="c", nlags="auto")[1] < 0.05)
     seasonal_order = (0, 1, 1, season) if season > 1 and training >= 3 * season else (0, 0, 0, 0)
     fits = []
-    for p, q in itertools.product((0, 1, 2), (0, 1)):
+    for p, q in itertools.product((0, 1) if seasonal_order[3] else (0, 1, 2), (0, 1)):
         options = {"order": (p, d, q), "seasonal_order": seasonal_order, "trend": _ARIMA_TREND[d + seasonal_order[1]]}
         fits.append((_fitted(lambda o=options: ARIMA(history, **o).fit(cov_type="none")), options))  # AICc needs no standard errors
     fit, options = _lowest_aicc(fits)
