@@ -140,6 +140,12 @@ def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", bas
     return comparison
 
 
+def baseline_means(baselines: pd.DataFrame | None, metric: str) -> pd.Series:
+    """Each baseline's mean score over the origins it completed; empty without baselines."""
+    completed = _completed_baselines(baselines)
+    return completed.groupby("baseline")[score_column(metric)].mean() if not completed.empty else pd.Series(dtype=float)
+
+
 def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
     if baselines is None or baselines.empty:
         return pd.DataFrame(columns=["baseline", "origin"])

@@ -53,7 +53,7 @@ def next_label(dates: list[str] | None, length: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sweep.aggregate import best_point, score_column
+    from sweep.aggregate import baseline_means, best_point, score_column
 
     args = parse_args(argv)
     try:
@@ -88,12 +88,12 @@ def main(argv: list[str] | None = None) -> int:
           f"trained on all {len(loaded.values)} observations")  # fmt: skip
     print(f"forecast for {when}: median {median:.3f} {loaded.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
     if folder.exists("baselines.parquet"):
-        baselines = folder.read_parquet("baselines.parquet")
-        score = score_column(config.evaluation.metric)
-        best_mean = trials[trials["status"] == "completed"].loc[lambda rows: (rows[list(point)] == pd.Series(point)).all(axis=1), score]
-        better = baselines[baselines["status"] == "completed"].groupby("baseline")[score].mean().loc[lambda means: means < best_mean.mean()]
-        for name, mean in better.items():
-            print(f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {best_mean.mean():.3f})")
+        completed = trials[trials["status"] == "completed"]
+        of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
+        point_mean = completed.loc[of_point, score_column(config.evaluation.metric)].mean()
+        means = baseline_means(folder.read_parquet("baselines.parquet"), config.evaluation.metric)
+        for name, mean in means[means < point_mean].items():
+            print(f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})")
     print(f"every repeat's forecast in {folder}/{FORECAST_FILE}")
     return 0
 

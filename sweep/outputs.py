@@ -90,17 +90,14 @@ def write_results(
 
 def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str):
     """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
-    from sweep.aggregate import best_point, score_column
+    from sweep.aggregate import baseline_means, best_point
     from sweep.report import forecast_figure
 
     point = best_point(outcome.trials, study, metric)
     if point is None:
         return None
-    best_baseline = None
-    if not outcome.baselines.empty:
-        completed = outcome.baselines[outcome.baselines["status"] == "completed"]
-        baseline_means = completed.groupby("baseline")[score_column(metric)].mean()
-        best_baseline = baseline_means.idxmin() if not baseline_means.empty else None
+    means = baseline_means(outcome.baselines, metric)
+    best_baseline = means.idxmin() if not means.empty else None
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     return forecast_figure(outcome.forecasts, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
 
