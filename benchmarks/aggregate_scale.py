@@ -39,12 +39,15 @@ def stand_in_results(points: int, repeats: int, studies: int):
             f"s{index}": {"epochs": list(range(1 + index * per_study, 1 + (index + 1) * per_study)), "batch_size": [4], "neurons": [1]}
             for index in range(studies)}}
     )  # fmt: skip
-    plan = build_plan(config, np.sin(np.arange(48.0)) * 100 + np.arange(48.0))
+    plan = build_plan(config, {"stand-in": np.sin(np.arange(48.0)) * 100 + np.arange(48.0)})
     rng = np.random.default_rng(0)
     results = []
     for position, point in enumerate(plan.points):
-        request = TrialRequest.for_point(config, point, list(range(repeats)))
-        scores = [RepeatScores(r, s, float(rng.normal(100, 5)), 1.0, 0.01, 0.0) for r, s in zip(request.repeat_indices, request.seeds)]
+        request = TrialRequest.for_point(config, point, list(range(repeats)), ["stand-in"])
+        scores = [
+            RepeatScores(r, s, float(rng.normal(100, 5)), 1.0, 0.01, 0.0, series="stand-in")
+            for r, s in zip(request.repeat_indices, request.seeds)
+        ]
         final = FinalReport(epoch=point["epochs"], repeats=scores, forecast_batch_size=4)
         results.append(StandInResult(final.to_metrics() | {"trial_id": f"t{position}"}, {TUNE_CONFIG_KEY: request.to_tune()}))
     return config, plan, results

@@ -48,7 +48,7 @@ def baseline_seconds(config: dict) -> float:
     parsed = parse_config(config)
     series = load_series(parsed.data.source).values
     started = time.perf_counter()
-    for origin in build_plan(parsed, series).origins:
+    for origin in build_plan(parsed, {parsed.data.source: series}).origins[parsed.data.source]:
         for name in BASELINES:
             baseline_forecast(name, series, origin, parsed.evaluation.season_for(parsed.data))
     return time.perf_counter() - started

@@ -13,6 +13,7 @@ from sweep.config import SweepConfig
 from sweep.plan import SweepPlan
 from sweep.statistics import compare_to_best
 from sweep.tuning import result_status
+from trainables.backtest import Origin
 from trainables.contract import NODE_ID, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, TrialRequest, TrialStatus
 from trainables.spec import ALL_AXES
 
@@ -50,30 +51,32 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig)
             "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
             **(final.facts if final else dict.fromkeys(TRIAL_FACTS)),
         }  # fmt: skip
-        for repeat_row in _repeat_rows(request, status, final, metrics, result.error, plan):
+        for repeat_row in _repeat_rows(request, status, final, metrics, result.error, plan.origins):
             for study, position in plan.studies_of(request.point).items():
                 rows.append({"study": study, "grid_position": position, **trial, **repeat_row})
-    frame = pd.DataFrame(rows, columns=["study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
-    frame = frame.sort_values(["study", "grid_position", "repeat", "origin"], ignore_index=True)  # each study in its grid's order
-    return frame.drop(columns="grid_position")
+    frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
+    frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
+    order = ["series_position", "study", "grid_position", "repeat", "origin"]  # each study in its grid's order, series as given
+    return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position"])
 
 
-def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error, plan: SweepPlan) -> list[dict]:
+def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error, origins: dict[str, list[Origin]]) -> list[dict]:
     if status is TrialStatus.COMPLETED:
         return [row.without_forecasts() for row in final.repeats]
-    if status is TrialStatus.STOPPED:  # early stopping needs diagnostics, which need one origin
-        diagnostic, origin = DiagnosticReport.from_metrics(metrics), plan.origins[0]
+    if status is TrialStatus.STOPPED:  # early stopping needs diagnostics, which need one series and one origin
+        diagnostic, series = DiagnosticReport.from_metrics(metrics), request.series[0]
+        origin = origins[series][0]
         return [
-            {"repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "test_rmse": test_rmse,
-             "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
+            {"series": series, "repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed,
+             "test_rmse": test_rmse, "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
             for repeat, seed, test_rmse, train_rmse in zip(
                 request.repeat_indices, request.seeds, diagnostic.test_rmse, diagnostic.train_rmse
             )
         ]  # fmt: skip
     message = _error_line(error) if error is not None else None
     return [
-        {"repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "error": message}
-        for repeat, seed in zip(request.repeat_indices, request.seeds) for origin in plan.origins
+        {"series": series, "repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "error": message}
+        for series in request.series for repeat, seed in zip(request.repeat_indices, request.seeds) for origin in origins[series]
     ]  # fmt: skip
 
 

@@ -6,33 +6,53 @@ import numpy as np
 import pandas as pd
 from ray import tune
 
+from sweep.catalogue import Catalogue
 from sweep.config import SweepConfig
 from sweep.plan import SweepPlan
 from trainables.backtest import forecast_scores, seasonal_naive_scale
 from trainables.baselines import BaselineForecast, baseline_forecast
 from trainables.contract import FinalReport, TrialRequest
 
-BASELINE_COLUMNS = ["baseline", "model", "origin", "test_start", "status", "test_rmse", "test_mae", "test_smape", "test_mase", "error"]
+BASELINE_COLUMNS = [
+    "series",
+    "baseline",
+    "model",
+    "origin",
+    "test_start",
+    "status",
+    "test_rmse",
+    "test_mae",
+    "test_smape",
+    "test_mase",
+    "error",
+]
 FORECAST_COLUMNS = ["repeat", "origin", "step", "index", "date", "actual", "forecast"]
 
 
-def submit_baselines(config: SweepConfig, plan: SweepPlan, series: np.ndarray) -> list:
-    """One Ray task per (baseline, origin), started now so they run while the trials do."""
+def submit_baselines(config: SweepConfig, plan: SweepPlan, catalogue: dict[str, np.ndarray]) -> list[tuple[str, object]]:
+    """(series, Ray task) per (series, baseline, origin), started now so they run while the trials do."""
+    if not config.evaluation.baselines:
+        return []
     import ray
 
     task = ray.remote(num_cpus=config.resources.cpus_per_trial)(baseline_forecast)
-    shared = ray.put(series)
     season = config.evaluation.season_for(config.data)
-    return [task.remote(name, shared, origin, season) for name in config.evaluation.baselines for origin in plan.origins]
+    tasks = []
+    for series, origins in plan.origins.items():
+        shared = ray.put(catalogue[series])
+        tasks += [(series, task.remote(name, shared, origin, season)) for name in config.evaluation.baselines for origin in origins]
+    return tasks
 
 
-def baselines_frame(forecasts: list[BaselineForecast], plan: SweepPlan, series: np.ndarray, season: int) -> pd.DataFrame:
-    """One row per (baseline, origin): its scores on the same test window as the trials, or its error."""
+def baselines_frame(
+    forecasts: list[tuple[str, BaselineForecast]], plan: SweepPlan, catalogue: dict[str, np.ndarray], season: int
+) -> pd.DataFrame:
+    """One row per (series, baseline, origin): its scores on the same test window as the trials, or its error."""
     rows = []
-    for forecast in forecasts:
-        origin = plan.origins[forecast.origin]
-        row = {"baseline": forecast.baseline, "model": forecast.model, "origin": origin.index, "test_start": origin.test_start,
-               "status": "failed" if forecast.error else "completed", "error": forecast.error}  # fmt: skip
+    for name, forecast in forecasts:
+        series, origin = catalogue[name], plan.origins[name][forecast.origin]
+        row = {"series": name, "baseline": forecast.baseline, "model": forecast.model, "origin": origin.index,
+               "test_start": origin.test_start, "status": "failed" if forecast.error else "completed", "error": forecast.error}  # fmt: skip
         if not forecast.error:
             scale = seasonal_naive_scale(series[origin.start : origin.test_start], season)
             scores = forecast_scores(series[origin.test_start : origin.end], np.array(forecast.forecasts), scale)
@@ -42,9 +62,9 @@ def baselines_frame(forecasts: list[BaselineForecast], plan: SweepPlan, series: 
 
 
 def forecasts_frame(
-    results: tune.ResultGrid, plan: SweepPlan, series: np.ndarray, dates: list[str] | None, baselines: list[BaselineForecast]
+    results: tune.ResultGrid, plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]]
 ) -> pd.DataFrame:
-    """Every one-step forecast: (study, point, repeat, origin, step, index, date, actual, forecast).
+    """Every one-step forecast: (series, study, point, repeat, origin, step, index, date, actual, forecast).
 
     A shared point's forecasts appear under each of its studies, like its trials; baselines' rows
     have no study, point or repeat (they belong to every study).
@@ -54,18 +74,18 @@ def forecasts_frame(
         final = FinalReport.from_metrics(result.metrics or {})
         if final is None:
             continue
-        point = TrialRequest.from_tune(result.config).point
+        request = TrialRequest.from_tune(result.config)
         for row in final.repeats:
-            frame = _steps(row.repeat, row.origin, row.test_start, row.forecasts, series, dates)
-            for study in plan.studies_of(point):
-                parts.append(frame.assign(study=study, **point))
-    for forecast in baselines:
+            loaded = catalogue.series[row.series]
+            frame = _steps(row.repeat, row.origin, row.test_start, row.forecasts, loaded.values, loaded.dates)
+            for study in plan.studies_of(request.point):
+                parts.append(frame.assign(series=row.series, study=study, **request.point))
+    for name, forecast in baselines:
         if not forecast.error:
-            origin = plan.origins[forecast.origin]
-            parts.append(
-                _steps(None, origin.index, origin.test_start, forecast.forecasts, series, dates).assign(baseline=forecast.baseline)
-            )
-    columns = ["study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
+            origin, loaded = plan.origins[name][forecast.origin], catalogue.series[name]
+            steps = _steps(None, origin.index, origin.test_start, forecast.forecasts, loaded.values, loaded.dates)
+            parts.append(steps.assign(series=name, baseline=forecast.baseline))
+    columns = ["series", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
     if not parts:
         return pd.DataFrame(columns=columns)
     frame = pd.concat(parts, ignore_index=True).reindex(columns=columns)

@@ -53,7 +53,12 @@ RENAMED_KEYS = {"data": {"lag": "difference_lag"}}  # section -> {old name: new 
 
 
 class DataConfig(StrictModel):
-    source: str = "shampoo"  # a built-in data set name, or a path to a CSV or Parquet file
+    # one series: a built-in data set name or a CSV/Parquet file; several: a list of those, a folder, a glob
+    # (`sales/*.csv`), a built-in collection, or one file with a `series_column`
+    source: str | list[str] = Field(default="shampoo", min_length=1)
+    series_column: str | None = None  # long format: the column naming each row's series (neuralforecast's `unique_id`)
+    short_series: Literal["refuse", "skip"] = "refuse"  # a series too short for the windows asked: refuse the sweep, or skip it
+    first_series: PositiveInt | None = None  # only the first N series, in the order loaded: a catalogue config tried cheaply
     value_column: str | None = None  # the column holding the series (default: the last one)
     # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order
     date_column: str | Literal[False] | None = None
@@ -65,6 +70,26 @@ class DataConfig(StrictModel):
     @classmethod
     def accept_renamed_keys(cls, payload):
         return _renamed(payload, "data")
+
+    @field_validator("source")
+    @classmethod
+    def sources_once(cls, source: str | list[str]) -> str | list[str]:
+        if isinstance(source, list):
+            repeated = sorted({name for name in source if source.count(name) > 1})
+            if repeated:
+                raise ValueError(f"lists {', '.join(map(repr, repeated))} more than once")
+        return source
+
+    @model_validator(mode="after")
+    def long_format_is_one_file(self) -> DataConfig:
+        if self.series_column is not None and isinstance(self.source, list):
+            raise ValueError("`data.series_column` reads several series from one file; `data.source` must name that one file, not a list")
+        return self
+
+    @property
+    def source_label(self) -> str:
+        """`data.source` as one line for messages."""
+        return self.source if isinstance(self.source, str) else ", ".join(self.source)
 
 
 def _renamed(payload, section: str):
@@ -170,6 +195,7 @@ class SweepConfig(StrictModel):
     engine: Literal["compiled", "keras"] = "compiled"  # compiled = one XLA function; keras = the study's fit loop
     repeats: PositiveInt = 30  # runs per configuration, each with its own seed and its own result row
     repeats_per_trial: PositiveInt | None = None  # repeats one Tune trial trains together (compiled: all; keras: 1)
+    series_per_trial: PositiveInt | None = None  # series one Tune trial trains together, by length (compiled: 8; keras: 1)
     seed: NonNegativeInt = 0  # base seed; each repeat's seed derives from it, the point and the repeat index
     studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
     resources: ResourcesConfig = ResourcesConfig()
@@ -221,21 +247,33 @@ class SweepConfig(StrictModel):
         size = self.repeats_per_trial or default
         return [list(range(start, min(start + size, self.repeats))) for start in range(0, self.repeats, size)]
 
+    def series_groups(self, lengths: dict[str, int]) -> list[list[str]]:
+        """The series, grouped by length (equal lengths train side by side), split into the groups each Tune trial runs."""
+        size = self.series_per_trial or (SERIES_PER_TRIAL if self.engine == "compiled" else 1)
+        by_length: dict[int, list[str]] = {}
+        for name, length in lengths.items():
+            by_length.setdefault(length, []).append(name)
+        return [names[start : start + size] for names in by_length.values() for start in range(0, len(names), size)]
+
 
 SMOKE_REPEATS = 2  # repeats per point in smoke mode: enough for the statistics to run
+SERIES_PER_TRIAL = 8  # the compiled engine's default: 240 lanes at 30 repeats, and enough trials to keep a cluster busy
+SMOKE_SERIES = 3  # series kept in smoke mode: enough for the statistics across series to run
 SMOKE_SUFFIX = "-smoke"  # a smoke run's results go to <name>-smoke, never into the real sweep's folder
 
 
 def smoke_config(config: SweepConfig) -> SweepConfig:
     """The same sweep in seconds, to check that a config runs end to end: every study and axis kept,
     epochs replaced by their rank among the sweep's epoch counts (500, 1000, 2000 -> 1, 2, 3, so
-    shared points stay shared), `SMOKE_REPEATS` repeats, early stopping from the first epoch, and
-    results under `<name>-smoke`."""
+    shared points stay shared), `SMOKE_REPEATS` repeats, the first `SMOKE_SERIES` series, early
+    stopping from the first epoch, and results under `<name>-smoke`."""
     ranks = {epochs: rank for rank, epochs in enumerate(sorted({e for grid in config.studies.values() for e in grid.epochs}), 1)}
     payload = config.model_dump()
     for grid in payload["studies"].values():
         grid["epochs"] = [ranks[epochs] for epochs in grid["epochs"]]
-    payload |= {"name": f"{config.name}{SMOKE_SUFFIX}", "repeats": min(config.repeats, SMOKE_REPEATS), "repeats_per_trial": None}
+    payload |= {"name": f"{config.name}{SMOKE_SUFFIX}", "repeats": min(config.repeats, SMOKE_REPEATS), "repeats_per_trial": None,
+                "series_per_trial": None}  # fmt: skip
+    payload["data"]["first_series"] = min(config.data.first_series or SMOKE_SERIES, SMOKE_SERIES)
     payload["diagnostics"]["every"] = min(config.diagnostics.every, 1)
     if payload["scheduler"] is not None:
         payload["scheduler"]["grace_period"] = 1

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sweep.config import ConfigError, DataConfig
+from sweep.config import ConfigError
 from sweep.dates import AmbiguousDates, MixedZones, parse_dates
 from sweep.tables import SEPARATOR_NAMES, Table, numbers, read_table
 
@@ -102,15 +102,17 @@ def load_series(
     path = Path(source).expanduser()
     if not path.is_file():
         raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
-    table = read_table(path, source)
+    return series_from_table(read_table(path, source), source, value_column, date_column, date_format)
+
+
+def series_from_table(
+    table: Table, source: str, value_column: str | None, date_column: str | bool | None, date_format: str | None
+) -> LoadedSeries:
+    """One series from a file's cells (or one series' part of a long-format file), checked and in time order."""
     name, values, reading = _values(table, source, value_column)
     order, ordering, dates = _order(table, source, name, date_column, date_format)
     origin = f"{len(values)} observations of column {name!r} of {source!r}{reading}, {ordering}"
     return LoadedSeries(values[order], origin, unit=str(name), dates=dates)
-
-
-def load_configured(data: DataConfig) -> LoadedSeries:
-    return load_series(data.source, data.value_column, data.date_column, data.date_format)
 
 
 def _values(table: Table, source: str, value_column: str | None) -> tuple[str, np.ndarray, str]:

@@ -17,9 +17,10 @@ import sys
 import numpy as np
 import pandas as pd
 
+from sweep.catalogue import load_catalogue
 from sweep.config import ConfigError
-from sweep.datasets import load_configured
 from sweep.lifecycle import check_same_data, results_folder
+from sweep.plan import build_plan
 from sweep.run import resolve_config
 from trainables.contract import TrialRequest
 from trainables.spec import canonical_point
@@ -53,7 +54,8 @@ def next_label(dates: list[str] | None, length: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sweep.aggregate import baseline_means, best_point, score_column
+    from sweep.across import best_across
+    from sweep.aggregate import best_point
 
     args = parse_args(argv)
     try:
@@ -64,10 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         study = args.study or next(iter(config.studies))
         if study not in config.studies:
             raise ConfigError(f"`--study` ({study!r}) is not a study of the sweep; its studies: {', '.join(config.studies)}")
-        loaded = load_configured(config.data)
-        check_same_data(folder, loaded.values, config.data.source, action="forecast")
+        loaded = load_catalogue(config.data)
+        catalogue = loaded.without(set(loaded.names) - set(build_plan(config, loaded.values).origins))
+        check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet("trials.parquet")
-        point = best_point(trials, study, config.evaluation.metric)
+        several = len(catalogue.series) > 1
+        point = (best_across if several else best_point)(trials, study, config.evaluation.metric)
         if point is None:
             raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
     except ConfigError as error:
@@ -76,26 +80,37 @@ def main(argv: list[str] | None = None) -> int:
 
     from trainables.trainable import forecast_next
 
-    request = TrialRequest.for_point(config, point, list(range(config.repeats)))
-    forecasts = forecast_next(request, loaded.values)
-    when = next_label(loaded.dates, len(loaded.values))
-    frame = pd.DataFrame({"study": study, **point, "next": when, "repeat": request.repeat_indices, "seed": request.seeds,
-                          "forecast": forecasts})  # fmt: skip
-    folder.write_csv(FORECAST_FILE, frame)
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    low, median, high = np.percentile(forecasts, [10, 50, 90])
-    print(f"study {study}: best configuration {label} (lowest mean test {config.evaluation.metric}), {len(forecasts)} repeats "
-          f"trained on all {len(loaded.values)} observations")  # fmt: skip
-    print(f"forecast for {when}: median {median:.3f} {loaded.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
+    chosen = "lowest mean rank across series" if several else "lowest mean test"
+    print(f"study {study}: best configuration {label} ({chosen} {config.evaluation.metric}), {config.repeats} repeats per series")
+    frames = []
+    for name, series in catalogue.series.items():
+        request = TrialRequest.for_point(config, point, list(range(config.repeats)), [name])
+        forecasts = forecast_next(request, series.values)
+        when = next_label(series.dates, len(series.values))
+        frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
+                                    "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
+        low, median, high = np.percentile(forecasts, [10, 50, 90])
+        where = f"{name}: " if several else ""
+        print(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f} "
+              f"(trained on all {len(series.values)} observations)")  # fmt: skip
+    folder.write_csv(FORECAST_FILE, pd.concat(frames, ignore_index=True))
     if folder.exists("baselines.parquet"):
-        completed = trials[trials["status"] == "completed"]
-        of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
-        point_mean = completed.loc[of_point, score_column(config.evaluation.metric)].mean()
-        means = baseline_means(folder.read_parquet("baselines.parquet"), config.evaluation.metric)
-        for name, mean in means[means < point_mean].items():
-            print(f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})")
+        _better_baselines(trials, folder.read_parquet("baselines.parquet"), point, config.evaluation.metric)
     print(f"every repeat's forecast in {folder}/{FORECAST_FILE}")
     return 0
+
+
+def _better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> None:
+    """Note each baseline that scored better than the chosen configuration (mean over series, origins and repeats)."""
+    from sweep.aggregate import baseline_means, score_column
+
+    completed = trials[trials["status"] == "completed"]
+    of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
+    point_mean = completed.loc[of_point].groupby("series")[score_column(metric)].mean().mean()
+    means = baseline_means(baselines, metric)
+    for name, mean in means[means < point_mean].items():
+        print(f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})")
 
 
 if __name__ == "__main__":

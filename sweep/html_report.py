@@ -53,13 +53,17 @@ def render(
     persistence: float | None,
     facts: dict[str, str],
     unit: str,
+    study_notes: dict[str, str] | None = None,
 ) -> str:
     """Figures map file names (as written beside the report) to PNG bytes: each study's own, and the
-    first `POINT_FIGURES_SHOWN` per-point diagnostics of `point_count`; `unit` is the series'."""
+    first `POINT_FIGURES_SHOWN` per-point diagnostics of `point_count`; `unit` is the series'.
+    `study_notes`: a line under each study's heading (across several series: Friedman's verdict)."""
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
-    sections.append(f'<p class="note">{_what_is_scored(config, html.escape(unit), persistence)}</p>')
+    sections.append(f'<p class="note">{_what_is_scored(config, html.escape(unit), persistence, bool(study_notes))}</p>')
     for study, table in study_tables.items():
         sections.append(f"<h2>Study {html.escape(study)}</h2>")
+        if study_notes and study in study_notes:
+            sections.append(f'<p class="note">{html.escape(study_notes[study])}</p>')
         if table.empty:
             sections.append("<p>No completed trials.</p>")
         else:
@@ -78,7 +82,7 @@ def render(
     return f"<!doctype html>\n<html><head>{head}</head><body>\n{body}\n</body></html>\n"
 
 
-def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None) -> str:
+def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None, across: bool = False) -> str:
     """The paragraph above the tables, as HTML; `unit` arrives escaped."""
     evaluation = config.evaluation
     metric = {"rmse": f"RMSE in {unit}", "mae": f"MAE in {unit}", "smape": "sMAPE (%)", "mase": "MASE"}[evaluation.metric]
@@ -94,6 +98,12 @@ def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None) -
                  "a useful configuration beats it. ")  # fmt: skip
     if evaluation.baselines:
         text += "Baselines (one score per origin) are compared by Wilcoxon's signed-rank test. "
+    if across:
+        return text + (
+            "Across series: each method's score on a series is its mean there; methods are ranked within each series. "
+            "<code>vs best</code>: Wilcoxon's signed-rank test over series against the lowest mean rank, Holm-corrected over all "
+            "pairs (worse = p &lt; 0.05); per-series tables are in <code>summary.csv</code>."
+        )
     return text + f"<code>vs best</code>: {test} against the study's best, Holm-corrected (worse = p &lt; 0.05)."
 
 

@@ -105,28 +105,40 @@ def _check_same_config(folder: ResultsFolder, config: SweepConfig) -> None:
         raise ConfigError("cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences))
 
 
-def save_start(folder: ResultsFolder, config: SweepConfig, series: np.ndarray) -> None:
+def save_start(folder: ResultsFolder, config: SweepConfig, catalogue: dict[str, np.ndarray] | np.ndarray) -> None:
     """What the sweep runs on, then its config: a folder with a config always has its data fingerprint."""
-    folder.write_bytes(DATA_FILE, json.dumps(data_fingerprint(series)).encode())
+    folder.write_bytes(DATA_FILE, json.dumps(data_fingerprint(catalogue)).encode())
     folder.write_bytes(CONFIG_FILE, yaml.safe_dump(config.redacted_dump(), sort_keys=False).encode())
 
 
-def data_fingerprint(series: np.ndarray) -> dict:
-    values = np.ascontiguousarray(series, dtype=np.float64)
+def data_fingerprint(catalogue: dict[str, np.ndarray] | np.ndarray) -> dict:
+    """Observations and sha256 of the series; of each series by name when there are several."""
+    if isinstance(catalogue, dict) and len(catalogue) != 1:
+        return {name: data_fingerprint(values) for name, values in catalogue.items()}
+    values = next(iter(catalogue.values())) if isinstance(catalogue, dict) else catalogue
+    values = np.ascontiguousarray(values, dtype=np.float64)
     return {"observations": len(values), "sha256": hashlib.sha256(values.tobytes()).hexdigest()}
 
 
-def check_same_data(folder: ResultsFolder, series: np.ndarray, source: str, action: str = "resume") -> None:
+def check_same_data(folder: ResultsFolder, catalogue: dict[str, np.ndarray] | np.ndarray, source: str, action: str = "resume") -> None:
     """Refuse to resume (or forecast from) a sweep on other data than it ran on: scores would be mixed."""
     if not folder.exists(DATA_FILE):
         return  # a sweep started before fingerprints were kept
-    saved, current = json.loads(folder.read_text(DATA_FILE)), data_fingerprint(series)
-    if saved != current:
+    saved, current = json.loads(folder.read_text(DATA_FILE)), data_fingerprint(catalogue)
+    if saved == current:
+        return
+    if "sha256" not in current or "sha256" not in saved:
+        changed = sorted(set(saved) ^ set(current) | {name for name in set(saved) & set(current) if saved[name] != current[name]})
         raise ConfigError(
-            f"cannot {action}: `data.source` ({source!r}) now holds other data than the sweep started on "
-            f"({current['observations']} observations, sha256 {current['sha256'][:12]}; the sweep ran on "
-            f"{saved['observations']}, sha256 {saved['sha256'][:12]}); restore the file or start a new --name"
+            f"cannot {action}: `data.source` ({source!r}) now holds other data than the sweep started on (series "
+            f"{', '.join(map(repr, changed[:5]))}{' ...' if len(changed) > 5 else ''} differ, are new or are gone); restore "
+            "the files or start a new --name"
         )
+    raise ConfigError(
+        f"cannot {action}: `data.source` ({source!r}) now holds other data than the sweep started on "
+        f"({current['observations']} observations, sha256 {current['sha256'][:12]}; the sweep ran on "
+        f"{saved['observations']}, sha256 {saved['sha256'][:12]}); restore the file or start a new --name"
+    )
 
 
 def config_differences(saved: dict, current: dict, prefix: str = "") -> list[str]:

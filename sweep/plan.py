@@ -24,9 +24,10 @@ class SweepPlan:
     axis_names: list[str]  # the axis names of every point: the study's three, then the extensions the sweep uses
     points: list[Point]  # unique points, in the order the studies first name them
     studies: dict[str, list[Point]]  # each study's own points, in grid order
-    notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts), to print
+    notes: list[str]  # what the data does to some points (trimmed rows, batch-1 forecasts, skipped series), to print
     memberships: dict[tuple, dict[str, int]]  # point key -> {study: position in its grid}, for lookups in O(1)
-    origins: list[Origin]  # where every configuration and baseline is scored, earliest first
+    origins: dict[str, list[Origin]]  # per series: where every configuration and baseline is scored, earliest first
+    series_groups: list[list[str]]  # the series each trial fits together (`SweepConfig.series_groups`)
 
     def studies_of(self, point: Point) -> dict[str, int]:
         """The studies a point belongs to, each with the point's position in that study's grid."""
@@ -37,7 +38,17 @@ def point_key(point: Point) -> tuple:
     return tuple(sorted(point.items()))
 
 
-def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
+class SeriesTooShort(ConfigError):
+    """A series that cannot hold the windows the config asks for: refused, or skipped with `data.short_series: skip`."""
+
+
+def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPlan:
+    """The sweep's points and each series' origins; a series that cannot hold them is refused by name (or skipped)."""
+    if len(catalogue) > 1 and config.diagnostics.every:
+        raise ConfigError(
+            f"`diagnostics.every` ({config.diagnostics.every}) needs one series: the diagnostic curves follow one series' "
+            f"training, and `data.source` names {len(catalogue)}"
+        )
     axes = used_axes(config)
     studies = {name: study_points(grid, axes) for name, grid in config.studies.items()}
     memberships: dict[tuple, dict[str, int]] = {}
@@ -49,11 +60,36 @@ def build_plan(config: SweepConfig, series: np.ndarray) -> SweepPlan:
                 memberships[key] = {}
                 points.append(point)
             memberships[key].setdefault(name, position)
-    notes = _check_data_fits(config, series, studies)
-    origins = backtest_origins(
-        len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
-    )  # fmt: skip
-    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins)
+    notes, origins, series_of_note = [], {}, {}
+    for name, series in catalogue.items():
+        try:
+            series_notes = _check_data_fits(config, series, studies)
+        except ConfigError as error:
+            if len(catalogue) == 1:
+                raise
+            if isinstance(error, SeriesTooShort) and config.data.short_series == "skip":
+                notes.append(f"series {name!r} skipped: {error}")
+                continue
+            hint = " (or set `data.short_series: skip`)" if isinstance(error, SeriesTooShort) else ""
+            raise type(error)(f"series {name!r}: {error}{hint}") from None
+        for note in series_notes:
+            series_of_note.setdefault(note, []).append(name)
+        origins[name] = backtest_origins(
+            len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
+        )  # fmt: skip
+    if not origins:
+        raise ConfigError(f"every one of the {len(catalogue)} series is too short for the windows asked ({notes[0]})")
+    notes += [_for_series(note, names, len(catalogue)) for note, names in series_of_note.items()]
+    groups = config.series_groups({name: len(catalogue[name]) for name in origins})
+    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
+                     series_groups=groups)  # fmt: skip
+
+
+def _for_series(note: str, names: list[str], count: int) -> str:
+    """A data note once, naming the series it holds for when there are several."""
+    if count == 1:
+        return note
+    return f"{note} (all {count} series)" if len(names) == count else f"{note} (series {', '.join(names)})"
 
 
 def used_axes(config: SweepConfig) -> list[str]:
@@ -97,11 +133,11 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str,
         _check_length(len(series), test_size, difference_lag, window, name)
         rows = training_rows(len(series) - difference_lag - window - test_size, 1)
         if batch_size > rows:
-            raise ConfigError(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
+            raise SeriesTooShort(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
         try:
             prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size)
         except ValueError as error:
-            raise ConfigError(f"`data.source` ({config.data.source!r}): {error}") from None
+            raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
         if prepared.trimmed_rows:
             untrimmed = len(prepared.train) + prepared.trimmed_rows
             notes.append(
@@ -121,7 +157,7 @@ def _check_origins_fit(config: SweepConfig, full_length: int, earliest_length: i
     if config.evaluation.origins == 1 or earliest_length >= needed or full_length < needed:
         return
     origins, step = config.evaluation.origins, config.evaluation.step_for(config.data)
-    raise ConfigError(
+    raise SeriesTooShort(
         f"`evaluation.origins` ({origins}) `step` {step} apart leave the earliest origin {earliest_length} of the series' "
         f"{full_length} observations; it needs at least {needed}: use fewer origins or a smaller `evaluation.step`"
     )
@@ -134,11 +170,11 @@ def _check_length(length: int, test_size: int, difference_lag: int, window: int,
         return
     sizes = f"test_size {test_size} + difference_lag {difference_lag} + window {window} + {TRAIN_ROWS_MULTIPLE} training rows"
     if length >= minimum_length(test_size, difference_lag, 1):
-        raise ConfigError(
+        raise SeriesTooShort(
             f"`studies.{study}` asks for a window of {window} past differences (lags + timesteps - 1), too long for the "
             f"series: it has {length} observations and needs at least {needed} ({sizes}); shorten `lags`/`timesteps`"
         )
     keys = f"`data.test_size` ({test_size}) leaves"
     if difference_lag > 1:
         keys = f"`data.test_size` ({test_size}) and `data.difference_lag` ({difference_lag}) leave"
-    raise ConfigError(f"{keys} too few training rows: the series has {length} observations and needs at least {needed} ({sizes})")
+    raise SeriesTooShort(f"{keys} too few training rows: the series has {length} observations and needs at least {needed} ({sizes})")

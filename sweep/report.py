@@ -110,6 +110,49 @@ def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dic
     return figure
 
 
+def series_box_plot(scores: pd.DataFrame, study: str, metric: str):
+    """One box per method of its mean score on each series (a series where it diverged is left out), baselines in purple."""
+    methods = list(scores.columns)
+    figure, ax = plt.subplots(figsize=(max(4.0, (1.2 if len(methods) <= 12 else 0.5) * len(methods) + 2), 4.5))
+    boxes = ax.boxplot([scores[method][np.isfinite(scores[method])].to_numpy() for method in methods], tick_labels=methods,
+                       patch_artist=False)  # fmt: skip
+    for position, method in enumerate(methods):
+        if method.endswith(BASELINE_SUFFIX):
+            parts = [boxes["boxes"][position], boxes["medians"][position], *boxes["whiskers"][2 * position : 2 * position + 2],
+                     *boxes["caps"][2 * position : 2 * position + 2]]  # fmt: skip
+            for part in parts:
+                part.set_color(BASELINE_COLOUR)
+    ax.set_xlabel(scores.columns.name or "configuration")
+    ax.set_ylabel(f"mean {metric_label(metric, 'unit of each series')} per series")
+    ax.set_title(f"{study}: {METRIC_NAMES[metric]} on each of {len(scores)} series")
+    ax.tick_params(axis="x", labelrotation=90 if len(methods) > 12 else 0)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, series_count: int, axes_label: str):
+    """Critical-difference style: each method at its mean rank over the series; a bar joins methods the
+    pairwise Holm-adjusted signed-rank tests cannot tell apart (scikit-posthocs draws it)."""
+    import scikit_posthocs
+
+    tested = list(pairwise.index)
+    names = {method: method if method.endswith(BASELINE_SUFFIX) else f"{axes_label} {method}" for method in tested}
+    figure, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(tested)))
+    colours = {names[method]: BASELINE_COLOUR if method.endswith(BASELINE_SUFFIX) else "tab:blue" for method in tested}
+    scikit_posthocs.critical_difference_diagram(
+        comparison.loc[tested, "mean_rank"].rename(names), pairwise.fillna(1.0).rename(index=names, columns=names), ax=ax,
+        color_palette=colours,
+        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}",
+    )  # fmt: skip
+    left_out = [method for method in comparison.index if method not in tested]
+    note = f"; left out (diverged on some series): {', '.join(left_out)}" if left_out else ""
+    ax.set_title(f"{study}: mean rank over {series_count} series (1 = best); bars join ties{note}", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
 def point_file_name(point: dict) -> str:
     return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
 

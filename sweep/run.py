@@ -13,6 +13,7 @@ import sys
 import time
 import warnings
 
+from sweep.catalogue import load_catalogue
 from sweep.config import (
     SMOKE_REPEATS,
     SMOKE_SUFFIX,
@@ -23,7 +24,6 @@ from sweep.config import (
     parse_config,
     smoke_config,
 )  # fmt: skip
-from sweep.datasets import load_configured
 from sweep.lifecycle import check_same_data, claim, results_folder, save_start, starts_afresh
 from sweep.plan import build_plan
 from sweep.storage import redact
@@ -68,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = resolve_config(args)
-        loaded = load_configured(config.data)
-        series = loaded.values
-        plan = build_plan(config, series)
+        loaded = load_catalogue(config.data)
+        plan = build_plan(config, loaded.values)
+        catalogue = loaded.without(set(loaded.names) - set(plan.origins))  # skipped series (`data.short_series: skip`) leave
         folder = results_folder(config)
         held = claim(folder)  # noqa: F841 - held until main() returns (or the process ends)
         fresh = starts_afresh(folder, config, args.resume, resume_command(args, config))
         if not fresh:
-            check_same_data(folder, series, config.data.source)
+            check_same_data(folder, catalogue.values, config.data.source_label)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -93,27 +93,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if fresh:
-        save_start(folder, config, series)
+        save_start(folder, config, catalogue.values)
     print(f"data: {loaded.origin}")
     for note in [*plan.notes, *([resource_note] if resource_note else [])]:
         print(f"note: {note}")
     if args.resume and fresh:
         print(f"note: {folder} held nothing computed yet; the sweep starts afresh")
-    baseline_tasks = submit_baselines(config, plan, series)
-    results = run_tuner(config, plan, series, folder, resume=not fresh)
+    baseline_tasks = submit_baselines(config, plan, catalogue.values)
+    results = run_tuner(config, plan, catalogue.values, folder, resume=not fresh)
     if unfinished(results, config):
         print(f"\ninterrupted: {unfinished(results, config)} trials unfinished, nothing computed is lost; resume with:\n"
               f"  {resume_command(args, config)}", file=sys.stderr)  # fmt: skip
         return 130
     import ray
 
-    baseline_forecasts = ray.get(baseline_tasks)
-    outcome = summarize_sweep(config, plan, results, series, loaded.dates, baseline_forecasts)
-    persistence = reference_line(config, series)
-    write_results(folder, config, plan, outcome, series, persistence, loaded.unit, time.perf_counter() - started)
-    print_tables(config, outcome, plan.axis_names, persistence, loaded.unit)
+    baseline_forecasts = list(zip([series for series, _ in baseline_tasks], ray.get([task for _, task in baseline_tasks])))
+    outcome = summarize_sweep(config, plan, results, catalogue, baseline_forecasts)
+    persistence = reference_line(config, catalogue)
+    write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started)
+    print_tables(config, outcome, plan.axis_names, persistence, catalogue.unit)
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
-    failed = outcome.trials.drop_duplicates([*plan.axis_names, "repeat"])["status"].eq("failed").sum()
+    failed = outcome.trials.drop_duplicates(["series", *plan.axis_names, "repeat"])["status"].eq("failed").sum()
     if failed:
         print(
             f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr

@@ -21,13 +21,15 @@ import yaml
 
 import sweep
 import trainables
+from sweep.catalogue import COLLECTIONS, load_catalogue, source_files
 from sweep.config import ConfigError, SweepConfig
-from sweep.datasets import BUILT_IN, load_configured
+from sweep.datasets import BUILT_IN
 from sweep.plan import build_plan
 from sweep.run import resolve_config
 from sweep.storage import has_credentials, redact
 
 JOB_CONFIG = "sweep.yaml"  # the config's name inside the job's working directory
+JOB_DATA = "data"  # the folder of the job's data files inside its working directory
 TOKEN_FIX = (
     "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN to the cluster's token "
     "(print it on the head node with `ray get-auth-token`), or put it in ~/.ray/auth_token"
@@ -46,13 +48,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def job_config(config: SweepConfig, working_dir: Path) -> str:
-    """Write the job's config (and CSV) into `working_dir`; a relative storage becomes absolute here."""
+    """Write the job's config (and its data files, under data/) into `working_dir`; a relative storage becomes absolute here."""
     payload = config.model_dump()
-    source = config.data.source
-    if source not in BUILT_IN:
-        copied = working_dir / Path(source).name
-        copied.write_bytes(Path(source).expanduser().read_bytes())
-        payload["data"]["source"] = copied.name
+    files = source_files(config.data)
+    if files:
+        (working_dir / JOB_DATA).mkdir()
+        for file in files:
+            (working_dir / JOB_DATA / file.name).write_bytes(file.read_bytes())
+        sources = config.data.source if isinstance(config.data.source, list) else [config.data.source]
+        built_in = [source for source in sources if source in BUILT_IN or source in COLLECTIONS]
+        copied = [*built_in, *(f"{JOB_DATA}/{file.name}" for file in files)]
+        payload["data"]["source"] = copied[0] if len(copied) == 1 and isinstance(config.data.source, str) else copied
     if "://" not in config.storage:
         payload["storage"] = str(Path(config.storage).resolve())
     (working_dir / JOB_CONFIG).write_text(yaml.safe_dump(payload, sort_keys=False))
@@ -113,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 "give the cluster the store's own credentials (for S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on its "
                 "nodes) and drop them from the URI"
             )
-        series = load_configured(config.data).values
-        build_plan(config, series)  # refuse bad input here, not on the cluster
+        build_plan(config, load_catalogue(config.data).values)  # refuse bad input here, not on the cluster
         client = connect(args.address)
         with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
             entrypoint = job_config(config, Path(working_dir))

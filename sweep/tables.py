@@ -29,10 +29,17 @@ class Table:
     cells: pd.DataFrame  # every cell as text, header as columns
     is_csv: bool
     separator: str | None  # the CSV's field separator; None for Parquet
+    rows: np.ndarray | None = None  # each cell row's row in the file, for a part of it (one series of a long file)
 
     def where(self, row: int) -> str:
         """A data row's place in the file, 1-based, as a user finds it (a CSV's line 1 is its header)."""
+        row = int(self.rows[row]) if self.rows is not None else row
         return f"line {row + 2}" if self.is_csv else f"row {row + 1}"
+
+    def part(self, rows: np.ndarray, drop: str) -> Table:
+        """The given rows without column `drop`: one series of a long-format file, its rows placed as in the file."""
+        cells = self.cells.iloc[rows].drop(columns=drop).reset_index(drop=True)
+        return Table(cells, self.is_csv, self.separator, rows)
 
 
 def read_table(path: Path, source: str) -> Table:

@@ -15,11 +15,15 @@ from trainables.trainable import tune_trainable
 
 
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
-    """Every `TrialRequest` of the sweep, one grid value each, point by point: a point's trials run one
-    after another, so a worker reuses the shape it just compiled. (A grid over points and repeat
+    """Every `TrialRequest` of the sweep, one grid value each, point by point (then series by series): a
+    point's trials run one after another, so a worker reuses the shape it just compiled (series of one
+    length have one shape). (A grid over points and repeat
     groups as two keys ran every point's first group, then every point's second: each pass
     recompiled every shape once a sweep had more shapes than a worker keeps.)"""
-    requests = [TrialRequest.for_point(config, point, group) for point in plan.points for group in config.repeat_groups]
+    requests = [
+        TrialRequest.for_point(config, point, group, series)
+        for point in plan.points for series in plan.series_groups for group in config.repeat_groups
+    ]  # fmt: skip
     return {TUNE_CONFIG_KEY: tune.grid_search([request.to_tune() for request in requests])}
 
 
@@ -36,10 +40,12 @@ def tune_config(config: SweepConfig) -> tune.TuneConfig:
     return tune.TuneConfig(metric=METRIC, mode="min", scheduler=scheduler, reuse_actors=True)
 
 
-def run_tuner(config: SweepConfig, plan: SweepPlan, series: np.ndarray, folder: ResultsFolder, resume: bool) -> tune.ResultGrid:
+def run_tuner(
+    config: SweepConfig, plan: SweepPlan, catalogue: dict[str, np.ndarray], folder: ResultsFolder, resume: bool
+) -> tune.ResultGrid:
     """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run."""
     trainable = tune.with_resources(
-        tune.with_parameters(tune_trainable, series=series),
+        tune.with_parameters(tune_trainable, catalogue={name: catalogue[name] for name in plan.origins}),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
     experiment = f"{folder.path}/{TUNE_FOLDER}"

@@ -29,7 +29,8 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
     [
         (
             "name: x\nepoch: 3\n" + VALID_STUDIES,
-            "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, seed, studies, "
+            "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, series_per_trial, seed, "
+            "studies, "
             "resources, max_failures, diagnostics, scheduler, evaluation)",
         ),
         (
@@ -104,7 +105,8 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         ),
         (
             "name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
-            "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp) nor an existing file",
+            "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp), a built-in collection "
+            "(classic_monthly), an existing file or folder, nor a pattern matching files",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1]}\n  bad: [\n",

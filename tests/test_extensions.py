@@ -84,7 +84,7 @@ def test_plan_puts_only_used_axes_in_the_points(shampoo):
         {"name": "x", "studies": {"a": {"epochs": [1], "batch_size": [4], "neurons": [1]},
                                   "b": {"epochs": [1], "batch_size": [4], "neurons": [1], "loss": ["mae", "mse"]}}}
     )  # fmt: skip
-    plan = build_plan(config, shampoo)
+    plan = build_plan(config, {"shampoo": shampoo})
     assert plan.axis_names == ["epochs", "batch_size", "neurons", "loss"]
     assert plan.points == [
         {"epochs": 1, "batch_size": 4, "neurons": 1, "loss": "mse"},

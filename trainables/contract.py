@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -59,10 +59,12 @@ class TrialRequest:
     origin_step: int | None = None  # observations between origins; None: test_size (`evaluation.step`)
     window: str = "expanding"  # each origin trains on everything before it, or a sliding window of fixed length
     season: int = 1  # MASE's seasonal naive lag (`evaluation.season`)
+    series: tuple[str, ...] = ()  # which of the sweep's series the trial fits (their names), trained side by side
 
     @classmethod
-    def for_point(cls, config: SweepConfig, point: Point, repeat_indices: list[int]) -> TrialRequest:
+    def for_point(cls, config: SweepConfig, point: Point, repeat_indices: list[int], series: Sequence[str] = ()) -> TrialRequest:
         return cls(
+            series=tuple(series),
             point=point,
             repeat_indices=tuple(repeat_indices),
             base_seed=config.seed,
@@ -78,7 +80,7 @@ class TrialRequest:
 
     def to_tune(self) -> dict[str, Any]:
         """The flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
-        return asdict(self) | {"repeat_indices": list(self.repeat_indices)}
+        return asdict(self) | {"repeat_indices": list(self.repeat_indices), "series": list(self.series)}
 
     @classmethod
     def from_tune(cls, config: Mapping[str, Any]) -> TrialRequest:
@@ -88,7 +90,7 @@ class TrialRequest:
         if missing:
             raise KeyError(f"trial config lacks {missing}; it holds {sorted(request)}")
         values = {item.name: request[item.name] for item in fields(cls)}
-        return cls(**values | {"repeat_indices": tuple(values["repeat_indices"])})
+        return cls(**values | {"repeat_indices": tuple(values["repeat_indices"]), "series": tuple(values["series"])})
 
     @property
     def spec(self) -> ModelSpec:
@@ -125,6 +127,7 @@ class RepeatScores:
     training_rows: int = 0  # rows trained on, after trimming to whole batches
     trimmed_rows: int = 0  # leading training rows dropped by that trimming
     forecasts: list[float] = field(default_factory=list)  # the one-step forecasts of the test window, in order
+    series: str = ""  # which of the trial's series
 
     def without_forecasts(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if key != "forecasts"}

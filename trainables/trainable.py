@@ -13,7 +13,8 @@ trial reads no files; under Ray, `tune_trainable` hands its reports to `ray.tune
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,36 +24,68 @@ from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, Tri
 from trainables.data import PreparedSeries, prepare, prepare_future
 
 
-def run_trial(request: TrialRequest, series: np.ndarray, report: Callable[[dict[str, Any]], None] | None = None) -> FinalReport:
-    """Fit and evaluate each repeat of one point at each forecast origin.
+@dataclass(frozen=True)
+class Window:
+    """One origin of one series: what a repeat trains on and is scored on there."""
 
+    series: str
+    values: np.ndarray  # the whole series, for the origin's actuals and MASE scale
+    origin: Origin
+    prepared: PreparedSeries
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.prepared.train), len(self.prepared.test)
+
+
+def run_trial(
+    request: TrialRequest, series: np.ndarray | Mapping[str, np.ndarray], report: Callable[[dict[str, Any]], None] | None = None
+) -> FinalReport:
+    """Fit and evaluate each repeat of one point at each forecast origin of each of the request's series.
+
+    `series`: the one series' values, or the sweep's series by name (the request names its own).
     Every origin starts from the repeat's own initial weights and sees only the observations up to
     the end of its test window, prepared afresh (differences, a scaler fitted on its training rows,
-    trimming). With `diagnostics_every` = N > 0 (one origin only), training pauses every N epochs for
-    the protocol's diagnostic train/test RMSE, passed to `report` as metrics (Tune's, under Ray);
-    they never touch the weights.
+    trimming). With the compiled engine, windows of one shape (sliding origins, series of one
+    length) train side by side in one compiled call, and when a trial has several shapes they are
+    padded to the longest so that one compile serves them all. With `diagnostics_every` = N > 0
+    (one series, one origin), training pauses every N epochs for the protocol's diagnostic
+    train/test RMSE, passed to `report` as metrics (Tune's, under Ray); they never touch the weights.
     """
     from trainables.model import initial_state
 
     spec, seeds = request.spec, request.seeds
-    origins = backtest_origins(len(series), request.test_size, request.origins, request.origin_step, request.window)
-    prepared = [_prepare(request, series[origin.start : origin.end]) for origin in origins]
+    named = {request.series[0] if request.series else "": series} if isinstance(series, np.ndarray) else {
+        name: series[name] for name in request.series
+    }  # fmt: skip
+    windows = [
+        Window(name, values, origin, _prepare(request, values[origin.start : origin.end]))
+        for name, values in named.items()
+        for origin in backtest_origins(len(values), request.test_size, request.origins, request.origin_step, request.window)
+    ]
     initial = [initial_state(spec, seed) for seed in seeds]
+    if request.engine == "compiled":
+        groups = list(_by_shape(windows).values())
+        capacity_rows = max(len(window.prepared.train) for window in windows) if len(groups) > 1 else None
+    else:  # the Keras loop trains one window at a time
+        groups, capacity_rows = [[window] for window in windows], None
     rows: list[RepeatScores] = []
-    if request.engine == "compiled" and len({(len(data.train), len(data.test)) for data in prepared}) == 1 < len(prepared):
-        # Origins of one shape (sliding windows) train side by side in one compiled call.
+    for group in groups:
         _seed_all(seeds[0])
-        runs = _engine(request.engine)(prepared, request.batch_size, spec, initial)
-        rows, diagnostic = _fit_and_score(request, runs, prepared, origins, series, report)
-    else:  # one origin at a time; the compiled engine pads them to one shape, so they share one compile
-        capacity_rows = max(len(data.train) for data in prepared) if request.origins > 1 else None
-        for origin, data in zip(origins, prepared):
-            _seed_all(seeds[0])
-            runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
-            scores, diagnostic = _fit_and_score(request, runs, [data], [origin], series, report)
-            rows += scores
-    rows.sort(key=lambda row: (row.repeat, row.origin))
+        data = [window.prepared for window in group] if len(group) > 1 else group[0].prepared
+        runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
+        scores, diagnostic = _fit_and_score(request, runs, group, report)
+        rows += scores
+    order = {name: position for position, name in enumerate(named)}
+    rows.sort(key=lambda row: (order[row.series], row.repeat, row.origin))
     return FinalReport(epoch=request.epochs, repeats=rows, forecast_batch_size=runs.forecast_batch_size, last_diagnostic=diagnostic)
+
+
+def _by_shape(windows: list[Window]) -> dict[tuple[int, int], list[Window]]:
+    groups: dict[tuple[int, int], list[Window]] = {}
+    for window in windows:
+        groups.setdefault(window.shape, []).append(window)
+    return groups
 
 
 def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
@@ -63,23 +96,24 @@ def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
     )  # fmt: skip
 
 
-def _fit_and_score(request: TrialRequest, runs, prepared: list[PreparedSeries], origins: list[Origin], series: np.ndarray, report):
-    """Train the repeats at the given origins (together, when `runs` holds several), then score each origin's walk-forward."""
+def _fit_and_score(request: TrialRequest, runs, windows: list[Window], report):
+    """Train the repeats on the given windows (side by side, when `runs` holds several), then score each window's walk-forward."""
     started = time.perf_counter()
     epochs_done, diagnostic = 0, None
     for chunk in epoch_chunks(request.epochs, request.diagnostics_every):
         runs.train(chunk)
         epochs_done += chunk
-        if request.diagnostics_every:  # one origin only (the config refuses diagnostics with several)
-            diagnostic = _diagnostic(prepared[0], epochs_done, *runs.diagnose())
+        if request.diagnostics_every:  # one series, one origin (the config refuses diagnostics otherwise)
+            diagnostic = _diagnostic(windows[0].prepared, epochs_done, *runs.diagnose())
             if epochs_done < request.epochs and report is not None:
                 report(diagnostic.to_metrics())
     train_yhat, test_yhat = runs.walk_forward()
-    fits = len(request.seeds) * len(origins)  # repeat-fits trained together share the seconds equally
+    fits = len(request.seeds) * len(windows)  # repeat-fits trained together share the seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
     rows = []
-    for position, (origin, data) in enumerate(zip(origins, prepared)):
+    for position, window in enumerate(windows):
         lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
+        data, origin, series = window.prepared, window.origin, window.values
         forecasts = data.to_observations(test_yhat[lanes], data.test_target_index)
         scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
         scores = forecast_scores(series[origin.test_start : origin.end], forecasts, scale)
@@ -88,7 +122,7 @@ def _fit_and_score(request: TrialRequest, runs, prepared: list[PreparedSeries], 
             RepeatScores(
                 repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
                 origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
-                len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]],
+                len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]], window.series,
             )
             for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
         ]  # fmt: skip
@@ -146,13 +180,13 @@ def _seed_all(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def tune_trainable(config: dict[str, Any], series: np.ndarray) -> None:
-    """Entry point for `tune.with_parameters`; the series travels through Ray's object store.
+def tune_trainable(config: dict[str, Any], catalogue: dict[str, np.ndarray]) -> None:
+    """Entry point for `tune.with_parameters`; the series (by name) travel through Ray's object store.
 
     The final report also names the node the trial ran on (node IPs can repeat: several nodes per host).
     """
     import ray
     from ray import tune
 
-    final = run_trial(TrialRequest.from_tune(config), series, report=tune.report)
+    final = run_trial(TrialRequest.from_tune(config), catalogue, report=tune.report)
     tune.report(final.on_node(ray.get_runtime_context().get_node_id()).to_metrics())

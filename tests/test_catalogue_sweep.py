@@ -1,0 +1,89 @@
+"""A sweep across several series end to end through a real local Ray: series as a dimension of every
+result, the per-series and across-series tables, a short series skipped, and the winner forecast per series."""
+
+import contextlib
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.forecast import main as forecast_main
+from sweep.run import main
+
+CATALOGUE = """\
+name: catalogue
+repeats: 2
+seed: 3
+data: {{source: {source}, series_column: store, date_column: day, value_column: sales, test_size: 4, short_series: skip}}
+evaluation: {{origins: 2, metric: mase, baselines: [naive]}}
+studies:
+  neurons: {{epochs: [2], batch_size: [2], neurons: [1, 2]}}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory, local_ray):
+    folder = tmp_path_factory.mktemp("catalogue")
+    rng = np.random.default_rng(0)
+    frames = [
+        pd.DataFrame({"store": store, "day": pd.date_range("2024-01-01", periods=length, freq="D").astype(str),
+                      "sales": 50 + np.cumsum(rng.normal(0, 3, length))})
+        for store, length in (("north", 24), ("south", 24), ("east", 24), ("pop-up", 8))
+    ]  # fmt: skip
+    pd.concat(frames).to_csv(folder / "stores.csv", index=False)
+    (folder / "catalogue.yaml").write_text(CATALOGUE.format(source=folder / "stores.csv"))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--config", str(folder / "catalogue.yaml"), "--storage", str(folder / "results")])
+    assert status == 0
+    return folder, folder / "results" / "catalogue", printed.getvalue()
+
+
+def test_every_result_has_a_row_per_series(catalogue):
+    _, results, printed = catalogue
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert trials["series"].unique().tolist() == ["north", "south", "east"]  # the pop-up store is too short: skipped
+    assert len(trials) == 3 * 2 * 2 * 2 and (trials["status"] == "completed").all()  # series x points x repeats x origins
+    assert trials.groupby(["series", "neurons", "repeat"])["origin"].nunique().eq(2).all()
+    assert trials.groupby(["neurons", "repeat"])["seed"].nunique().eq(1).all()  # a repeat's seed is the same on every series
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    assert forecasts.groupby("series").size().to_dict() == {"east": 40, "north": 40, "south": 40}  # (2 x 2 x 2 + 2 naive) x 4 steps
+    baselines = pq.read_table(results / "baselines.parquet").to_pandas()
+    assert len(baselines) == 3 * 2 and set(baselines["series"]) == {"north", "south", "east"}
+    assert "note: series 'pop-up' skipped: " in printed
+
+
+def test_per_series_tables_and_the_verdict_across_series(catalogue):
+    _, results, printed = catalogue
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    summary = pd.read_csv(results / "summary.csv")
+    configurations = summary[summary["baseline"].isna()]
+    assert len(configurations) == 3 * 2 and configurations.groupby("series").size().eq(2).all()
+    expected = trials.groupby(["series", "neurons"])["test_mase"].mean()
+    for row in configurations.itertuples():
+        assert row.mean == pytest.approx(expected[(row.series, row.neurons)])
+    across = pd.read_csv(results / "across_series.csv")
+    assert across["method"].tolist() == ["1", "2", "naive (baseline)"] and across["verdict"].eq("best").sum() == 1
+    per_series = pd.concat([expected.unstack(), pd.read_parquet(results / "baselines.parquet").groupby("series")["test_mase"].mean()],
+                           axis=1)  # fmt: skip
+    ranks = per_series.rank(axis=1).mean()
+    np.testing.assert_allclose(across["mean_rank"], ranks.to_numpy())
+    assert across["series_won"].sum() >= 3  # every series has a winner (ties count for each)
+    assert "mean test MASE (scale-free) per series" in printed and "across 3 series; Friedman's test: p = " in printed
+    assert (results / "neurons_ranks.png").stat().st_size > 5000 and (results / "neurons_series_boxplot.png").is_file()
+    assert "Across series" in (results / "report.html").read_text()
+
+
+def test_the_winner_across_series_forecasts_each_series(catalogue, capsys):
+    folder, results, _ = catalogue
+    assert forecast_main(["--config", str(folder / "catalogue.yaml"), "--storage", str(results.parent)]) == 0
+    printed = capsys.readouterr().out
+    written = pd.read_csv(results / "forecast.csv")
+    assert written["series"].unique().tolist() == ["north", "south", "east"] and len(written) == 3 * 2
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    means = trials.groupby(["series", "neurons"])["test_mase"].mean().unstack()
+    ranking = pd.DataFrame({"rank": means.rank(axis=1).mean(), "mean": means.mean()}).sort_values(["rank", "mean"])
+    assert (written["neurons"] == ranking.index[0]).all()  # the lowest mean rank among the configurations
+    assert written["next"].str.startswith("2024-01-25").all() and "lowest mean rank across series" in printed
