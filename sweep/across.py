@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from sweep.aggregate import BASELINE_SUFFIX, configuration_labels, point_columns, score_column, varying_axes
-from sweep.statistics import SIGNIFICANCE, paired_p_value
+from sweep.statistics import SIGNIFICANCE, holm, paired_p_value
 
 ACROSS_ROWS = ["mean", "median", "mean rank", "series won", "p vs best (Holm)", "vs best"]
 
@@ -80,7 +79,7 @@ def pairwise_p_values(scores: pd.DataFrame) -> pd.DataFrame:
     pairs = list(itertools.combinations(methods, 2))
     raw = {pair: paired_p_value(scores[pair[0]], scores[pair[1]]) for pair in pairs}
     tested = [pair for pair in pairs if np.isfinite(raw[pair])]
-    adjusted = dict(zip(tested, multipletests([raw[pair] for pair in tested], method="holm")[1])) if tested else {}
+    adjusted = dict(zip(tested, holm([raw[pair] for pair in tested])))
     matrix = pd.DataFrame(1.0, index=methods, columns=methods)
     for first, second in pairs:
         matrix.loc[first, second] = matrix.loc[second, first] = adjusted.get((first, second), float("nan"))

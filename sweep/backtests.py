@@ -69,33 +69,42 @@ def forecasts_frame(
     A shared point's forecasts appear under each of its studies, like its trials; baselines' rows
     have no study, point or repeat (they belong to every study).
     """
-    parts = []
+    windows = []  # one entry per forecast window; expanded into one row per step below, in one go
     for result in results:
         final = FinalReport.from_metrics(result.metrics or {})
         if final is None:
             continue
         request = TrialRequest.from_tune(result.config)
-        for row in final.repeats:
-            loaded = catalogue.series[row.series]
-            frame = _steps(row.repeat, row.origin, row.test_start, row.forecasts, loaded.values, loaded.dates)
-            for study in plan.studies_of(request.point):
-                parts.append(frame.assign(series=row.series, study=study, **request.point))
+        studies = list(plan.studies_of(request.point))
+        windows += [
+            {"series": row.series, "study": study, **request.point, "repeat": row.repeat, "origin": row.origin,
+             "test_start": row.test_start, "forecast": row.forecasts}
+            for row in final.repeats for study in studies
+        ]  # fmt: skip
     for name, forecast in baselines:
         if not forecast.error:
-            origin, loaded = plan.origins[name][forecast.origin], catalogue.series[name]
-            steps = _steps(None, origin.index, origin.test_start, forecast.forecasts, loaded.values, loaded.dates)
-            parts.append(steps.assign(series=name, baseline=forecast.baseline))
+            origin = plan.origins[name][forecast.origin]
+            windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start,
+                            "forecast": forecast.forecasts})  # fmt: skip
     columns = ["series", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
-    if not parts:
+    if not windows:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    frame = pd.DataFrame(windows).reindex(
+        columns=["series", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"]
+    )
+    frame = frame.explode("forecast")  # each window's rows keep its index: the steps count within it
+    frame["step"] = frame.groupby(level=0).cumcount() + 1
+    frame = frame.reset_index(drop=True)
+    frame["index"] = frame["test_start"] + frame["step"] - 1
+    frame["actual"], frame["date"] = np.nan, None
+    for name, rows in frame.groupby("series", sort=False).groups.items():
+        loaded = catalogue.series[name]
+        positions = frame.loc[rows, "index"].to_numpy(dtype=int)
+        frame.loc[rows, "actual"] = loaded.values[positions]
+        if loaded.dates:
+            frame.loc[rows, "date"] = np.asarray(loaded.dates, dtype=object)[positions]
+    frame["forecast"] = frame["forecast"].astype(float)
+    frame["repeat"] = frame["repeat"].astype("Int64")
+    frame = frame[columns]
     # Baselines' rows leave the axes empty: nullable types keep integer axes integers.
     return frame.astype({axis: frame[axis].convert_dtypes().dtype for axis in plan.axis_names})
-
-
-def _steps(repeat, origin: int, test_start: int, forecasts: list[float], series: np.ndarray, dates: list[str] | None) -> pd.DataFrame:
-    index = np.arange(test_start, test_start + len(forecasts))
-    return pd.DataFrame({
-        "repeat": pd.array([repeat] * len(index), dtype="Int64"), "origin": origin, "step": np.arange(1, len(index) + 1),
-        "index": index, "date": [dates[i] for i in index] if dates else None, "actual": series[index], "forecast": forecasts,
-    })  # fmt: skip

