@@ -86,4 +86,4 @@ def test_the_winner_across_series_forecasts_each_series(catalogue, capsys):
     means = trials.groupby(["series", "neurons"])["test_mase"].mean().unstack()
     ranking = pd.DataFrame({"rank": means.rank(axis=1).mean(), "mean": means.mean()}).sort_values(["rank", "mean"])
     assert (written["neurons"] == ranking.index[0]).all()  # the lowest mean rank among the configurations
-    assert written["next"].str.startswith("2024-01-25").all() and "lowest mean rank across series" in printed
+    assert written["next"].str.startswith("2024-01-25").all() and "lowest mean rank of test mase across series" in printed
