@@ -81,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     from trainables.trainable import forecast_next
 
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    chosen = "lowest mean rank across series" if several else "lowest mean test"
+    metric = config.evaluation.metric
+    chosen = f"lowest mean rank of test {metric} across series" if several else f"lowest mean test {metric}"
     trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
-    print(f"study {study}: best configuration {label} ({chosen} {config.evaluation.metric}), {config.repeats} repeats {trained}")
+    print(f"study {study}: best configuration {label} ({chosen}), {config.repeats} repeats {trained}")
     frames = []
     for name, series in catalogue.series.items():
         request = TrialRequest.for_point(config, point, list(range(config.repeats)), [name])
