@@ -59,6 +59,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     _, results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
+        "series",
         "study",
         "epochs",
         "batch_size",
@@ -87,7 +88,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
     assert (trials["training_rows"] == 20).all() and (trials["trimmed_rows"] == 2).all()
     assert (trials["forecast_batch_size"] == 4).all()
     # 3 unique points x 2 repeats; the shared point 1/4/1 is listed in both studies
-    assert len(trials) == 8
+    assert len(trials) == 8 and (trials["series"] == "shampoo").all()
     assert trials.drop_duplicates(["epochs", "neurons", "repeat"]).shape[0] == 6
     trials_per_point = 1 if _engine(results) == "compiled" else 2  # compiled trains a point's repeats together
     assert (trials.groupby(["epochs", "neurons"])["trial_id"].nunique() == trials_per_point).all()
@@ -119,6 +120,7 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
     _, results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
+        "series",
         "study",
         "epochs",
         "batch_size",
