@@ -50,11 +50,13 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig)
             **request.point, "status": str(status), "epochs_trained": metrics.get(TIME_ATTRIBUTE, 0),
             "trial_id": metrics.get("trial_id", result.path and Path(result.path).name),
             **(final.facts if final else dict.fromkeys(TRIAL_FACTS)),
+            **({"race_round": request.race_round} if config.search.type == "race" else {}),
         }  # fmt: skip
         for repeat_row in _repeat_rows(request, status, final, metrics, result.error, plan.origins):
             for study, position in plan.studies_of(request.point).items():
                 rows.append({"study": study, "grid_position": position, **trial, **repeat_row})
-    frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS])
+    race = ["race_round"] if config.search.type == "race" else []  # the round that ran the repeat
+    frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *race])
     frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
     order = ["series_position", "study", "grid_position", "repeat", "origin"]  # each study in its grid's order, series as given
     return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position"])
@@ -112,6 +114,8 @@ def summarize(
         summary = summary.join(pd.concat(frames).set_index(keys))
     for status in ("stopped", "failed"):
         summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
+    if "race_round" in trials.columns:  # a race: the rounds each point ran (a point that left early: the round it left)
+        summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
     summary = summary.reset_index()
     if baselines is None or baselines.empty:
         return summary

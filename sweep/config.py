@@ -188,6 +188,15 @@ class SchedulerConfig(StrictModel):
     reduction_factor: float = Field(default=3, gt=1)  # 1/reduction_factor of trials go on at each rung
 
 
+class SearchConfig(StrictModel):
+    """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/racing.py)."""
+
+    type: Literal["grid", "race"] = "grid"
+    initial_repeats: PositiveInt = 5  # race: every point's first round
+    round_repeats: PositiveInt = 5  # race: more repeats per round for the points still tied with the leader
+    max_fits: PositiveInt | None = None  # race: repeat-fits (per series) it may spend in all; None: no budget
+
+
 class SweepConfig(StrictModel):
     name: str = Field(min_length=1)  # results go to <storage>/<name>
     storage: str = "results"  # folder for all outputs, or a pyarrow filesystem URI (s3://bucket/dir)
@@ -203,6 +212,7 @@ class SweepConfig(StrictModel):
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
     evaluation: EvaluationConfig = EvaluationConfig()
+    search: SearchConfig = SearchConfig()
 
     @field_validator("name")
     @classmethod
@@ -229,6 +239,10 @@ class SweepConfig(StrictModel):
     def reports_during_training_fit(self) -> SweepConfig:
         if self.scheduler is not None and self.diagnostics.every == 0:
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
+        if self.search.type == "race" and self.scheduler is not None:
+            raise ValueError("`search.type: race` and `scheduler` both decide which trials go on; use one")
+        if self.search.type == "race" and self.search.initial_repeats > self.repeats:
+            raise ValueError(f"`search.initial_repeats` ({self.search.initial_repeats}) is more than `repeats` ({self.repeats})")
         if self.evaluation.origins > 1 and self.diagnostics.every:
             raise ValueError(
                 f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "

@@ -181,6 +181,8 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         print(f"\n== study {study}: {friedman_line(result, series_count)} ==")
         table = across_table(result.comparison, result.scores.columns.name)
         print(table.to_string(float_format=lambda value: f"{value:.3f}"))
+    if "race_round" in outcome.trials.columns:
+        print(f"\n{race_line(outcome.trials, axis_names, config)}")
     stopped = outcome.trials.drop_duplicates(["series", *axis_names, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
@@ -189,6 +191,19 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         print(f"\nbaseline {row.baseline} failed on series {row.series!r} at origin {row.origin}: {row.error}")
     if persistence is not None:
         print(f"\npersistence baseline ({persistence_description(config.data.difference_lag)}): test RMSE {persistence:.3f}")
+
+
+def race_line(trials: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
+    """What a race spent against the grid, and which points left it early."""
+    fits = trials.drop_duplicates(["series", *axis_names, "repeat"])
+    per_point = fits.groupby(axis_names)["race_round"].agg(["max", "size"])
+    rounds, points = int(per_point["max"].max()), len(per_point)
+    grid = points * config.repeats * fits["series"].nunique()
+    left = per_point[per_point["max"] < rounds]
+    early = ", ".join(f"{'/'.join(map(str, key if isinstance(key, tuple) else (key,)))} after round {row['max']}"
+                      for key, row in left.iterrows())  # fmt: skip
+    return (f"race: {rounds} rounds, {len(fits)} repeat-fits where the grid would spend {grid} ({len(fits) / grid:.0%}); "
+            f"{len(left)} of {points} points left early{': ' + early if early else ''}")  # fmt: skip
 
 
 def reference_line(config: SweepConfig, catalogue: Catalogue) -> float | None:

@@ -15,6 +15,12 @@ from trainables.trainable import tune_trainable
 
 
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
+    if config.search.type == "race":
+        return {}  # the race suggests every trial
+    return grid_space(config, plan)
+
+
+def grid_space(config: SweepConfig, plan: SweepPlan) -> dict:
     """Every `TrialRequest` of the sweep, one grid value each, point by point (then series by series): a
     point's trials run one after another, so a worker reuses the shape it just compiled (series of one
     length have one shape). (A grid over points and repeat
@@ -27,8 +33,13 @@ def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
     return {TUNE_CONFIG_KEY: tune.grid_search([request.to_tune() for request in requests])}
 
 
-def tune_config(config: SweepConfig) -> tune.TuneConfig:
-    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained."""
+def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
+    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
+    race (`search.type: race`) suggests each round's trials as the previous round's scores decide."""
+    if config.search.type == "race":
+        from sweep.racing import most_race_trials, race_searcher
+
+        return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), reuse_actors=True)
     if config.scheduler is None:
         return tune.TuneConfig(reuse_actors=True)
     scheduler = ASHAScheduler(
@@ -58,7 +69,7 @@ def run_tuner(
         tuner = tune.Tuner(
             trainable,
             param_space=param_space(config, plan),
-            tune_config=tune_config(config),
+            tune_config=tune_config(config, plan),
             run_config=tune.RunConfig(
                 name=TUNE_FOLDER,
                 storage_path=folder.path,

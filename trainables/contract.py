@@ -60,11 +60,15 @@ class TrialRequest:
     window: str = "expanding"  # each origin trains on everything before it, or a sliding window of fixed length
     season: int = 1  # MASE's seasonal naive lag (`evaluation.season`)
     series: tuple[str, ...] = ()  # which of the sweep's series the trial fits (their names), trained side by side
+    race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
 
     @classmethod
-    def for_point(cls, config: SweepConfig, point: Point, repeat_indices: list[int], series: Sequence[str] = ()) -> TrialRequest:
+    def for_point(
+        cls, config: SweepConfig, point: Point, repeat_indices: list[int], series: Sequence[str] = (), race_round: int = 0
+    ) -> TrialRequest:
         return cls(
             series=tuple(series),
+            race_round=race_round,
             point=point,
             repeat_indices=tuple(repeat_indices),
             base_seed=config.seed,

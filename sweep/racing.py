@@ -1,0 +1,190 @@
+"""Racing: spend repeats where they decide something.
+
+Every point starts with `initial_repeats` repeats. After each round, the points that the tables' own
+test (`compare_to_best`: rank-sum against the leader, Holm-adjusted over the points still racing)
+finds worse than the leader are dropped, and only those still tied with it get `round_repeats` more,
+until they reach `repeats` or `max_fits` repeat-fits are spent. A tied point is never dropped.
+
+`Race` is the rule alone (testable with any scores); `RaceSearcher` runs it as a Tune `Searcher`, so
+progress, resume and clusters work as for a grid.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ray.tune.search import Searcher
+
+from sweep.aggregate import score_column
+from sweep.config import SweepConfig
+from sweep.plan import SweepPlan
+from sweep.statistics import compare_to_best
+from trainables.contract import METRIC, TUNE_CONFIG_KEY, FinalReport, TrialRequest
+
+Assignment = tuple[int, list[int]]  # (point index, the repeat indices a trial runs)
+
+
+@dataclass
+class Race:
+    points: int
+    repeats: int  # the most repeats any point gets
+    initial_repeats: int
+    round_repeats: int
+    max_fits: int | None = None  # repeat-fits the race may spend; None: no budget
+    live: list[int] = field(default_factory=list)  # points still racing
+    scores: dict[int, dict[int, pd.Series]] = field(default_factory=dict)  # point -> repeat -> its scores by origin
+    scheduled: dict[int, int] = field(default_factory=dict)  # point -> repeats given so far
+    dropped_after: dict[int, int] = field(default_factory=dict)  # point -> the round after which it left
+    rounds: int = 0  # rounds scheduled so far
+    finished: bool = False
+
+    def __post_init__(self) -> None:
+        self.live = list(range(self.points))
+        self.scores = {point: {} for point in range(self.points)}
+        self.scheduled = dict.fromkeys(range(self.points), 0)
+
+    @property
+    def fits(self) -> int:
+        return sum(self.scheduled.values())
+
+    def first_round(self) -> list[Assignment]:
+        return self._schedule({point: min(self.initial_repeats, self.repeats) for point in self.live})
+
+    def record(self, point: int, repeat: int, scores: pd.Series) -> None:
+        """One repeat's scores (indexed by origin, or by series and origin); a non-finite score is a diverged
+        repeat. Scores of one repeat from several trials (one per group of series) add up."""
+        known = self.scores[point].get(repeat)
+        self.scores[point][repeat] = scores if known is None else pd.concat([known, scores])
+
+    def fail(self, point: int) -> None:
+        """A point whose trial failed after its retries leaves the race now."""
+        if point in self.live:
+            self.live.remove(point)
+            self.dropped_after[point] = self.rounds
+
+    def next_round(self) -> list[Assignment]:
+        """Drop the points worse than the leader, then give the rest their next repeats; [] when the race is over."""
+        tested = {point: self.samples(point) for point in self.live if self.scores[point]}
+        if len(tested) > 1:
+            verdicts = compare_to_best(tested)
+            for point in [point for point in self.live if point in tested and verdicts.loc[point, "differs_from_best"]]:
+                self.live.remove(point)
+                self.dropped_after[point] = self.rounds
+        wanted = {point: min(self.round_repeats, self.repeats - self.scheduled[point]) for point in self.live}
+        wanted = {point: count for point, count in wanted.items() if count > 0}
+        if self.max_fits is not None:
+            wanted = self._within_budget(wanted, tested)
+        assignments = self._schedule(wanted)
+        self.finished = not assignments
+        return assignments
+
+    def samples(self, point: int) -> pd.Series:
+        """All of a point's scores so far, indexed by origin (the shape `compare_to_best` takes)."""
+        return pd.concat(list(self.scores[point].values()))
+
+    def _within_budget(self, wanted: dict[int, int], tested: dict[int, pd.Series]) -> dict[int, int]:
+        """As many of the wanted repeats as the budget leaves, the leading points (lowest mean) first."""
+        left = self.max_fits - self.fits
+        granted = {}
+        for point in sorted(wanted, key=lambda point: np.mean(tested[point]) if point in tested else np.inf):
+            count = min(wanted[point], max(left, 0))
+            if count:
+                granted[point] = count
+                left -= count
+        return granted
+
+    def _schedule(self, counts: dict[int, int]) -> list[Assignment]:
+        if counts:
+            self.rounds += 1
+        assignments = []
+        for point, count in counts.items():
+            start = self.scheduled[point]
+            assignments.append((point, list(range(start, start + count))))
+            self.scheduled[point] = start + count
+        return assignments
+
+
+class RaceSearcher(Searcher):
+    """Tune's side of a race: suggests one trial per (point, round, group of series), waits for a round to
+    finish, then lets the race decide the next.
+
+    `request_for(point, repeats, series, round)` makes a trial's config; `scores_of(result)` reads a
+    finished trial's {repeat: scores by series and origin}, or None when it made no final report.
+    """
+
+    def __init__(
+        self,
+        race: Race,
+        series_groups: list[list[str]],
+        request_for: Callable[[int, list[int], list[str], int], dict],
+        scores_of: Callable[[dict], dict[int, pd.Series] | None],
+        metric: str,
+    ):
+        super().__init__(metric=metric, mode="min")
+        self.race, self.series_groups, self.request_for, self.scores_of = race, series_groups, request_for, scores_of
+        self.queue: deque[tuple[int, list[int], list[str]]] = deque()
+        self._enqueue(race.first_round())
+        self.running: dict[str, int] = {}  # trial id -> point
+
+    def _enqueue(self, assignments: list[Assignment]) -> None:
+        self.queue.extend((point, repeats, group) for point, repeats in assignments for group in self.series_groups)
+
+    def suggest(self, trial_id: str) -> dict | None:
+        if not self.queue:
+            return Searcher.FINISHED if self.race.finished else None
+        point, repeats, group = self.queue.popleft()
+        self.running[trial_id] = point
+        return self.request_for(point, repeats, group, self.race.rounds)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        point = self.running.pop(trial_id, None)
+        if point is None:
+            return
+        scores = None if error or result is None else self.scores_of(result)
+        if scores is None:
+            self.race.fail(point)
+        else:
+            for repeat, values in scores.items():
+                self.race.record(point, repeat, values)
+        if not self.running and not self.queue:
+            self._enqueue(self.race.next_round())
+
+    def save(self, checkpoint_path: str) -> None:
+        with open(checkpoint_path, "wb") as file:
+            pickle.dump((self.race, list(self.queue), self.running), file)
+
+    def restore(self, checkpoint_path: str) -> None:
+        """A resumed race: Tune runs the unfinished trials again under their ids, so `running` still matches them."""
+        with open(checkpoint_path, "rb") as file:
+            self.race, queue, self.running = pickle.load(file)
+        self.queue = deque(queue)
+
+
+def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
+    search = config.search
+    race = Race(len(plan.points), config.repeats, search.initial_repeats, search.round_repeats, search.max_fits)
+    score = score_column(config.evaluation.metric)
+
+    def request_for(point: int, repeats: list[int], series: list[str], race_round: int) -> dict:
+        return {TUNE_CONFIG_KEY: TrialRequest.for_point(config, plan.points[point], repeats, series, race_round).to_tune()}
+
+    def scores_of(result: dict) -> dict[int, pd.Series] | None:
+        final = FinalReport.from_metrics(result)
+        if final is None:
+            return None
+        rows = pd.DataFrame([{"repeat": row.repeat, "stratum": f"{row.series}/{row.origin}", "score": getattr(row, score)}
+                             for row in final.repeats])  # fmt: skip
+        return {repeat: group.set_index("stratum")["score"] for repeat, group in rows.groupby("repeat")}
+
+    return RaceSearcher(race, plan.series_groups, request_for, scores_of, METRIC)
+
+
+def most_race_trials(config: SweepConfig, plan: SweepPlan) -> int:
+    """An upper bound on a race's trials, for Tune's `num_samples`: the race ends it earlier."""
+    rounds = 1 + -(-max(0, config.repeats - config.search.initial_repeats) // config.search.round_repeats)
+    return len(plan.points) * rounds * len(plan.series_groups)
