@@ -22,7 +22,7 @@ from ray.tune.search import Searcher
 
 from sweep.aggregate import score_column
 from sweep.config import SweepConfig
-from sweep.plan import SweepPlan
+from sweep.plan import SweepPlan, point_key
 from sweep.statistics import compare_to_best
 from trainables.contract import METRIC, TUNE_CONFIG_KEY, FinalReport, TrialRequest
 
@@ -36,6 +36,7 @@ class Race:
     initial_repeats: int
     round_repeats: int
     max_fits: int | None = None  # repeat-fits the race may spend; None: no budget
+    studies: list[list[int]] = field(default_factory=list)  # each study's points; a point leaves when every study of its drops it
     live: list[int] = field(default_factory=list)  # points still racing
     scores: dict[int, dict[int, pd.Series]] = field(default_factory=dict)  # point -> repeat -> its scores by origin
     scheduled: dict[int, int] = field(default_factory=dict)  # point -> repeats given so far
@@ -47,6 +48,7 @@ class Race:
         self.live = list(range(self.points))
         self.scores = {point: {} for point in range(self.points)}
         self.scheduled = dict.fromkeys(range(self.points), 0)
+        self.studies = self.studies or [list(range(self.points))]
 
     @property
     def fits(self) -> int:
@@ -70,11 +72,14 @@ class Race:
     def next_round(self) -> list[Assignment]:
         """Drop the points worse than the leader, then give the rest their next repeats; [] when the race is over."""
         tested = {point: self.samples(point) for point in self.live if self.scores[point]}
-        if len(tested) > 1:
-            verdicts = compare_to_best(tested)
-            for point in [point for point in self.live if point in tested and verdicts.loc[point, "differs_from_best"]]:
-                self.live.remove(point)
-                self.dropped_after[point] = self.rounds
+        kept = set()  # points tied with the leader of at least one of their studies
+        for members in self.studies:
+            racing = {point: tested[point] for point in members if point in tested}
+            verdicts = compare_to_best(racing) if len(racing) > 1 else None
+            kept |= {point for point in racing if verdicts is None or not verdicts.loc[point, "differs_from_best"]}
+        for point in [point for point in self.live if point in tested and point not in kept]:
+            self.live.remove(point)
+            self.dropped_after[point] = self.rounds
         wanted = {point: min(self.round_repeats, self.repeats - self.scheduled[point]) for point in self.live}
         wanted = {point: count for point, count in wanted.items() if count > 0}
         if self.max_fits is not None:
@@ -167,7 +172,9 @@ class RaceSearcher(Searcher):
 
 def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
     search = config.search
-    race = Race(len(plan.points), config.repeats, search.initial_repeats, search.round_repeats, search.max_fits)
+    position = {point_key(point): index for index, point in enumerate(plan.points)}
+    studies = [[position[point_key(point)] for point in points] for points in plan.studies.values()]
+    race = Race(len(plan.points), config.repeats, search.initial_repeats, search.round_repeats, search.max_fits, studies)
     score = score_column(config.evaluation.metric)
 
     def request_for(point: int, repeats: list[int], series: list[str], race_round: int) -> dict:

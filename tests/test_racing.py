@@ -49,3 +49,10 @@ def test_the_budget_holds_and_goes_to_the_leaders_first():
     assert race.fits == 42 and race.finished
     assert sorted(race.scheduled.values()) == [10, 10, 10, 12]  # two full rounds, then the last 2 fits to the leader
     assert all(len(race.scores[point]) == race.scheduled[point] for point in range(4))  # every repeat that ran is kept
+
+
+def test_each_study_races_its_own_points_and_a_shared_point_stays_while_one_study_keeps_it():
+    """Point 0 is shared: worse than point 1 in study A, but the leader of study B (against point 2)."""
+    race = Race(points=3, repeats=15, initial_repeats=5, round_repeats=5, studies=[[0, 1], [0, 2]])
+    race = run_race(race, [2.0, 1.0, 3.0], noise=0.05)
+    assert race.dropped_after == {2: 1} and race.live == [0, 1]
