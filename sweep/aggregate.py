@@ -87,7 +87,8 @@ def _error_line(error: BaseException) -> str:
 
 
 STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
-                      "differs_from_best"]  # fmt: skip
+                      "differs_from_best", "p90", "robust_choice"]  # fmt: skip
+ROBUST_QUANTILE = 90  # the robust choice: of the configurations tied with the best, the lowest 90th percentile
 SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
 
 
@@ -144,7 +145,20 @@ def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", bas
     points = members.groupby(labels, sort=False)[point_columns(members)].first()
     comparison = compare_to_best(samples).join(points)
     comparison["baseline"] = comparison.index.str.endswith(BASELINE_SUFFIX)
+    tied = comparison[~comparison["differs_from_best"] & ~comparison["baseline"]]
+    choice = tied.assign(mean=[np.mean(samples[label]) for label in tied.index]).sort_values(["p90", "mean"]).index[:1]
+    comparison["robust_choice"] = comparison.index.isin(choice)
     return comparison
+
+
+def tied_line(statistics: pd.DataFrame) -> str:
+    """The configurations tied with the study's best, and the robust choice among them, in words."""
+    tied = statistics[~statistics["differs_from_best"] & ~statistics["baseline"]]
+    if tied.empty:
+        return "no configuration completed with finite scores"
+    choice = tied.index[tied["robust_choice"]][0]
+    return (f"tied with the best: {', '.join(tied.index)}; robust choice {choice} (lowest {ROBUST_QUANTILE}th percentile of the "
+            f"tied, {tied.loc[choice, 'p90']:.3f})")  # fmt: skip
 
 
 def baseline_means(baselines: pd.DataFrame | None, metric: str) -> pd.Series:

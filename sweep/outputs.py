@@ -164,6 +164,8 @@ SERIES_PRINTED = 30  # more series than this: the series x method table is in su
 
 
 def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], persistence: float | None, unit: str) -> None:
+    from sweep.aggregate import tied_line
+
     origins = config.evaluation.origins
     where = (
         "" if origins == 1 else f", {origins} origins {config.evaluation.step_for(config.data)} apart ({config.evaluation.window} window)"
@@ -173,6 +175,9 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         for study, table in outcome.single.items():
             print(f"\n== study {study}: {label}{where} ==")
             print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
+            statistics = next(iter(outcome.statistics.values()))[study]
+            if not statistics.empty:
+                print(f"{study}: {tied_line(statistics)}")
     for study, result in outcome.across.items():
         series_count = len(result.scores)
         if series_count <= SERIES_PRINTED:

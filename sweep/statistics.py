@@ -142,6 +142,6 @@ def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
             {"configuration": label, "mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low,
              "median_ci_high": median_high, "best": label == best, "p_vs_best": p_value, "diverged": diverged,
              "differs_from_best": bool(diverged or p_value < SIGNIFICANCE), "tested": label == best or label in p_values,
-             "seed_sd": seed_sd, "origin_sd": origin_sd}
+             "seed_sd": seed_sd, "origin_sd": origin_sd, "p90": float(np.percentile(kept, 90)) if len(kept) else float("nan")}
         )  # fmt: skip
     return pd.DataFrame(rows).set_index("configuration")

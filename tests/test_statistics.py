@@ -135,3 +135,20 @@ def test_holm_matches_statsmodels():
         p_values[0] = p_values[-1]  # a tie
         np.testing.assert_allclose(holm(p_values), multipletests(p_values, method="holm")[1])
     assert holm([]).shape == (0,)
+
+
+def test_the_robust_choice_is_the_tied_configuration_good_for_most_seeds():
+    """10 and 20 epochs tie on the mean; 20's spread is wider, so its 90th percentile is worse: 10 is the choice."""
+    from sweep.aggregate import study_statistics, tied_line
+
+    rng = np.random.default_rng(1)
+    steady, wide = 100 + rng.normal(0, 1, 30), 100 + rng.normal(0, 8, 30)
+    trials = pd.DataFrame(
+        {"study": "epochs", "epochs": np.repeat([10, 20, 30], 30), "batch_size": 4, "neurons": 1, "repeat": np.tile(np.arange(30), 3),
+         "origin": 0, "status": "completed", "test_rmse": np.concatenate([steady, wide, steady + 30])}
+    )  # fmt: skip
+    statistics = study_statistics(trials, "epochs")
+    assert statistics["differs_from_best"].tolist() == [False, False, True]
+    assert statistics["robust_choice"].tolist() == [True, False, False]
+    assert statistics.loc["10", "p90"] == pytest.approx(np.percentile(steady, 90))
+    assert tied_line(statistics).startswith("tied with the best: 10, 20; robust choice 10 (lowest 90th percentile of the tied, ")

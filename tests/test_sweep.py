@@ -141,6 +141,8 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
         "p_vs_best",
         "diverged",
         "differs_from_best",
+        "p90",
+        "robust_choice",
         "stopped",
         "failed",
     ]
