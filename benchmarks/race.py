@@ -44,8 +44,11 @@ def tied_sets(results: Path) -> dict[str, set[tuple]]:
     if "race_rounds" in summary.columns:
         summary = summary[summary["race_rounds"] == summary["race_rounds"].max()]
     tied = summary[~summary["differs_from_best"].astype(bool)]
-    axes = point_columns(summary)
-    return {study: set(group[axes].itertuples(index=False, name=None)) for study, group in tied.groupby("study")}
+    sets = {}
+    for study, group in tied.groupby("study"):
+        axes = [axis for axis in point_columns(summary) if summary.loc[summary["study"] == study, axis].nunique() > 1]
+        sets[study] = {"/".join(map(str, values)) for values in group[axes].itertuples(index=False, name=None)}
+    return sets
 
 
 def fits(results: Path) -> int:
