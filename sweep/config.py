@@ -195,6 +195,7 @@ class SearchConfig(StrictModel):
     initial_repeats: PositiveInt = 5  # race: every point's first round
     round_repeats: PositiveInt = 5  # race: more repeats per round for the points still tied with the leader
     max_fits: PositiveInt | None = None  # race: repeat-fits (per series) it may spend in all; None: no budget
+    confirm: bool = False  # re-run each study's robust choice with `repeats` fresh seeds and report both means
 
 
 class SweepConfig(StrictModel):

@@ -44,6 +44,11 @@ class SeriesTooShort(ConfigError):
 
 def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPlan:
     """The sweep's points and each series' origins; a series that cannot hold them is refused by name (or skipped)."""
+    if len(catalogue) > 1 and config.search.confirm:
+        raise ConfigError(
+            f"`search.confirm` needs one series: across {len(catalogue)} series the winner is chosen by mean rank, and "
+            "`sweep.forecast` retrains it on each"
+        )
     if len(catalogue) > 1 and config.diagnostics.every:
         raise ConfigError(
             f"`diagnostics.every` ({config.diagnostics.every}) needs one series: the diagnostic curves follow one series' "

@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     persistence = reference_line(config, catalogue)
     write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started)
     print_tables(config, outcome, plan.axis_names, persistence, catalogue.unit)
+    if config.search.confirm and not confirm(config, plan, catalogue, folder, outcome, fresh, args):
+        return 130
     print(f"results in {folder} ({time.perf_counter() - started:.1f} s)")
     failed = outcome.trials.drop_duplicates(["series", *plan.axis_names, "repeat"])["status"].eq("failed").sum()
     if failed:
@@ -119,6 +121,25 @@ def main(argv: list[str] | None = None) -> int:
             f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of trials.parquet", file=sys.stderr
         )
     return 1 if failed else 0
+
+
+def confirm(config: SweepConfig, plan, catalogue, folder, outcome, fresh: bool, args: argparse.Namespace) -> bool:
+    """Re-run each study's robust choice on fresh seeds and print both means; False when interrupted."""
+    from sweep.confirm import CONFIRM_FOLDER, CONFIRMATION_FILE, confirmation_frame, confirmation_lines, confirmation_space, robust_choices
+    from sweep.tuning import run_tuner, unfinished
+
+    choices = robust_choices(next(iter(outcome.statistics.values())))
+    space = confirmation_space(config, plan, choices)
+    results = run_tuner(config, plan, catalogue.values, folder, resume=not fresh, space=space, experiment_name=CONFIRM_FOLDER)
+    if unfinished(results, config):
+        print(f"\ninterrupted while confirming; resume with:\n  {resume_command(args, config)}", file=sys.stderr)
+        return False
+    frame = confirmation_frame(results, choices, outcome.trials, config.evaluation.metric)
+    folder.write_csv(CONFIRMATION_FILE, frame)
+    print("")
+    for line in confirmation_lines(frame, plan.axis_names):
+        print(line)
+    return True
 
 
 if __name__ == "__main__":

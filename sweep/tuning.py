@@ -52,26 +52,31 @@ def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
 
 
 def run_tuner(
-    config: SweepConfig, plan: SweepPlan, catalogue: dict[str, np.ndarray], folder: ResultsFolder, resume: bool
-) -> tune.ResultGrid:
-    """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run."""
+    config: SweepConfig, plan: SweepPlan, catalogue: dict[str, np.ndarray], folder: ResultsFolder, resume: bool,
+    space: dict | None = None, experiment_name: str = TUNE_FOLDER,
+) -> tune.ResultGrid:  # fmt: skip
+    """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run.
+
+    `space`: a grid of requests of its own (a confirmation run) in `<folder>/<experiment_name>`; default the sweep's.
+    """
     trainable = tune.with_resources(
         tune.with_parameters(tune_trainable, catalogue={name: catalogue[name] for name in plan.origins}),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
-    experiment = f"{folder.path}/{TUNE_FOLDER}"
+    space = param_space(config, plan) if space is None else space
+    experiment = f"{folder.path}/{experiment_name}"
     if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
         tuner = tune.Tuner.restore(
-            experiment, trainable, resume_unfinished=True, restart_errored=True,
-            param_space=param_space(config, plan), storage_filesystem=folder.filesystem,
+            experiment, trainable, resume_unfinished=True, restart_errored=True, param_space=space,
+            storage_filesystem=folder.filesystem,
         )  # fmt: skip
     else:  # a fresh sweep, or one killed before Tune saved any state
         tuner = tune.Tuner(
             trainable,
-            param_space=param_space(config, plan),
-            tune_config=tune_config(config, plan),
+            param_space=space,
+            tune_config=tune_config(config, plan) if experiment_name == TUNE_FOLDER else tune.TuneConfig(reuse_actors=True),
             run_config=tune.RunConfig(
-                name=TUNE_FOLDER,
+                name=experiment_name,
                 storage_path=folder.path,
                 storage_filesystem=folder.filesystem,
                 failure_config=tune.FailureConfig(max_failures=config.max_failures),

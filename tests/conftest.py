@@ -17,3 +17,18 @@ def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}})
     yield
     ray.shutdown()
+
+
+def run_config(folder, name: str, text: str) -> tuple:
+    """Write `<folder>/<name>.yaml`, run it through the CLI into `<folder>/results`, and return (results folder, printed)."""
+    import contextlib
+    import io
+
+    from sweep.run import main
+
+    (folder / f"{name}.yaml").write_text(text)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(["--config", str(folder / f"{name}.yaml"), "--storage", str(folder / "results")])
+    assert status == 0, printed.getvalue()[-3000:]
+    return folder / "results" / name, printed.getvalue()

@@ -1,16 +1,13 @@
 """A backtest sweep end to end through a real local Ray: origins, baselines as rows, forecasts kept."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_config
 
 from sweep.datasets import load_series
 from sweep.forecast import main as forecast_main
-from sweep.run import main
 
 BACKTEST = """\
 name: backtest
@@ -25,13 +22,7 @@ studies:
 
 @pytest.fixture(scope="module")
 def backtest(tmp_path_factory, local_ray):
-    folder = tmp_path_factory.mktemp("backtest")
-    (folder / "backtest.yaml").write_text(BACKTEST)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", str(folder / "backtest.yaml"), "--storage", str(folder / "results")])
-    assert status == 0
-    return folder / "results" / "backtest", printed.getvalue()
+    return run_config(tmp_path_factory.mktemp("backtest"), "backtest", BACKTEST)
 
 
 def test_every_repeat_is_scored_at_every_origin(backtest):

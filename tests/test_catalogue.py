@@ -84,6 +84,9 @@ def test_a_series_too_short_is_refused_by_name_or_skipped_with_a_note():
     plan = build_plan(skipping, catalogue)
     assert list(plan.origins) == ["long"]
     assert any(note.startswith("series 'tiny' skipped: `data.test_size` (6) leaves too few training rows") for note in plan.notes)
+    confirm = parse_config({"name": "x", "search": {"confirm": True}, "studies": {"s": GRID}})
+    with pytest.raises(ConfigError, match="`search.confirm` needs one series"):
+        build_plan(confirm, catalogue)
     diagnostics = parse_config({"name": "x", "diagnostics": {"every": 1}, "studies": {"s": GRID}})
     with pytest.raises(ConfigError, match="`diagnostics.every` \\(1\\) needs one series"):
         build_plan(diagnostics, catalogue)

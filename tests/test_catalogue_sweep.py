@@ -1,16 +1,13 @@
 """A sweep across several series end to end through a real local Ray: series as a dimension of every
 result, the per-series and across-series tables, a short series skipped, and the winner forecast per series."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_config
 
 from sweep.forecast import main as forecast_main
-from sweep.run import main
 
 CATALOGUE = """\
 name: catalogue
@@ -33,12 +30,8 @@ def catalogue(tmp_path_factory, local_ray):
         for store, length in (("north", 24), ("south", 24), ("east", 24), ("pop-up", 8))
     ]  # fmt: skip
     pd.concat(frames).to_csv(folder / "stores.csv", index=False)
-    (folder / "catalogue.yaml").write_text(CATALOGUE.format(source=folder / "stores.csv"))
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", str(folder / "catalogue.yaml"), "--storage", str(folder / "results")])
-    assert status == 0
-    return folder, folder / "results" / "catalogue", printed.getvalue()
+    results, printed = run_config(folder, "catalogue", CATALOGUE.format(source=folder / "stores.csv"))
+    return folder, results, printed
 
 
 def test_every_result_has_a_row_per_series(catalogue):

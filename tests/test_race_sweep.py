@@ -1,22 +1,20 @@
 """A real race end to end on a local Ray: rounds suggested by a Tune Searcher, a hopeless point dropped
-after the first round, every repeat that ran kept, fewer fits than the grid."""
-
-import contextlib
-import io
+after the first round, every repeat that ran kept, fewer fits than the grid; then the robust choice
+confirmed on fresh seeds."""
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_config
 
 from sweep.config import ConfigError, parse_config
-from sweep.run import main
 
 RACE = """\
 name: race
 repeats: 10
 seed: 1
 data: {source: shampoo}
-search: {type: race, initial_repeats: 5, round_repeats: 5}
+search: {type: race, initial_repeats: 5, round_repeats: 5, confirm: true}
 studies:
   rate: {epochs: [10], batch_size: [4], neurons: [1], optimizer: [sgd], learning_rate: [0.05, 0.1, 1000000.0]}
 """
@@ -24,13 +22,7 @@ studies:
 
 @pytest.fixture(scope="module")
 def race(tmp_path_factory, local_ray):
-    folder = tmp_path_factory.mktemp("race")
-    (folder / "race.yaml").write_text(RACE)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", str(folder / "race.yaml"), "--storage", str(folder / "results")])
-    assert status == 0, printed.getvalue()[-3000:]
-    return folder / "results" / "race", printed.getvalue()
+    return run_config(tmp_path_factory.mktemp("race"), "race", RACE)
 
 
 def test_a_diverging_point_leaves_after_the_first_round_and_every_repeat_is_kept(race):
@@ -47,6 +39,18 @@ def test_a_diverging_point_leaves_after_the_first_round_and_every_repeat_is_kept
     assert summary.loc[1e6, "race_rounds"] == 1 and summary.loc[1e6, "diverged"]  # its scores are NaN: describe() counts none
     assert f"race: 2 rounds, {len(trials)} repeat-fits where the grid would spend 30" in printed
     assert "1000000.0 after round 1" in printed
+
+
+def test_the_robust_choice_is_confirmed_on_fresh_seeds(race):
+    results, printed = race
+    confirmation = pd.read_csv(results / "confirmation.csv")
+    summary = pd.read_csv(results / "summary.csv")
+    chosen = summary[summary["robust_choice"].astype(bool)]
+    assert len(confirmation) == len(chosen) == 1 and confirmation["learning_rate"].item() == chosen["learning_rate"].item()
+    assert confirmation["confirmation_repeats"].item() == 10 and confirmation["selection_repeats"].item() == chosen["count"].item()
+    assert confirmation["selection_mean"].item() == pytest.approx(chosen["mean"].item())
+    assert confirmation["confirmation_mean"].item() != pytest.approx(chosen["mean"].item())  # other seeds, other scores
+    assert "rate: robust choice 10/4/1/sgd/" in printed and " on 10 fresh seeds: mean " in printed
 
 
 def test_a_race_and_early_stopping_are_refused_together():
