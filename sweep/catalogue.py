@@ -43,8 +43,9 @@ class Catalogue:
         units = {loaded.unit for loaded in self.series.values()}
         return units.pop() if len(units) == 1 else "each series' own unit"
 
-    def without(self, names: set[str]) -> Catalogue:
-        return Catalogue({name: loaded for name, loaded in self.series.items() if name not in names}, self.origin)
+    def only(self, names) -> Catalogue:
+        """The named series (those a plan kept), in this catalogue's order."""
+        return Catalogue({name: loaded for name, loaded in self.series.items() if name in names}, self.origin)
 
 
 def _rdataset(package: str, item: str, column: str = "value", start: str | None = None) -> Callable[[], pd.Series]:

@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         if study not in config.studies:
             raise ConfigError(f"`--study` ({study!r}) is not a study of the sweep; its studies: {', '.join(config.studies)}")
         loaded = load_catalogue(config.data)
-        catalogue = loaded.without(set(loaded.names) - set(build_plan(config, loaded.values).origins))
+        catalogue = loaded.only(build_plan(config, loaded.values).origins)
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet("trials.parquet")
         several = len(catalogue.series) > 1

@@ -35,6 +35,11 @@ class Outcome:
         """The one series' tables (study -> table), or None when there are several series."""
         return next(iter(self.tables.values())) if len(self.tables) == 1 else None
 
+    @property
+    def single_statistics(self) -> dict[str, pd.DataFrame] | None:
+        """The one series' `study_statistics` (study -> frame), or None when there are several series."""
+        return next(iter(self.statistics.values())) if len(self.statistics) == 1 else None
+
 
 def summarize_sweep(config: SweepConfig, plan: SweepPlan, results, catalogue: Catalogue, baseline_forecasts: list) -> Outcome:
     from sweep.aggregate import study_statistics, study_table, summarize, trials_frame
@@ -175,7 +180,7 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         for study, table in outcome.single.items():
             print(f"\n== study {study}: {label}{where} ==")
             print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
-            statistics = next(iter(outcome.statistics.values()))[study]
+            statistics = outcome.single_statistics[study]
             if not statistics.empty:
                 print(f"{study}: {tied_line(statistics)}")
     for study, result in outcome.across.items():

@@ -67,8 +67,11 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
             memberships[key].setdefault(name, position)
     notes, origins, series_of_note = [], {}, {}
     for name, series in catalogue.items():
+        series_origins = backtest_origins(
+            len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
+        )  # fmt: skip
         try:
-            series_notes = _check_data_fits(config, series, studies)
+            series_notes = _check_data_fits(config, series, series_origins[0], studies)
         except ConfigError as error:
             if len(catalogue) == 1:
                 raise
@@ -79,9 +82,7 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
             raise type(error)(f"series {name!r}: {error}{hint}") from None
         for note in series_notes:
             series_of_note.setdefault(note, []).append(name)
-        origins[name] = backtest_origins(
-            len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
-        )  # fmt: skip
+        origins[name] = series_origins
     if not origins:
         raise ConfigError(f"every one of the {len(catalogue)} series is too short for the windows asked ({notes[0]})")
     notes += [_for_series(note, names, len(catalogue)) for note, names in series_of_note.items()]
@@ -117,14 +118,12 @@ def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
     return points
 
 
-def _check_data_fits(config: SweepConfig, series: np.ndarray, studies: dict[str, list[Point]]) -> list[str]:
+def _check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:
     """Refuse points the series cannot hold, naming the key; describe what trimming the others need.
 
     With several origins the earliest sees the fewest observations: it is the one checked.
     """
     test_size, difference_lag = config.data.test_size, config.data.difference_lag
-    earliest = backtest_origins(len(series), test_size, config.evaluation.origins, config.evaluation.step_for(config.data),
-                                config.evaluation.window)[0]  # fmt: skip
     full_length, series = len(series), series[earliest.start : earliest.end]
     notes = []
     shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it

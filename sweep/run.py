@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         config = resolve_config(args)
         loaded = load_catalogue(config.data)
         plan = build_plan(config, loaded.values)
-        catalogue = loaded.without(set(loaded.names) - set(plan.origins))  # skipped series (`data.short_series: skip`) leave
+        catalogue = loaded.only(plan.origins)  # skipped series (`data.short_series: skip`) leave
         folder = results_folder(config)
         held = claim(folder)  # noqa: F841 - held until main() returns (or the process ends)
         fresh = starts_afresh(folder, config, args.resume, resume_command(args, config))
@@ -128,7 +128,7 @@ def confirm(config: SweepConfig, plan, catalogue, folder, outcome, fresh: bool, 
     from sweep.confirm import CONFIRM_FOLDER, CONFIRMATION_FILE, confirmation_frame, confirmation_lines, confirmation_space, robust_choices
     from sweep.tuning import run_tuner, unfinished
 
-    choices = robust_choices(next(iter(outcome.statistics.values())))
+    choices = robust_choices(outcome.single_statistics)
     space = confirmation_space(config, plan, choices)
     results = run_tuner(config, plan, catalogue.values, folder, resume=not fresh, space=space, experiment_name=CONFIRM_FOLDER)
     if unfinished(results, config):
