@@ -188,14 +188,21 @@ class SchedulerConfig(StrictModel):
     reduction_factor: float = Field(default=3, gt=1)  # 1/reduction_factor of trials go on at each rung
 
 
+RACE_INITIAL_REPEATS = 10  # a race's default first round: at 5, more false drops and more reopened ties (benchmarks/race.py)
+
+
 class SearchConfig(StrictModel):
     """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/racing.py)."""
 
     type: Literal["grid", "race"] = "grid"
-    initial_repeats: PositiveInt = 5  # race: every point's first round
+    initial_repeats: PositiveInt | None = None  # race: every point's first round; default 10, or `repeats` if fewer
     round_repeats: PositiveInt = 5  # race: more repeats per round for the points still tied with the leader
     max_fits: PositiveInt | None = None  # race: repeat-fits (per series) it may spend in all; None: no budget
+    futility: float = Field(0.2, gt=0, lt=1)  # race: a tied point rests when the final test would call it with a lower chance
     confirm: bool = False  # re-run each study's robust choice with `repeats` fresh seeds and report both means
+
+    def initial_for(self, repeats: int) -> int:
+        return self.initial_repeats or min(RACE_INITIAL_REPEATS, repeats)
 
 
 class SweepConfig(StrictModel):
@@ -242,7 +249,7 @@ class SweepConfig(StrictModel):
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
         if self.search.type == "race" and self.scheduler is not None:
             raise ValueError("`search.type: race` and `scheduler` both decide which trials go on; use one")
-        if self.search.type == "race" and self.search.initial_repeats > self.repeats:
+        if self.search.type == "race" and self.search.initial_for(self.repeats) > self.repeats:
             raise ValueError(f"`search.initial_repeats` ({self.search.initial_repeats}) is more than `repeats` ({self.repeats})")
         if self.evaluation.origins > 1 and self.diagnostics.every:
             raise ValueError(
@@ -290,6 +297,7 @@ def smoke_config(config: SweepConfig) -> SweepConfig:
                 "series_per_trial": None}  # fmt: skip
     payload["data"]["first_series"] = min(config.data.first_series or SMOKE_SERIES, SMOKE_SERIES)
     payload["diagnostics"]["every"] = min(config.diagnostics.every, 1)
+    payload["search"]["initial_repeats"] = min(config.search.initial_for(config.repeats), SMOKE_REPEATS)
     if payload["scheduler"] is not None:
         payload["scheduler"]["grace_period"] = 1
     return parse_config(payload, source="smoke mode")

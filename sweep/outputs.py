@@ -192,7 +192,7 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         table = across_table(result.comparison, result.scores.columns.name)
         print(table.to_string(float_format=lambda value: f"{value:.3f}"))
     if "race_round" in outcome.trials.columns:
-        print(f"\n{race_line(outcome.trials, axis_names, config)}")
+        print(f"\n{race_line(outcome.trials, outcome.summary, axis_names, config)}")
     stopped = outcome.trials.drop_duplicates(["series", *axis_names, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
@@ -203,17 +203,26 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         print(f"\npersistence baseline ({persistence_description(config.data.difference_lag)}): test RMSE {persistence:.3f}")
 
 
-def race_line(trials: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
-    """What a race spent against the grid, and which points left it early."""
+def race_line(trials: pd.DataFrame, summary: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
+    """What a race spent against the grid, which points it dropped (worse than a leader in every study of
+    theirs) and which it settled (tied, with fewer than `repeats` repeats: more could not change the verdict)."""
     fits = trials.drop_duplicates(["series", *axis_names, "repeat"])
     per_point = fits.groupby(axis_names)["race_round"].agg(["max", "size"])
     rounds, points = int(per_point["max"].max()), len(per_point)
     grid = points * config.repeats * fits["series"].nunique()
-    left = per_point[per_point["max"] < rounds]
-    early = ", ".join(f"{'/'.join(map(str, key if isinstance(key, tuple) else (key,)))} after round {row['max']}"
-                      for key, row in left.iterrows())  # fmt: skip
+    differs = summary[summary["baseline"].isna()] if "baseline" in summary.columns else summary
+    differs = differs.groupby(axis_names)["differs_from_best"].agg(lambda verdicts: bool(verdicts.astype(bool).all()))
+    short = per_point[per_point["size"] < grid // points]
+
+    def named(key) -> str:
+        return "/".join(map(str, key if isinstance(key, tuple) else (key,)))
+
+    series = fits["series"].nunique()
+    dropped = [f"{named(key)} after round {row['max']}" for key, row in short.iterrows() if differs.get(key, True)]
+    settled = [f"{named(key)} at {row['size'] // series} repeats" for key, row in short.iterrows() if not differs.get(key, True)]
     return (f"race: {rounds} rounds, {len(fits)} repeat-fits where the grid would spend {grid} ({len(fits) / grid:.0%}); "
-            f"{len(left)} of {points} points left early{': ' + early if early else ''}")  # fmt: skip
+            f"{len(dropped)} of {points} points dropped{': ' + ', '.join(dropped) if dropped else ''}; "
+            f"{len(settled)} settled, tied{': ' + ', '.join(settled) if settled else ''}")  # fmt: skip
 
 
 def reference_line(config: SweepConfig, catalogue: Catalogue) -> float | None:

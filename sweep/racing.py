@@ -1,12 +1,20 @@
 """Racing: spend repeats where they decide something.
 
-Every point starts with `initial_repeats` repeats. After each round, the points that the tables' own
-test (`compare_to_best`: rank-sum against the leader, Holm-adjusted over the points still racing)
-finds worse than the leader are dropped, and only those still tied with it get `round_repeats` more,
-until they reach `repeats` or `max_fits` repeat-fits are spent. A tied point is never dropped.
+Every point starts with `initial_repeats` repeats. After each round, each study compares its points
+still racing with the tables' own test (`versus_best`: rank-sum against the leader, Holm-adjusted):
 
-`Race` is the rule alone (testable with any scores); `RaceSearcher` runs it as a Tune `Searcher`, so
-progress, resume and clusters work as for a grid.
+- a point worse than the leader at level 0.05 / (the rounds a point can have) leaves the race. The
+  Bonferroni split over rounds keeps the chance that a point truly tied with the leader is ever
+  dropped at 5%, as in the grid; a test at 0.05 every round would drop one far more often.
+- a point still tied gets `round_repeats` more only while its verdict at `repeats` repeats is open:
+  if the difference seen so far held, the final test would call it with a chance of at least
+  `futility` (`conditional_power`). Otherwise it is settled, tied, and rests; a later round whose
+  leader moved can call on it again. A study's leader gets repeats while one of its rivals does.
+
+The race ends when no point needs more, or `max_fits` repeat-fits are spent. A point shared by
+several studies leaves only when every one of them drops it. `Race` is the rule alone (testable with
+any scores); `RaceSearcher` runs it as a Tune `Searcher`, so progress, resume and clusters work as
+for a grid.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from ray.tune.search import Searcher
 from sweep.aggregate import score_column
 from sweep.config import SweepConfig
 from sweep.plan import SweepPlan, point_key
-from sweep.statistics import compare_to_best
+from sweep.statistics import SIGNIFICANCE, conditional_power, versus_best
 from trainables.contract import METRIC, TUNE_CONFIG_KEY, FinalReport, TrialRequest
 
 Assignment = tuple[int, list[int]]  # (point index, the repeat indices a trial runs)
@@ -36,6 +44,7 @@ class Race:
     initial_repeats: int
     round_repeats: int
     max_fits: int | None = None  # repeat-fits the race may spend; None: no budget
+    futility: float = 0.2  # a tied point rests when the final test would call it with a lower chance than this
     studies: list[list[int]] = field(default_factory=list)  # each study's points; a point leaves when every study of its drops it
     live: list[int] = field(default_factory=list)  # points still racing
     scores: dict[int, dict[int, pd.Series]] = field(default_factory=dict)  # point -> repeat -> its scores by origin
@@ -69,18 +78,31 @@ class Race:
             self.live.remove(point)
             self.dropped_after[point] = self.rounds
 
+    @property
+    def drop_level(self) -> float:
+        """The Holm-adjusted p-value below which a point leaves: 0.05 split over the rounds a point can have."""
+        rounds = 1 + -(-max(0, self.repeats - self.initial_repeats) // self.round_repeats)
+        return SIGNIFICANCE / rounds
+
     def next_round(self) -> list[Assignment]:
-        """Drop the points worse than the leader, then give the rest their next repeats; [] when the race is over."""
+        """Drop the points worse than a leader, then give the open ones their next repeats; [] when the race is over."""
         tested = {point: self.samples(point) for point in self.live if self.scores[point]}
-        kept = set()  # points tied with the leader of at least one of their studies
+        kept, undecided = set(), set()  # kept: tied with a leader of one of its studies; undecided: final verdict still open
         for members in self.studies:
             racing = {point: tested[point] for point in members if point in tested}
-            verdicts = compare_to_best(racing) if len(racing) > 1 else None
-            kept |= {point for point in racing if verdicts is None or not verdicts.loc[point, "differs_from_best"]}
+            if len(racing) < 2:
+                kept |= set(racing)
+                continue
+            verdicts = versus_best(racing)
+            tied = verdicts[verdicts["best"] | (~verdicts["diverged"] & ~(verdicts["p_vs_best"] < self.drop_level))]
+            kept |= set(tied.index)
+            rivals = tied[~tied["best"]]
+            unsettled = [point for point, row in rivals.iterrows() if self._open(row["p_unadjusted"], point, len(verdicts) - 1)]
+            undecided |= set(unsettled) | (set(tied.index[tied["best"]]) if unsettled else set())
         for point in [point for point in self.live if point in tested and point not in kept]:
             self.live.remove(point)
             self.dropped_after[point] = self.rounds
-        wanted = {point: min(self.round_repeats, self.repeats - self.scheduled[point]) for point in self.live}
+        wanted = {point: min(self.round_repeats, self.repeats - self.scheduled[point]) for point in self.live if point in undecided}
         wanted = {point: count for point, count in wanted.items() if count > 0}
         if self.max_fits is not None:
             wanted = self._within_budget(wanted, tested)
@@ -88,8 +110,12 @@ class Race:
         self.finished = not assignments
         return assignments
 
+    def _open(self, p_value: float, point: int, comparisons: int) -> bool:
+        """Whether the test at `repeats` repeats could still call the point different (`futility`)."""
+        return conditional_power(p_value, len(self.scores[point]) / self.repeats, comparisons) >= self.futility
+
     def samples(self, point: int) -> pd.Series:
-        """All of a point's scores so far, indexed by origin (the shape `compare_to_best` takes)."""
+        """All of a point's scores so far, indexed by origin (the shape `versus_best` takes)."""
         return pd.concat(list(self.scores[point].values()))
 
     def _within_budget(self, wanted: dict[int, int], tested: dict[int, pd.Series]) -> dict[int, int]:
@@ -174,7 +200,8 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
     search = config.search
     position = {point_key(point): index for index, point in enumerate(plan.points)}
     studies = [[position[point_key(point)] for point in points] for points in plan.studies.values()]
-    race = Race(len(plan.points), config.repeats, search.initial_repeats, search.round_repeats, search.max_fits, studies)
+    first = search.initial_for(config.repeats)
+    race = Race(len(plan.points), config.repeats, first, search.round_repeats, search.max_fits, search.futility, studies)
     score = score_column(config.evaluation.metric)
 
     def request_for(point: int, repeats: list[int], series: list[str], race_round: int) -> dict:
@@ -193,5 +220,5 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
 
 def most_race_trials(config: SweepConfig, plan: SweepPlan) -> int:
     """An upper bound on a race's trials, for Tune's `num_samples`: the race ends it earlier."""
-    rounds = 1 + -(-max(0, config.repeats - config.search.initial_repeats) // config.search.round_repeats)
+    rounds = 1 + -(-max(0, config.repeats - config.search.initial_for(config.repeats)) // config.search.round_repeats)
     return len(plan.points) * rounds * len(plan.series_groups)

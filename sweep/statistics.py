@@ -100,6 +100,20 @@ def paired_p_value(a: pd.Series, b: pd.Series) -> float:
     return van_elteren(a, b)
 
 
+def conditional_power(p_value: float, fraction: float, comparisons: int = 1) -> float:
+    """The chance that a test at the full sample calls a difference (two-sided, Bonferroni over `comparisons`),
+    if the difference seen so far (`p_value` at `fraction` of the full sample) is the true one.
+
+    Brownian-motion form of the z statistic (Lan & Wittes 1988, "current trend"); 0 at the full sample,
+    where nothing more can change, and for an untestable pair (NaN p-value).
+    """
+    if not np.isfinite(p_value) or fraction >= 1:
+        return 0.0
+    so_far = stats.norm.isf(p_value / 2)
+    critical = stats.norm.isf(SIGNIFICANCE / (2 * comparisons))
+    return float(stats.norm.sf((critical - so_far / np.sqrt(fraction)) / np.sqrt(1 - fraction)))
+
+
 def spread_by_source(scores: pd.Series) -> tuple[float, float]:
     """(seed sd, origin sd): the typical spread over seeds within an origin, and of the origins' means."""
     by_origin = scores.groupby(level=0)
@@ -108,40 +122,56 @@ def spread_by_source(scores: pd.Series) -> tuple[float, float]:
     return float(np.sqrt(seed_variance)), float(origin_sd)
 
 
-def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
-    """Each configuration (or baseline) against the one with the lowest mean, Holm-adjusted (`paired_p_value`).
-
-    A sample is an array of repeats at one origin, or a Series of scores indexed by origin. A
-    configuration with a non-finite score (a repeat that diverged) can never be the best: it is
-    marked `diverged`, counts as differing from the best, and its intervals cover its finite scores.
-    Returns one row per configuration: mean and median intervals (bootstrap within origins),
-    `p_vs_best` (NaN for the best itself, or where nothing can be tested), `differs_from_best`
-    (adjusted p below 0.05), and the spread over seeds and over origins.
-    """
-    samples = {label: values if isinstance(values, pd.Series) else pd.Series(values, index=np.zeros(len(values), int))
-               for label, values in samples.items()}  # fmt: skip
+def versus_best(samples: dict[str, pd.Series]) -> pd.DataFrame:
+    """Each sample against the one with the lowest mean (`paired_p_value`), Holm-adjusted: the verdicts alone,
+    without `compare_to_best`'s intervals, for a race that asks every round. A sample with a non-finite
+    score (a repeat that diverged) can never be the best and counts as differing from it."""
     finite = [label for label, values in samples.items() if np.all(np.isfinite(values))]
     best = min(finite, key=lambda label: np.mean(samples[label])) if finite else None
     others = [label for label in finite if label != best]
     raw = {label: paired_p_value(samples[label], samples[best]) for label in others}
     tested = [label for label in others if np.isfinite(raw[label])]
-    adjusted = holm([raw[label] for label in tested])
-    p_values = dict(zip(tested, adjusted))
+    adjusted = dict(zip(tested, holm([raw[label] for label in tested])))
+    frame = pd.DataFrame(index=pd.Index(list(samples), name="configuration"))
+    frame["best"] = frame.index == best
+    frame["p_vs_best"] = [float(adjusted.get(label, float("nan"))) for label in frame.index]
+    frame["p_unadjusted"] = [float(raw.get(label, float("nan"))) for label in frame.index]
+    frame["diverged"] = ~frame.index.isin(finite)
+    frame["differs_from_best"] = frame["diverged"] | (frame["p_vs_best"] < SIGNIFICANCE)
+    frame["tested"] = frame["best"] | frame.index.isin(tested)
+    return frame
+
+
+def as_origin_series(values: np.ndarray | pd.Series) -> pd.Series:
+    """A sample as scores indexed by origin: an array is repeats at one origin (0)."""
+    return values if isinstance(values, pd.Series) else pd.Series(values, index=np.zeros(len(values), int))
+
+
+def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
+    """Each configuration (or baseline) against the one with the lowest mean (`versus_best`), with mean and
+    median intervals (bootstrap within origins), the spread over seeds and over origins, and the 90th percentile.
+
+    A sample is an array of repeats at one origin, or a Series of scores indexed by origin. Returns one
+    row per configuration: `p_vs_best` (Holm-adjusted; NaN for the best itself, or where nothing can be
+    tested; before Holm: `p_unadjusted`), `differs_from_best` (adjusted p below 0.05, or diverged), the
+    intervals of its finite scores, `seed_sd`, `origin_sd` and `p90`.
+    """
+    samples = {label: as_origin_series(values) for label, values in samples.items()}
+    verdicts = versus_best(samples)
     rows = []
-    for label, values in samples.items():
+    for values in samples.values():
         kept = values[np.isfinite(values)]
         origins = [group.to_numpy() for _, group in kept.groupby(level=0)]
         interval = bootstrap_interval if len(origins) <= 1 else stratified_bootstrap_interval
         groups = kept.to_numpy() if len(origins) <= 1 else origins
         mean_low, mean_high = interval(groups, np.mean)
         median_low, median_high = interval(groups, np.median)
-        p_value = float(p_values.get(label, float("nan")))
-        diverged = label not in finite
         seed_sd, origin_sd = spread_by_source(kept)
         rows.append(
-            {"configuration": label, "mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low,
-             "median_ci_high": median_high, "best": label == best, "p_vs_best": p_value, "diverged": diverged,
-             "differs_from_best": bool(diverged or p_value < SIGNIFICANCE), "tested": label == best or label in p_values,
+            {"mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low, "median_ci_high": median_high,
              "seed_sd": seed_sd, "origin_sd": origin_sd, "p90": float(np.percentile(kept, 90)) if len(kept) else float("nan")}
         )  # fmt: skip
-    return pd.DataFrame(rows).set_index("configuration")
+    intervals = pd.DataFrame(rows, index=verdicts.index)
+    columns = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "p_unadjusted", "diverged",
+               "differs_from_best", "tested", "seed_sd", "origin_sd", "p90"]  # fmt: skip
+    return verdicts.join(intervals)[columns]

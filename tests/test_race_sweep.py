@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_config
 
-from sweep.config import ConfigError, parse_config
+from sweep.config import ConfigError, parse_config, smoke_config
 
 RACE = """\
 name: race
@@ -57,6 +57,10 @@ def test_a_race_and_early_stopping_are_refused_together():
     with pytest.raises(ConfigError, match="`search.type: race` and `scheduler` both decide"):
         parse_config({"name": "x", "search": {"type": "race"}, "diagnostics": {"every": 5}, "scheduler": {"type": "asha"},
                       "studies": {"s": {"epochs": [5], "batch_size": [4], "neurons": [1]}}})  # fmt: skip
+    grid = {"s": {"epochs": [5], "batch_size": [4], "neurons": [1]}}
     with pytest.raises(ConfigError, match=r"`search.initial_repeats` \(5\) is more than `repeats` \(3\)"):
-        parse_config({"name": "x", "repeats": 3, "search": {"type": "race"}, "studies": {"s": {"epochs": [5], "batch_size": [4],
-                      "neurons": [1]}}})  # fmt: skip
+        parse_config({"name": "x", "repeats": 3, "search": {"type": "race", "initial_repeats": 5}, "studies": grid})
+    assert parse_config({"name": "x", "repeats": 3, "search": {"type": "race"}, "studies": grid}).search.initial_for(3) == 3
+    assert parse_config({"name": "x", "search": {"type": "race"}, "studies": grid}).search.initial_for(30) == 10
+    smoke = smoke_config(parse_config({"name": "x", "search": {"type": "race", "initial_repeats": 10}, "studies": grid}))
+    assert smoke.repeats == smoke.search.initial_repeats == 2  # a race's config runs in smoke mode too
