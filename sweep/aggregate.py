@@ -58,8 +58,9 @@ def trials_frame(results: tune.ResultGrid, plan: SweepPlan, config: SweepConfig)
     race = ["race_round"] if config.search.type == "race" else []  # the round that ran the repeat
     frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *race])
     frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
-    order = ["series_position", "study", "grid_position", "repeat", "origin"]  # each study in its grid's order, series as given
-    return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position"])
+    frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
+    order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given
+    return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position", "point_order"])
 
 
 def _repeat_rows(request: TrialRequest, status: TrialStatus, final, metrics: dict, error, origins: dict[str, list[Origin]]) -> list[dict]:

@@ -12,13 +12,17 @@ import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    Tag,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )  # fmt: skip
 
@@ -109,32 +113,108 @@ def _renamed(payload, section: str):
 
 def _axis_default(axis: str):
     """An extension axis's grid default: the model's own default value, listed once (trainables/spec.py)."""
-    return Field(default_factory=lambda: [EXTENSION_DEFAULTS[axis]], min_length=1)
+    return Field(default_factory=lambda: [EXTENSION_DEFAULTS[axis]])
+
+
+def _values(item: type):
+    """An axis's values: a list of at least one."""
+    return Annotated[list[item], Field(min_length=1)]
 
 
 Rate = Annotated[float, Field(ge=0, lt=1)]
+RANGE_KINDS = ("uniform", "loguniform", "randint")
+AXIS_TAGS = ("values", "range")  # the two forms of an axis, as they appear in pydantic's error locations
+
+
+class Range(StrictModel):
+    """An interval a search (`search.type: random | optuna`) draws an axis from, both ends included."""
+
+    uniform: tuple[float, float] | None = None
+    loguniform: tuple[PositiveFloat, PositiveFloat] | None = None
+    randint: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def one_interval(self) -> Range:
+        given = [kind for kind in RANGE_KINDS if getattr(self, kind) is not None]
+        if len(given) != 1:
+            forms = ", ".join(f"{{{kind}: [low, high]}}" for kind in RANGE_KINDS)
+            raise ValueError(f"must be one of {forms}; received {given}")
+        if self.low > self.high or (self.low == self.high and self.kind != "randint"):
+            raise ValueError(f"needs low below high for {self.kind}; received [{self.low}, {self.high}]")
+        return self
+
+    @model_serializer
+    def as_written(self) -> dict:
+        """Dumped as the user writes it (`{loguniform: [0.0001, 0.1]}`): saved configs and submitted jobs read back the same."""
+        return {self.kind: [self.low, self.high]}
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in RANGE_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def low(self) -> float:
+        return getattr(self, self.kind)[0]
+
+    @property
+    def high(self) -> float:
+        return getattr(self, self.kind)[1]
+
+
+def _values_or_range(item: type):
+    """An axis: the values a grid lists, or a range a search draws from."""
+    return Annotated[
+        Annotated[_values(item), Tag("values")] | Annotated[Range, Tag("range")],
+        Discriminator(lambda given: "range" if isinstance(given, dict | Range) else "values"),
+    ]
+
+
+# what a range of each axis that may have one must look like: its kind and its ends' bounds
+RANGE_RULES = {
+    "epochs": ("randint", 1, None), "neurons": ("randint", 1, None), "layers": ("randint", 1, None),
+    "dropout": ("uniform or loguniform", 0, 1), "recurrent_dropout": ("uniform or loguniform", 0, 1),
+    "l1": ("uniform or loguniform", 0, None), "l2": ("uniform or loguniform", 0, None), "learning_rate": ("uniform or loguniform", 0, None),
+}  # fmt: skip
 
 
 class StudyGrid(StrictModel):
     """One named grid: every combination of the listed values is a configuration point.
 
     The first three axes are the study's; the rest are its proposed extensions, each defaulting to
-    the study's own setting (`ModelSpec` in trainables/spec.py).
+    the study's own setting (`ModelSpec` in trainables/spec.py). With `search.type: random | optuna`
+    the numeric axes in `RANGE_RULES` may be ranges instead.
     """
 
-    epochs: list[PositiveInt] = Field(min_length=1)  # passes over the training rows
-    batch_size: list[PositiveInt] = Field(min_length=1)  # rows per stateful batch
-    neurons: list[PositiveInt] = Field(min_length=1)  # LSTM units, in every layer
-    layers: list[PositiveInt] = _axis_default("layers")  # stacked LSTM layers
-    lags: list[PositiveInt] = _axis_default("lags")  # lag observations (differences) as features of each time step
-    timesteps: list[PositiveInt] = _axis_default("timesteps")  # time steps per sample
-    dropout: list[Rate] = _axis_default("dropout")  # dropped fraction of each LSTM layer's inputs
-    recurrent_dropout: list[Rate] = _axis_default("recurrent_dropout")  # dropped fraction of recurrent connections
-    l1: list[NonNegativeFloat] = _axis_default("l1")  # L1 penalty on LSTM kernels
-    l2: list[NonNegativeFloat] = _axis_default("l2")  # L2 penalty on LSTM kernels
-    optimizer: list[Literal["adam", "sgd", "rmsprop"]] = _axis_default("optimizer")
-    learning_rate: list[PositiveFloat] | None = Field(default=None, min_length=1)  # default: each optimizer's Keras default
-    loss: list[Literal["mse", "mae", "huber"]] = _axis_default("loss")
+    epochs: _values_or_range(PositiveInt)  # passes over the training rows
+    batch_size: _values(PositiveInt)  # rows per stateful batch
+    neurons: _values_or_range(PositiveInt)  # LSTM units, in every layer
+    layers: _values_or_range(PositiveInt) = _axis_default("layers")  # stacked LSTM layers
+    lags: _values(PositiveInt) = _axis_default("lags")  # lag observations (differences) as features of each time step
+    timesteps: _values(PositiveInt) = _axis_default("timesteps")  # time steps per sample
+    dropout: _values_or_range(Rate) = _axis_default("dropout")  # dropped fraction of each LSTM layer's inputs
+    recurrent_dropout: _values_or_range(Rate) = _axis_default("recurrent_dropout")  # dropped fraction of recurrent connections
+    l1: _values_or_range(NonNegativeFloat) = _axis_default("l1")  # L1 penalty on LSTM kernels
+    l2: _values_or_range(NonNegativeFloat) = _axis_default("l2")  # L2 penalty on LSTM kernels
+    optimizer: _values(Literal["adam", "sgd", "rmsprop"]) = _axis_default("optimizer")
+    learning_rate: _values_or_range(PositiveFloat) | None = None  # default: each optimizer's Keras default
+    loss: _values(Literal["mse", "mae", "huber"]) = _axis_default("loss")
+
+    @field_validator(*RANGE_RULES)
+    @classmethod
+    def range_fits_the_axis(cls, given, info: ValidationInfo):
+        if not isinstance(given, Range):
+            return given
+        kinds, lowest, above = RANGE_RULES[info.field_name]
+        if given.kind not in kinds.split(" or "):
+            raise ValueError(f"takes a {kinds} range; received {{{given.kind}: [{given.low}, {given.high}]}}")
+        if given.low < lowest or (above is not None and given.high >= above) or (info.field_name == "learning_rate" and given.low <= 0):
+            bounds = f">= {lowest}" + (f" and < {above}" if above is not None else "") if info.field_name != "learning_rate" else "> 0"
+            raise ValueError(f"range ends must be {bounds}; received [{given.low}, {given.high}]")
+        return given
+
+    @property
+    def ranges(self) -> dict[str, Range]:
+        return {axis: getattr(self, axis) for axis in RANGE_RULES if isinstance(getattr(self, axis), Range)}
 
 
 class ResourcesConfig(StrictModel):
@@ -194,11 +274,13 @@ RACE_INITIAL_REPEATS = 10  # a race's default first round: at 5, more false drop
 class SearchConfig(StrictModel):
     """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/racing.py)."""
 
-    type: Literal["grid", "race"] = "grid"
+    type: Literal["grid", "race", "random", "optuna"] = "grid"
     initial_repeats: PositiveInt | None = None  # race: every point's first round; default 10, or `repeats` if fewer
     round_repeats: PositiveInt = 5  # race: more repeats per round for the points still tied with the leader
     max_fits: PositiveInt | None = None  # race: repeat-fits (per series) it may spend in all; None: no budget
     futility: float = Field(0.2, gt=0, lt=1)  # race: a tied point rests when the final test would call it with a lower chance
+    num_samples: PositiveInt = 20  # random: points drawn per study; optuna: points suggested, each run with all `repeats`
+    objective: Literal["mean", "median", "p75", "p90"] = "mean"  # optuna: the statistic of a point's repeats it minimises
     confirm: bool = False  # re-run each study's robust choice with `repeats` fresh seeds and report both means
 
     def initial_for(self, repeats: int) -> int:
@@ -249,6 +331,7 @@ class SweepConfig(StrictModel):
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
         if self.search.type == "race" and self.scheduler is not None:
             raise ValueError("`search.type: race` and `scheduler` both decide which trials go on; use one")
+        self._ranges_fit_the_search()
         if self.search.type == "race" and self.search.initial_for(self.repeats) > self.repeats:
             raise ValueError(f"`search.initial_repeats` ({self.search.initial_repeats}) is more than `repeats` ({self.repeats})")
         if self.evaluation.origins > 1 and self.diagnostics.every:
@@ -258,9 +341,26 @@ class SweepConfig(StrictModel):
             )
         return self
 
+    def _ranges_fit_the_search(self) -> None:
+        searched = self.search.type in ("random", "optuna")
+        for study, grid in self.studies.items():
+            for axis, given in grid.ranges.items():
+                if not searched:
+                    raise ValueError(
+                        f"`studies.{study}.{axis}` is a range ({{{given.kind}: [{given.low}, {given.high}]}}): ranges need "
+                        f"`search.type: random` or `optuna`; a {self.search.type} lists values"
+                    )
+        if self.search.type == "optuna" and len(self.studies) > 1:
+            raise ValueError(f"`search.type: optuna` searches one study; `studies` has {len(self.studies)} ({', '.join(self.studies)})")
+        if self.search.type == "optuna" and self.repeats_per_trial is not None and self.repeats_per_trial < self.repeats:
+            raise ValueError(
+                f"`repeats_per_trial` ({self.repeats_per_trial}) must be left out with `search.type: optuna`: its objective is a "
+                f"statistic of all of a point's repeats, so one trial runs them"
+            )
+
     @property
     def max_epochs(self) -> int:
-        return max(max(grid.epochs) for grid in self.studies.values())
+        return max(grid.epochs.high if isinstance(grid.epochs, Range) else max(grid.epochs) for grid in self.studies.values())
 
     @property
     def repeat_groups(self) -> list[list[int]]:
@@ -281,6 +381,7 @@ class SweepConfig(StrictModel):
 SMOKE_REPEATS = 2  # repeats per point in smoke mode: enough for the statistics to run
 SERIES_PER_TRIAL = 8  # the compiled engine's default: 240 lanes at 30 repeats, and enough trials to keep a cluster busy
 SMOKE_SERIES = 3  # series kept in smoke mode: enough for the statistics across series to run
+SMOKE_SEARCHED_EPOCHS = 3  # smoke mode: a range of epochs becomes 1 to this
 SMOKE_SUFFIX = "-smoke"  # a smoke run's results go to <name>-smoke, never into the real sweep's folder
 
 
@@ -289,10 +390,12 @@ def smoke_config(config: SweepConfig) -> SweepConfig:
     epochs replaced by their rank among the sweep's epoch counts (500, 1000, 2000 -> 1, 2, 3, so
     shared points stay shared), `SMOKE_REPEATS` repeats, the first `SMOKE_SERIES` series, early
     stopping from the first epoch, and results under `<name>-smoke`."""
-    ranks = {epochs: rank for rank, epochs in enumerate(sorted({e for grid in config.studies.values() for e in grid.epochs}), 1)}
+    listed = {epochs for grid in config.studies.values() if not isinstance(grid.epochs, Range) for epochs in grid.epochs}
+    ranks = {epochs: rank for rank, epochs in enumerate(sorted(listed), 1)}
     payload = config.model_dump()
     for grid in payload["studies"].values():
-        grid["epochs"] = [ranks[epochs] for epochs in grid["epochs"]]
+        ranged = isinstance(grid["epochs"], dict)
+        grid["epochs"] = {"randint": [1, SMOKE_SEARCHED_EPOCHS]} if ranged else [ranks[epochs] for epochs in grid["epochs"]]
     payload |= {"name": f"{config.name}{SMOKE_SUFFIX}", "repeats": min(config.repeats, SMOKE_REPEATS), "repeats_per_trial": None,
                 "series_per_trial": None}  # fmt: skip
     payload["data"]["first_series"] = min(config.data.first_series or SMOKE_SERIES, SMOKE_SERIES)
@@ -364,7 +467,7 @@ def describe_validation_error(error: ValidationError) -> str:
     """The first problem as "`key` (value) must be ...; received ..." with a hint where one helps."""
     # An unknown key usually explains a missing one (a typo), so report it first.
     problem = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")[0]
-    key = ".".join(str(part) for part in problem["loc"])
+    key = ".".join(str(part) for part in problem["loc"] if part not in AXIS_TAGS)
     received = problem.get("input")
     if problem["type"] == "extra_forbidden":
         return f"unknown key `{key}`{_nearest_key_hint(problem['loc'])}"

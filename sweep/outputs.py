@@ -193,6 +193,8 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         print(table.to_string(float_format=lambda value: f"{value:.3f}"))
     if "race_round" in outcome.trials.columns:
         print(f"\n{race_line(outcome.trials, outcome.summary, axis_names, config)}")
+    if config.search.type in ("random", "optuna"):
+        print(f"\n{search_line(outcome.trials, axis_names, config)}")
     stopped = outcome.trials.drop_duplicates(["series", *axis_names, "repeat"])["status"].eq("stopped").sum()
     if stopped:
         print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
@@ -223,6 +225,25 @@ def race_line(trials: pd.DataFrame, summary: pd.DataFrame, axis_names: list[str]
     return (f"race: {rounds} rounds, {len(fits)} repeat-fits where the grid would spend {grid} ({len(fits) / grid:.0%}); "
             f"{len(dropped)} of {points} points dropped{': ' + ', '.join(dropped) if dropped else ''}; "
             f"{len(settled)} settled, tied{': ' + ', '.join(settled) if settled else ''}")  # fmt: skip
+
+
+def search_line(trials: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
+    """How many points a search ran, and the one with the lowest `search.objective` of its repeats."""
+    from sweep.aggregate import score_column
+    from sweep.searching import objective
+
+    completed = trials[trials["status"] == "completed"]
+    score = score_column(config.evaluation.metric)
+    values = {key: objective(group.set_index("repeat")[score], config.search.objective)
+              for key, group in completed.drop_duplicates(["series", *axis_names, "repeat", "origin"]).groupby(axis_names)}  # fmt: skip
+    ran = trials.drop_duplicates(axis_names)
+    verb = "suggested by Optuna (TPE)" if config.search.type == "optuna" else "drawn at random"
+    if not values:
+        return f"{config.search.type}: {len(ran)} points {verb}; none completed"
+    best = min(values, key=values.get)
+    named = ", ".join(f"{axis} {value}" for axis, value in zip(axis_names, best if isinstance(best, tuple) else (best,)))
+    return (f"{config.search.type}: {len(ran)} points {verb}, {config.repeats} repeats each; lowest {config.search.objective} of "
+            f"its repeats: {named} ({values[best]:.3f})")  # fmt: skip
 
 
 def reference_line(config: SweepConfig, catalogue: Catalogue) -> float | None:

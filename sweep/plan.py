@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sweep.config import ConfigError, StudyGrid, SweepConfig
+from sweep.config import ConfigError, Range, StudyGrid, SweepConfig
 from trainables.backtest import Origin, backtest_origins
 from trainables.contract import Point
 from trainables.data import TRAIN_ROWS_MULTIPLE, forecast_batch_size, minimum_length, prepare, training_rows
@@ -28,9 +28,12 @@ class SweepPlan:
     memberships: dict[tuple, dict[str, int]]  # point key -> {study: position in its grid}, for lookups in O(1)
     origins: dict[str, list[Origin]]  # per series: where every configuration and baseline is scored, earliest first
     series_groups: list[list[str]]  # the series each trial fits together (`SweepConfig.series_groups`)
+    searched: str | None = None  # an Optuna search's one study, whose points are suggested as it runs (no `points`)
 
     def studies_of(self, point: Point) -> dict[str, int]:
-        """The studies a point belongs to, each with the point's position in that study's grid."""
+        """The studies a point belongs to, each with the point's position in that study's grid (a searched point: 0)."""
+        if self.searched is not None:
+            return {self.searched: 0}
         return self.memberships[point_key(point)]
 
 
@@ -55,7 +58,7 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
             f"training, and `data.source` names {len(catalogue)}"
         )
     axes = used_axes(config)
-    studies = {name: study_points(grid, axes) for name, grid in config.studies.items()}
+    studies = {name: study_points(grid, axes, config, position) for position, (name, grid) in enumerate(config.studies.items())}
     memberships: dict[tuple, dict[str, int]] = {}
     points: list[Point] = []
     for name, grid_points in studies.items():
@@ -83,12 +86,15 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
         for note in series_notes:
             series_of_note.setdefault(note, []).append(name)
         origins[name] = series_origins
+    searched = next(iter(studies)) if config.search.type == "optuna" else None
+    if searched is not None:  # its points come from Optuna as it runs; the range ends above only checked the data
+        points, studies, memberships = [], {searched: []}, {}
     if not origins:
         raise ConfigError(f"every one of the {len(catalogue)} series is too short for the windows asked ({notes[0]})")
     notes += [_for_series(note, names, len(catalogue)) for note, names in series_of_note.items()]
     groups = config.series_groups({name: len(catalogue[name]) for name in origins})
     return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
-                     series_groups=groups)  # fmt: skip
+                     series_groups=groups, searched=searched)  # fmt: skip
 
 
 def _for_series(note: str, names: list[str], count: int) -> str:
@@ -109,9 +115,20 @@ def used_axes(config: SweepConfig) -> list[str]:
     return [*POINT_AXES, *(axis for axis in EXTENSION_DEFAULTS if axis in chosen)]
 
 
-def study_points(grid: StudyGrid, axes: list[str]) -> list[Point]:
-    values = [getattr(grid, axis) or [EXTENSION_DEFAULTS[axis]] for axis in axes]
-    points = [dict(zip(axes, combination)) for combination in itertools.product(*values)]
+def study_points(grid: StudyGrid, axes: list[str], config: SweepConfig, position: int = 0) -> list[Point]:
+    """A study's points: every combination of its values (grid, race); `search.num_samples` drawn from its values
+    and ranges (random, seeded by `seed` and the study's position); the ends of its ranges (optuna: what the data
+    checks see, the points themselves come from Optuna)."""
+    values = {axis: getattr(grid, axis) or [EXTENSION_DEFAULTS[axis]] for axis in axes}
+    if config.search.type == "random":
+        from sweep.searching import draw
+
+        rng = np.random.default_rng([config.seed, position])
+        points = [{axis: draw(given, rng) for axis, given in values.items()} for _ in range(config.search.num_samples)]
+        points = list({point_key(point): point for point in points}.values())  # a point drawn twice runs once
+    else:
+        ends = {axis: [given.low, given.high] if isinstance(given, Range) else given for axis, given in values.items()}
+        points = [dict(zip(axes, combination)) for combination in itertools.product(*ends.values())]
     for point in points:
         if "learning_rate" in point and point["learning_rate"] is None:
             point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]

@@ -15,8 +15,8 @@ from trainables.trainable import tune_trainable
 
 
 def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
-    if config.search.type == "race":
-        return {}  # the race suggests every trial
+    if config.search.type in ("race", "optuna"):
+        return {}  # the searcher suggests every trial
     return grid_space(config, plan)
 
 
@@ -35,11 +35,16 @@ def grid_space(config: SweepConfig, plan: SweepPlan) -> dict:
 
 def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
     """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
-    race (`search.type: race`) suggests each round's trials as the previous round's scores decide."""
+    race (`search.type: race`) suggests each round's trials as the previous round's scores decide; Optuna
+    (`search.type: optuna`) one point at a time (sweep/searching.py)."""
     if config.search.type == "race":
         from sweep.racing import most_race_trials, race_searcher
 
         return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), reuse_actors=True)
+    if config.search.type == "optuna":
+        from sweep.searching import optuna_searcher
+
+        return tune.TuneConfig(search_alg=optuna_searcher(config, plan), num_samples=config.search.num_samples, reuse_actors=True)
     if config.scheduler is None:
         return tune.TuneConfig(reuse_actors=True)
     scheduler = ASHAScheduler(
