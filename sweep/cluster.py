@@ -19,10 +19,12 @@ from sweep.config import ConfigError, SweepConfig
 READ_ONLY_NODE_TYPE = re.compile(r"node_[0-9a-f]+")  # what a cluster without an autoscaler config reports
 
 
-def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None) -> str:
+def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, worker_logs: bool = False) -> str:
     """Join the cluster at `address` (or RAY_ADDRESS), else start a local Ray; say which, in one line.
 
-    A Ray already started in this process (by a test, a notebook) is used as it is.
+    A Ray already started in this process (by a test, a notebook) is used as it is. The workers' output
+    (TensorFlow's start-up lines, which no setting silences) stays in Ray's log files unless `worker_logs`;
+    a trial's error still reaches the console through Tune.
     """
     if ray.is_initialized():
         return f"ray: the Ray this process already runs ({_size()})"
@@ -32,7 +34,7 @@ def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None) ->
         if num_cpus is not None:
             raise ConfigError("--num-cpus sizes a local Ray only; a cluster's nodes bring their own CPUs")
         try:
-            ray.init(address=target, runtime_env=runtime_env, logging_level="WARNING")
+            ray.init(address=target, runtime_env=runtime_env, logging_level="WARNING", log_to_driver=worker_logs)
         except (ConnectionError, RuntimeError) as error:
             raise ConfigError(f"cannot join the Ray cluster at {target!r}: {error}") from None
         return f"ray: joined the cluster at {target} ({_size()})"
@@ -43,6 +45,7 @@ def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None) ->
         runtime_env=runtime_env,
         configure_logging=True,
         logging_level="WARNING",
+        log_to_driver=worker_logs,
     )
     return f"ray: started a local Ray ({_size()})"
 

@@ -4,39 +4,28 @@ from __future__ import annotations
 
 import difflib
 import re
+import sysconfig
 import warnings
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
-    Discriminator,
     Field,
-    NonNegativeFloat,
     NonNegativeInt,
-    PositiveFloat,
     PositiveInt,
-    Tag,
     ValidationError,
-    ValidationInfo,
     field_validator,
-    model_serializer,
     model_validator,
 )  # fmt: skip
 
-from trainables.spec import EXTENSION_DEFAULTS
+from sweep.grids import AXIS_TAGS, Range, StudyGrid
+from sweep.strict import ConfigError, StrictModel
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # the checkout's conf/, beside sweep/
-
-
-class ConfigError(ValueError):
-    """Bad user input: the CLI prints it as one `error: ...` line and exits with status 2."""
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # inf and nan: never a setting
+CHECKOUT_CONF_DIR = Path(__file__).resolve().parent.parent / "conf"  # a checkout's conf/, beside sweep/
+INSTALLED_CONF_DIR = Path(sysconfig.get_path("data")) / "share" / "lstm-sweep" / "conf"  # where `pip install .` puts conf/
+CONF_DIR = CHECKOUT_CONF_DIR if CHECKOUT_CONF_DIR.is_dir() else INSTALLED_CONF_DIR  # the shipped configs, wherever they are
 
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
@@ -111,112 +100,6 @@ def _renamed(payload, section: str):
     return payload
 
 
-def _axis_default(axis: str):
-    """An extension axis's grid default: the model's own default value, listed once (trainables/spec.py)."""
-    return Field(default_factory=lambda: [EXTENSION_DEFAULTS[axis]])
-
-
-def _values(item: type):
-    """An axis's values: a list of at least one."""
-    return Annotated[list[item], Field(min_length=1)]
-
-
-Rate = Annotated[float, Field(ge=0, lt=1)]
-RANGE_KINDS = ("uniform", "loguniform", "randint")
-AXIS_TAGS = ("values", "range")  # the two forms of an axis, as they appear in pydantic's error locations
-
-
-class Range(StrictModel):
-    """An interval a search (`search.type: random | optuna`) draws an axis from, both ends included."""
-
-    uniform: tuple[float, float] | None = None
-    loguniform: tuple[PositiveFloat, PositiveFloat] | None = None
-    randint: tuple[int, int] | None = None
-
-    @model_validator(mode="after")
-    def one_interval(self) -> Range:
-        given = [kind for kind in RANGE_KINDS if getattr(self, kind) is not None]
-        if len(given) != 1:
-            forms = ", ".join(f"{{{kind}: [low, high]}}" for kind in RANGE_KINDS)
-            raise ValueError(f"must be one of {forms}; received {given}")
-        if self.low > self.high or (self.low == self.high and self.kind != "randint"):
-            raise ValueError(f"needs low below high for {self.kind}; received [{self.low}, {self.high}]")
-        return self
-
-    @model_serializer
-    def as_written(self) -> dict:
-        """Dumped as the user writes it (`{loguniform: [0.0001, 0.1]}`): saved configs and submitted jobs read back the same."""
-        return {self.kind: [self.low, self.high]}
-
-    @property
-    def kind(self) -> str:
-        return next(kind for kind in RANGE_KINDS if getattr(self, kind) is not None)
-
-    @property
-    def low(self) -> float:
-        return getattr(self, self.kind)[0]
-
-    @property
-    def high(self) -> float:
-        return getattr(self, self.kind)[1]
-
-
-def _values_or_range(item: type):
-    """An axis: the values a grid lists, or a range a search draws from."""
-    return Annotated[
-        Annotated[_values(item), Tag("values")] | Annotated[Range, Tag("range")],
-        Discriminator(lambda given: "range" if isinstance(given, dict | Range) else "values"),
-    ]
-
-
-# what a range of each axis that may have one must look like: its kind and its ends' bounds
-RANGE_RULES = {
-    "epochs": ("randint", 1, None), "neurons": ("randint", 1, None), "layers": ("randint", 1, None),
-    "dropout": ("uniform or loguniform", 0, 1), "recurrent_dropout": ("uniform or loguniform", 0, 1),
-    "l1": ("uniform or loguniform", 0, None), "l2": ("uniform or loguniform", 0, None), "learning_rate": ("uniform or loguniform", 0, None),
-}  # fmt: skip
-
-
-class StudyGrid(StrictModel):
-    """One named grid: every combination of the listed values is a configuration point.
-
-    The first three axes are the study's; the rest are its proposed extensions, each defaulting to
-    the study's own setting (`ModelSpec` in trainables/spec.py). With `search.type: random | optuna`
-    the numeric axes in `RANGE_RULES` may be ranges instead.
-    """
-
-    epochs: _values_or_range(PositiveInt)  # passes over the training rows
-    batch_size: _values(PositiveInt)  # rows per stateful batch
-    neurons: _values_or_range(PositiveInt)  # LSTM units, in every layer
-    layers: _values_or_range(PositiveInt) = _axis_default("layers")  # stacked LSTM layers
-    lags: _values(PositiveInt) = _axis_default("lags")  # lag observations (differences) as features of each time step
-    timesteps: _values(PositiveInt) = _axis_default("timesteps")  # time steps per sample
-    dropout: _values_or_range(Rate) = _axis_default("dropout")  # dropped fraction of each LSTM layer's inputs
-    recurrent_dropout: _values_or_range(Rate) = _axis_default("recurrent_dropout")  # dropped fraction of recurrent connections
-    l1: _values_or_range(NonNegativeFloat) = _axis_default("l1")  # L1 penalty on LSTM kernels
-    l2: _values_or_range(NonNegativeFloat) = _axis_default("l2")  # L2 penalty on LSTM kernels
-    optimizer: _values(Literal["adam", "sgd", "rmsprop"]) = _axis_default("optimizer")
-    learning_rate: _values_or_range(PositiveFloat) | None = None  # default: each optimizer's Keras default
-    loss: _values(Literal["mse", "mae", "huber"]) = _axis_default("loss")
-
-    @field_validator(*RANGE_RULES)
-    @classmethod
-    def range_fits_the_axis(cls, given, info: ValidationInfo):
-        if not isinstance(given, Range):
-            return given
-        kinds, lowest, above = RANGE_RULES[info.field_name]
-        if given.kind not in kinds.split(" or "):
-            raise ValueError(f"takes a {kinds} range; received {{{given.kind}: [{given.low}, {given.high}]}}")
-        if given.low < lowest or (above is not None and given.high >= above) or (info.field_name == "learning_rate" and given.low <= 0):
-            bounds = f">= {lowest}" + (f" and < {above}" if above is not None else "") if info.field_name != "learning_rate" else "> 0"
-            raise ValueError(f"range ends must be {bounds}; received [{given.low}, {given.high}]")
-        return given
-
-    @property
-    def ranges(self) -> dict[str, Range]:
-        return {axis: getattr(self, axis) for axis in RANGE_RULES if isinstance(getattr(self, axis), Range)}
-
-
 class ResourcesConfig(StrictModel):
     cpus_per_trial: float = Field(default=1, ge=RAY_RESOURCE_STEP)  # Ray refuses less than 0.0001
     gpus_per_trial: float = Field(default=0, ge=0)  # fractions below 1 let several trials share one GPU
@@ -268,6 +151,14 @@ class SchedulerConfig(StrictModel):
     reduction_factor: float = Field(default=3, gt=1)  # 1/reduction_factor of trials go on at each rung
 
 
+class TrackingConfig(StrictModel):
+    """Experiment trackers that receive every trial: its config as params, its scores and each repeat's as metrics."""
+
+    mlflow: bool = False  # one MLflow run per trial (Tune's MLflow logger; needs `pip install 'lstm-sweep[tracking]'`)
+    mlflow_tracking_uri: str | None = None  # default: MLFLOW_TRACKING_URI, else MLflow's own default
+    mlflow_experiment: str | None = None  # default: the sweep's name
+
+
 RACE_INITIAL_REPEATS = 10  # a race's default first round: at 5, more false drops and more reopened ties (benchmarks/race.py)
 
 
@@ -303,6 +194,7 @@ class SweepConfig(StrictModel):
     scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
     evaluation: EvaluationConfig = EvaluationConfig()
     search: SearchConfig = SearchConfig()
+    tracking: TrackingConfig = TrackingConfig()
 
     @field_validator("name")
     @classmethod
@@ -407,7 +299,7 @@ def smoke_config(config: SweepConfig) -> SweepConfig:
 
 
 def resolve_config_path(path: str | Path) -> Path:
-    """A path as given, else a bare file name looked up in `conf/` (with or without `.yaml`)."""
+    """A path as given, else a bare file name looked up in `./conf`, then among the shipped configs (with or without `.yaml`)."""
     given = Path(path)
     if given.is_file():
         return given

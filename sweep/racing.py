@@ -31,8 +31,9 @@ from ray.tune.search import Searcher
 from sweep.aggregate import score_column
 from sweep.config import SweepConfig
 from sweep.plan import SweepPlan, point_key
+from sweep.progress import trial_config
 from sweep.statistics import SIGNIFICANCE, conditional_power, versus_best
-from trainables.contract import METRIC, TUNE_CONFIG_KEY, FinalReport, TrialRequest
+from trainables.contract import METRIC, FinalReport, TrialRequest
 
 Assignment = tuple[int, list[int]]  # (point index, the repeat indices a trial runs)
 
@@ -205,7 +206,7 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
     score = score_column(config.evaluation.metric)
 
     def request_for(point: int, repeats: list[int], series: list[str], race_round: int) -> dict:
-        return {TUNE_CONFIG_KEY: TrialRequest.for_point(config, plan.points[point], repeats, series, race_round).to_tune()}
+        return trial_config(TrialRequest.for_point(config, plan.points[point], repeats, series, race_round))
 
     def scores_of(result: dict) -> dict[int, pd.Series] | None:
         final = FinalReport.from_metrics(result)

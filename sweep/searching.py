@@ -26,7 +26,8 @@ from ray.tune.search.optuna import OptunaSearch
 from sweep.aggregate import score_column
 from sweep.config import Range, SweepConfig
 from sweep.plan import SweepPlan
-from trainables.contract import METRIC, TUNE_CONFIG_KEY, FinalReport, TrialRequest
+from sweep.progress import trial_config
+from trainables.contract import METRIC, FinalReport, TrialRequest
 from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES
 
 SIGNIFICANT_DIGITS = 3
@@ -113,7 +114,7 @@ def optuna_searcher(config: SweepConfig, plan: SweepPlan) -> OptunaPoints:
         if point.get("learning_rate", 0) is None:
             point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]
         point = {axis: point[axis] for axis in plan.axis_names}
-        return {TUNE_CONFIG_KEY: TrialRequest.for_point(config, point, list(range(config.repeats)), series).to_tune()}
+        return trial_config(TrialRequest.for_point(config, point, list(range(config.repeats)), series))
 
     def objective_of(result: dict) -> float | None:
         final = FinalReport.from_metrics(result)

@@ -9,7 +9,9 @@ from ray.tune.schedulers import ASHAScheduler
 from sweep.config import SweepConfig
 from sweep.lifecycle import TUNE_FOLDER
 from sweep.plan import SweepPlan
+from sweep.progress import SweepProgress, trial_folder, trial_namer
 from sweep.storage import ResultsFolder
+from sweep.tracking import tracking_callbacks
 from trainables.contract import METRIC, TIME_ATTRIBUTE, TUNE_CONFIG_KEY, TrialRequest, TrialStatus, trial_status
 from trainables.trainable import tune_trainable
 
@@ -18,6 +20,20 @@ def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
     if config.search.type in ("race", "optuna"):
         return {}  # the searcher suggests every trial
     return grid_space(config, plan)
+
+
+def shown_axes(config: SweepConfig, plan: SweepPlan) -> list[str]:
+    """The axes that tell trials apart: those taking more than one value (a search's: its ranges too)."""
+    if plan.searched is not None:
+        grid = config.studies[plan.searched]
+        return [axis for axis in plan.axis_names if not isinstance(getattr(grid, axis) or [None], list) or len(getattr(grid, axis)) > 1]
+    return [axis for axis in plan.axis_names if len({point[axis] for point in plan.points}) > 1] or plan.axis_names[:1]
+
+
+def axis_columns(axes: list[str]) -> dict:
+    """Each shown axis as a top-level key of a grid trial's config, copied from its request (`trial_config`'s
+    layout), for the live table's columns."""
+    return {axis: tune.sample_from(lambda trial, axis=axis: trial[TUNE_CONFIG_KEY]["point"][axis]) for axis in axes}
 
 
 def grid_space(config: SweepConfig, plan: SweepPlan) -> dict:
@@ -33,27 +49,33 @@ def grid_space(config: SweepConfig, plan: SweepPlan) -> dict:
     return {TUNE_CONFIG_KEY: tune.grid_search([request.to_tune() for request in requests])}
 
 
+def trial_options(axes: list[str]) -> dict:
+    """`TuneConfig` options of every run: actors reused, trials named by their point (`sweep.progress`)."""
+    return {"reuse_actors": True, "trial_name_creator": trial_namer(axes), "trial_dirname_creator": trial_folder}
+
+
 def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
     """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
     race (`search.type: race`) suggests each round's trials as the previous round's scores decide; Optuna
     (`search.type: optuna`) one point at a time (sweep/searching.py)."""
+    named = trial_options(shown_axes(config, plan))
     if config.search.type == "race":
         from sweep.racing import most_race_trials, race_searcher
 
-        return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), reuse_actors=True)
+        return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), **named)
     if config.search.type == "optuna":
         from sweep.searching import optuna_searcher
 
-        return tune.TuneConfig(search_alg=optuna_searcher(config, plan), num_samples=config.search.num_samples, reuse_actors=True)
+        return tune.TuneConfig(search_alg=optuna_searcher(config, plan), num_samples=config.search.num_samples, **named)
     if config.scheduler is None:
-        return tune.TuneConfig(reuse_actors=True)
+        return tune.TuneConfig(**named)
     scheduler = ASHAScheduler(
         time_attr=TIME_ATTRIBUTE,
         max_t=config.max_epochs,
         grace_period=config.scheduler.grace_period,
         reduction_factor=config.scheduler.reduction_factor,
     )
-    return tune.TuneConfig(metric=METRIC, mode="min", scheduler=scheduler, reuse_actors=True)
+    return tune.TuneConfig(metric=METRIC, mode="min", scheduler=scheduler, **named)
 
 
 def run_tuner(
@@ -68,7 +90,9 @@ def run_tuner(
         tune.with_parameters(tune_trainable, catalogue={name: catalogue[name] for name in plan.origins}),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
+    axes = shown_axes(config, plan)
     space = param_space(config, plan) if space is None else space
+    space = space | axis_columns(axes) if space else space
     experiment = f"{folder.path}/{experiment_name}"
     if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
         tuner = tune.Tuner.restore(
@@ -79,13 +103,14 @@ def run_tuner(
         tuner = tune.Tuner(
             trainable,
             param_space=space,
-            tune_config=tune_config(config, plan) if experiment_name == TUNE_FOLDER else tune.TuneConfig(reuse_actors=True),
+            tune_config=tune_config(config, plan) if experiment_name == TUNE_FOLDER else tune.TuneConfig(**trial_options(axes)),
             run_config=tune.RunConfig(
                 name=experiment_name,
                 storage_path=folder.path,
                 storage_filesystem=folder.filesystem,
                 failure_config=tune.FailureConfig(max_failures=config.max_failures),
-                verbose=1,
+                callbacks=[SweepProgress(axes), *tracking_callbacks(config)],
+                verbose=0,  # Tune's own reporter: silent beside SweepProgress
             ),
         )
     return tuner.fit()

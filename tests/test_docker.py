@@ -4,6 +4,7 @@ import re
 import shlex
 from pathlib import Path
 
+import jsonschema
 import pytest
 import yaml
 
@@ -23,11 +24,14 @@ def test_dockerfiles_copy_what_exists_and_run_shipped_configs(dockerfile):
     text = (DOCKER / dockerfile).read_text()
     for line in text.splitlines():
         if line.startswith("COPY "):
-            for source in line.split()[1:-1]:
+            for source in [word for word in line.split()[1:-1] if not word.startswith("--")]:
                 assert (ROOT / source).exists(), f"{dockerfile}: COPY {source}"
     command = re.search(r"^CMD (\[.*\])$", text, flags=re.M).group(1)
     config = yaml.safe_load(command)[-1]
     assert load_config(CONF_DIR / config).studies
+    # the official Ray image of the pinned Ray, and every dependency installed at its tested version
+    assert re.search(r"^FROM rayproject/ray:(\S+)-py311-(cpu|gpu)$", text, flags=re.M).group(1) == pinned("ray")
+    assert "pip install --no-cache-dir -c constraints.txt" in text
 
 
 def test_compose_publishes_the_dashboard_on_loopback_only():
@@ -41,18 +45,48 @@ def test_compose_publishes_the_dashboard_on_loopback_only():
     assert "--address=head:6379" in compose["services"]["worker"]["command"]
 
 
-def test_rayjob_runs_the_full_study_and_exposes_nothing():
-    documents = list(yaml.safe_load_all((DOCKER / "kuberay-rayjob.yaml").read_text()))
-    assert [document["kind"] for document in documents] == ["RayJob"]
-    job = documents[0]["spec"]
+def pinned(package: str) -> str:
+    """A package's version in constraints.txt, which CI and the images install with."""
+    return re.search(rf"^{package}==(\S+)$", (ROOT / "constraints.txt").read_text(), flags=re.M).group(1)
+
+
+def rayjob_documents() -> dict[str, dict]:
+    return {document["kind"]: document for document in yaml.safe_load_all((DOCKER / "kuberay-rayjob.yaml").read_text())}
+
+
+def test_rayjob_is_valid_against_kuberays_own_crd_schema():
+    crd = yaml.safe_load((DOCKER / "kuberay" / "ray.io_rayjobs.yaml").read_text())
+    version = next(version for version in crd["spec"]["versions"] if version["name"] == "v1")
+    validator = jsonschema.Draft202012Validator(version["schema"]["openAPIV3Schema"])
+    job = rayjob_documents()["RayJob"]
+    assert job["apiVersion"] == f"{crd['spec']['group']}/v1" and job["kind"] == crd["spec"]["names"]["kind"]
+    assert not [error.message for error in validator.iter_errors(job)]
+    broken = job | {"spec": job["spec"] | {"rayClusterSpec": job["spec"]["rayClusterSpec"] | {"authOptions": {"mode": "tokens"}}}}
+    assert [error.message for error in validator.iter_errors(broken)] == ["'tokens' is not one of ['disabled', 'token']"]
+
+
+def test_rayjob_runs_the_full_study_on_the_pinned_ray_with_token_auth_and_exposes_nothing():
+    documents = rayjob_documents()
+    assert set(documents) == {"RayJob", "PersistentVolumeClaim"}
+    job = documents["RayJob"]["spec"]
     command = shlex.split(job["entrypoint"])
-    assert command[:3] == ["python", "-m", "sweep.run"]
+    assert command[:2] == ["lstm-sweep", "run"]
     assert load_config(CONF_DIR / command[command.index("--config") + 1]).name == "shampoo-seed"
+    cluster = job["rayClusterSpec"]
+    assert cluster["rayVersion"] == pinned("ray") and cluster["authOptions"]["mode"] == "token"
     text = (DOCKER / "kuberay-rayjob.yaml").read_text()
     assert not re.search(r"^\s*(type:\s*(LoadBalancer|NodePort)|kind:\s*Ingress)", text, flags=re.M)
+    # results: a volume on the head alone (its driver writes them), claimed once, never on workers
+    head = cluster["headGroupSpec"]["template"]["spec"]
+    claim = documents["PersistentVolumeClaim"]
+    assert head["volumes"] == [{"name": "results", "persistentVolumeClaim": {"claimName": claim["metadata"]["name"]}}]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"] and "--storage" in command
+    assert all("volumes" not in group["template"]["spec"] for group in cluster["workerGroupSpecs"])
+    gpu = next(group for group in cluster["workerGroupSpecs"] if group["groupName"] == "gpu-workers")
+    assert gpu["replicas"] == 0 and gpu["template"]["spec"]["containers"][0]["image"].endswith(":gpu")
 
 
 def test_documented_module_commands_exist():
-    for path in [*DOCKER.iterdir(), ROOT / "README.md"]:
+    for path in [*(path for path in DOCKER.iterdir() if path.is_file()), ROOT / "README.md"]:
         for module in project_modules(path.read_text()):
             assert (ROOT / Path(*module.split("."))).with_suffix(".py").is_file(), f"{path.name}: {module}"

@@ -27,7 +27,8 @@ Point = dict[str, Any]  # axis name -> value, one configuration of a study's gri
 TUNE_CONFIG_KEY = "trial"  # a Tune trial's config holds its TrialRequest, as a flat dict, under this key
 METRIC = "test_rmse"  # what Tune's schedulers and progress compare: the mean over the trial's repeats
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
-_REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
+SCORES = ("test_rmse", "test_mae", "test_smape", "test_mase")
+REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
@@ -191,18 +192,28 @@ class FinalReport:
             "train_rmse": float(np.mean([row.train_rmse for row in self.repeats])),
             "fit_seconds": float(sum(row.fit_seconds for row in self.repeats)),
             "compile_seconds": float(sum(row.compile_seconds for row in self.repeats)),
-            _REPEAT_SCORES: [asdict(row) for row in self.repeats],
+            REPEAT_SCORES: [asdict(row) for row in self.repeats],
+            **self.repeat_scalars(),
             **self.facts,
         }
+
+    def repeat_scalars(self) -> dict[str, float]:
+        """Each repeat's scores (means over its series and origins) as flat scalars: experiment trackers keep
+        numbers and drop the `per_repeat` list."""
+        by_repeat: dict[int, list[RepeatScores]] = {}
+        for row in self.repeats:
+            by_repeat.setdefault(row.repeat, []).append(row)
+        return {f"repeat_{repeat}/{score}": float(np.mean([getattr(row, score) for row in rows]))
+                for repeat, rows in by_repeat.items() for score in SCORES}  # fmt: skip
 
     @classmethod
     def from_metrics(cls, metrics: Mapping[str, Any]) -> FinalReport | None:
         """The final report a trial's last metrics hold, or None if it never made one."""
-        if _REPEAT_SCORES not in metrics:
+        if REPEAT_SCORES not in metrics:
             return None
         return cls(
             epoch=metrics[TIME_ATTRIBUTE],
-            repeats=[RepeatScores(**row) for row in metrics[_REPEAT_SCORES]],
+            repeats=[RepeatScores(**row) for row in metrics[REPEAT_SCORES]],
             forecast_batch_size=metrics["forecast_batch_size"],
             last_diagnostic=DiagnosticReport.from_metrics(metrics),
             node_id=metrics.get(NODE_ID),
@@ -221,7 +232,7 @@ def trial_status(metrics: Mapping[str, Any] | None, failed: bool, early_stopping
     metrics = metrics or {}
     if failed:
         return TrialStatus.FAILED
-    if _REPEAT_SCORES in metrics:
+    if REPEAT_SCORES in metrics:
         return TrialStatus.COMPLETED
     if early_stopping and _DIAGNOSTIC_TEST in metrics and metrics.get(_TUNE_DONE):
         return TrialStatus.STOPPED

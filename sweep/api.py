@@ -1,0 +1,95 @@
+"""The Python API the CLI wraps: run a sweep from a notebook or a script, on a file or an in-memory series.
+
+>>> import pandas as pd
+>>> from sweep import run_sweep
+>>> sales = pd.Series([266.0, 145.9, 183.1, 119.3, 180.3, 168.5, 231.8, 224.5, 192.8, 122.9, 336.5, 185.9,
+...                    194.3, 149.5, 210.1, 273.3, 191.4, 287.0, 226.0, 303.6, 289.9, 421.6, 264.5, 342.3],
+...                   index=pd.period_range("2024-01", periods=24, freq="M"), name="sales")
+>>> result = run_sweep({"name": "doc", "repeats": 2, "data": {"test_size": 6},
+...                     "studies": {"units": {"epochs": [3], "batch_size": [1], "neurons": [1, 2]}}},
+...                    series=sales, storage=STORAGE)  # doctest: +ELLIPSIS
+ray: ...
+>>> result.tables["units"].loc["count"].tolist()
+[2.0, 2.0]
+>>> sorted(result.trials["neurons"].unique().tolist()), result.summary["series"].unique().tolist()
+([1, 2], ['sales'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sweep.catalogue import Catalogue, load_catalogue
+from sweep.config import ConfigError, SweepConfig, load_config, parse_config
+from sweep.datasets import LoadedSeries
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    folder: str  # where the results were written: <storage>/<name>
+    trials: pd.DataFrame  # one row per (series, study, point, repeat, origin): trials.parquet
+    summary: pd.DataFrame  # describe() and the statistics per (series, study, point): summary.csv
+    tables: dict[str, pd.DataFrame]  # study -> its describe() table as printed (with several series: "series/study")
+
+
+class SweepInterrupted(RuntimeError):
+    """The sweep stopped before it finished (Ctrl-C, a lost driver); nothing computed is lost: run it again with resume=True."""
+
+
+def run_sweep(
+    config: str | Path | dict | SweepConfig, series: pd.Series | None = None, *, storage: str | None = None, name: str | None = None,
+    num_cpus: int | None = None, address: str | None = None, resume: bool = False,
+) -> SweepResult:  # fmt: skip
+    """Run a sweep as `python -m sweep.run` does, and return its results as DataFrames.
+
+    `config`: a YAML path (or a file name in conf/), a dict of the YAML's keys, or a `SweepConfig`.
+    `series`: a pandas Series to sweep instead of `data.source`; a DatetimeIndex or PeriodIndex orders
+    it and gives the dates, any other index keeps the order given. Bad input raises `ConfigError`,
+    naming the key; an interrupted sweep raises `SweepInterrupted`. A Ray already running in this
+    process is used as it is, else one is started (`num_cpus`) or joined (`address`).
+    """
+    from sweep.run import execute
+
+    loaded = config if isinstance(config, SweepConfig) else load_config(config) if isinstance(config, str | Path) else parse_config(config)
+    overrides = {key: value for key, value in (("storage", storage), ("name", name)) if value is not None}
+    loaded = parse_config(loaded.model_dump() | overrides, source="run_sweep") if overrides else loaded
+    catalogue = in_memory(series) if series is not None else load_catalogue(loaded.data)
+    finished = execute(loaded, catalogue, address, num_cpus, resume, resume_hint="run_sweep(..., resume=True)")
+    if finished.outcome is None:
+        raise SweepInterrupted(f"the sweep in {finished.folder} stopped before it finished; run_sweep(..., resume=True) continues it")
+    outcome = finished.outcome
+    several = {f"{series}/{study}": table for series, studies in outcome.tables.items() for study, table in studies.items()}
+    tables = outcome.single or several
+    return SweepResult(str(finished.folder), outcome.trials, outcome.summary, tables)
+
+
+def in_memory(series: pd.Series) -> Catalogue:
+    """A pandas Series as a catalogue of one, checked as a file's value column is."""
+    name = str(series.name) if series.name is not None else "series"
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    if len(values) == 0:
+        raise ConfigError(f"series {name!r} is empty")
+    if not np.all(np.isfinite(values)):
+        bad = int(np.flatnonzero(~np.isfinite(values))[0])
+        held = series.iloc[bad]
+        shown = repr(held) if isinstance(held, str) else held
+        raise ConfigError(f"series {name!r} must hold finite numbers; at {series.index[bad]} it holds {shown}")
+    index = series.index
+    dated = isinstance(index, pd.DatetimeIndex | pd.PeriodIndex)
+    if dated and index.has_duplicates:
+        raise ConfigError(f"series {name!r} has the date {index[index.duplicated()][0]} twice; give each date once")
+    order = np.argsort(index, kind="stable") if dated else np.arange(len(values))
+    dates = _date_labels(index[order]) if dated else None
+    origin = f"{len(values)} observations of the in-memory series {name!r}, {'in date order' if dated else 'in the order given'}"
+    return Catalogue({name: LoadedSeries(values[order], origin, unit=name, dates=dates)}, origin)
+
+
+def _date_labels(index: pd.DatetimeIndex | pd.PeriodIndex) -> list[str]:
+    """Dates as text the way files give them: days without a time of day when none has one."""
+    if isinstance(index, pd.DatetimeIndex) and (index == index.normalize()).all():
+        return list(index.strftime("%Y-%m-%d"))
+    return [str(label) for label in index]

@@ -1,0 +1,46 @@
+"""What the console shows while a sweep runs: Tune's live table, made readable.
+
+Tune's table shows a trial's search-space keys as columns; a sweep's trial config is one request,
+which showed as a truncated dict (`... 4, 'neurons': 1}`). Here the axes that vary are columns of
+their own, trials are named by their point and repeats, and the per-trial config blocks stay off.
+"""
+
+from __future__ import annotations
+
+from ray.tune.experimental.output import AirVerbosity, TuneTerminalReporter
+
+from trainables.contract import TUNE_CONFIG_KEY, TrialRequest
+
+
+def trial_config(request: TrialRequest) -> dict:
+    """A trial's Tune config: its request, and the point's axes at the top level, where the live table finds them."""
+    return {TUNE_CONFIG_KEY: request.to_tune(), **request.point}
+
+
+def trial_namer(axes: list[str]):
+    """Trial names a person can read: `epochs=1000,batch_size=4 r0-29 shampoo` (the shown axes, repeats, series)."""
+
+    def name(trial) -> str:
+        request = TrialRequest.from_tune(trial.config)
+        repeats = request.repeat_indices
+        span = f"r{repeats[0]}" if len(repeats) == 1 else f"r{repeats[0]}-{repeats[-1]}"
+        more = f"+{len(request.series) - 1}" if len(request.series) > 1 else ""
+        series = f" {request.series[0]}{more}" if request.series else ""
+        return f"{','.join(f'{axis}={request.point[axis]}' for axis in axes)} {span}{series}"
+
+    return name
+
+
+def trial_folder(trial) -> str:
+    """A trial's folder: its id (Tune's default is its name, which holds characters a folder name should not)."""
+    return f"trial_{trial.trial_id}"
+
+
+class SweepProgress(TuneTerminalReporter):
+    """Tune's terminal reporter with the given axes as its columns, and without a config block per trial start."""
+
+    _start_end_verbosity = AirVerbosity.VERBOSE
+
+    def __init__(self, axes: list[str]):
+        super().__init__(AirVerbosity.DEFAULT, num_samples=1)  # Tune's setup() sets the real count
+        self._inferred_params = axes  # Tune infers these from the search space: the request, as one truncated column

@@ -1,0 +1,44 @@
+"""The Python API: `run_sweep` on an in-memory series (its docstring example runs here), and bad series refused."""
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sweep.api
+from sweep import run_sweep
+from sweep.api import in_memory
+from sweep.config import ConfigError
+
+
+def test_the_docstring_example_runs(tmp_path, local_ray):
+    outcome = doctest.testmod(sweep.api, extraglobs={"STORAGE": str(tmp_path)}, optionflags=doctest.ELLIPSIS)
+    assert outcome.attempted >= 4 and outcome.failed == 0
+    assert (tmp_path / "doc" / "trials.parquet").is_file() and (tmp_path / "doc" / "summary.csv").is_file()
+
+
+def test_a_dated_series_is_put_in_date_order_and_keeps_its_dates():
+    shuffled = pd.Series([3.0, 1.0, 2.0], index=pd.to_datetime(["2024-03-01", "2024-01-01", "2024-02-01"]), name="x")
+    loaded = in_memory(shuffled).series["x"]
+    assert loaded.values.tolist() == [1.0, 2.0, 3.0] and loaded.dates == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    plain = in_memory(pd.Series([3.0, 1.0, 2.0])).series["series"]
+    assert plain.values.tolist() == [3.0, 1.0, 2.0] and plain.dates is None  # no dates: the order given
+
+
+@pytest.mark.parametrize(
+    ("series", "message"),
+    [
+        (pd.Series([1.0, np.nan, 3.0], name="s"), r"series 's' must hold finite numbers; at 1 it holds nan"),
+        (pd.Series([1.0, 2.0], index=pd.PeriodIndex(["2024-01", "2024-01"], freq="M"), name="s"), r"has the date 2024-01 twice"),
+        (pd.Series([], dtype=float, name="s"), r"series 's' is empty"),
+    ],
+)
+def test_a_bad_series_is_refused_by_name(series, message):
+    with pytest.raises(ConfigError, match=message):
+        in_memory(series)
+
+
+def test_run_sweep_validates_its_config_like_the_cli(tmp_path):
+    with pytest.raises(ConfigError, match=r"`repeats` must be > 0; received 0"):
+        run_sweep({"name": "x", "repeats": 0, "studies": {"s": {"epochs": [1], "batch_size": [1], "neurons": [1]}}}, storage=str(tmp_path))
