@@ -1,6 +1,6 @@
 """Use the winner: train a finished sweep's best configuration on the whole series and forecast what comes next.
 
-    $ python -m sweep.forecast --config grid.yaml [--storage DIR] [--name NAME] [--study STUDY]
+    $ python -m sweep.forecast --config grid.yaml [KEY=VALUE ...] [--storage DIR] [--name NAME] [--study STUDY]
 
 The configuration is the study's best by the sweep's metric (lowest mean, only finite scores). Every
 one of its repeats, with the sweep's seeds, trains on every observation; each forecasts the next
@@ -31,6 +31,7 @@ FORECAST_FILE = "forecast.csv"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.forecast", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="the sweep's YAML config: a path, or a file name in conf/")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="the overrides given to the sweep, if any")
     parser.add_argument("--storage", help="override `storage`, as given to the sweep")
     parser.add_argument("--name", help="override `name`, as given to the sweep")
     parser.add_argument("--study", help="whose best configuration to use (default: the config's first study)")

@@ -1,6 +1,6 @@
 """Submit a sweep to a running Ray cluster as a job, through the Ray Jobs API.
 
-    $ python -m sweep.submit --address http://HOST:8265 --config PATH [--storage DIR] [--name NAME] [--wait] [--smoke]
+    $ python -m sweep.submit --address http://HOST:8265 --config PATH [KEY=VALUE ...] [--storage DIR] [--name NAME] [--wait] [--smoke]
 
 The config (and its CSV, if it names a local file) travels in the job's `runtime_env` with this
 checkout's `sweep` and `trainables` packages; the job runs `python -m sweep.run` on the cluster.
@@ -24,6 +24,7 @@ import trainables
 from sweep.catalogue import COLLECTIONS, load_catalogue, source_files
 from sweep.config import ConfigError, SweepConfig
 from sweep.datasets import BUILT_IN
+from sweep.overrides import EXAMPLE
 from sweep.plan import build_plan
 from sweep.run import resolve_config
 from sweep.storage import has_credentials, redact
@@ -40,6 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.submit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--address", required=True, help="the cluster's dashboard, e.g. http://127.0.0.1:8265")
     parser.add_argument("--config", required=True, help="YAML sweep config: a path, or a file name in conf/")
+    parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=f"override a config key, dotted into sections ({EXAMPLE})")
     parser.add_argument("--storage", help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir")
     parser.add_argument("--name", help="override `name`")
     parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
