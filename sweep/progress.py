@@ -2,11 +2,15 @@
 
 Tune's table shows a trial's search-space keys as columns; a sweep's trial config is one request,
 which showed as a truncated dict (`... 4, 'neurons': 1}`). Here the axes that vary are columns of
-their own, trials are named by their point and repeats, and the per-trial config blocks stay off.
+their own, trials are named by their point and repeats, and Tune's own reporter (per-trial config
+blocks) stays silent.
 """
 
 from __future__ import annotations
 
+import time
+
+from ray.tune import Callback
 from ray.tune.experimental.output import AirVerbosity, TuneTerminalReporter
 
 from trainables.contract import TUNE_CONFIG_KEY, TrialRequest
@@ -36,11 +40,30 @@ def trial_folder(trial) -> str:
     return f"trial_{trial.trial_id}"
 
 
-class SweepProgress(TuneTerminalReporter):
-    """Tune's terminal reporter with the given axes as its columns, and without a config block per trial start."""
-
-    _start_end_verbosity = AirVerbosity.VERBOSE
+class _AxisTable(TuneTerminalReporter):
+    """Tune's terminal table with the given axes as its columns."""
 
     def __init__(self, axes: list[str]):
-        super().__init__(AirVerbosity.DEFAULT, num_samples=1)  # Tune's setup() sets the real count
+        super().__init__(AirVerbosity.DEFAULT, num_samples=1)
         self._inferred_params = axes  # Tune infers these from the search space: the request, as one truncated column
+
+
+class SweepProgress(Callback):
+    """Tune's live table every few seconds and at the end, with the sweep's axes as columns.
+
+    A plain Callback holding the table rather than one of Tune's progress reporters: Tune sets up only
+    the first reporter it finds, and its own (kept silent, `verbose=0`) then lacked a start time and
+    crashed while reporting a trial's error.
+    """
+
+    def __init__(self, axes: list[str]):
+        self.table = _AxisTable(axes)
+
+    def setup(self, total_num_samples: int | None = None, **info) -> None:
+        self.table.setup(start_time=time.time(), total_samples=total_num_samples)
+
+    def on_step_end(self, iteration: int, trials: list, **info) -> None:
+        self.table.print_heartbeat(trials)
+
+    def on_experiment_end(self, trials: list, **info) -> None:
+        self.table.print_heartbeat(trials, force=True)

@@ -30,7 +30,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nepoch: 3\n" + VALID_STUDIES,
             "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, series_per_trial, seed, "
-            "studies, resources, max_failures, diagnostics, scheduler, evaluation, search)",
+            "studies, resources, max_failures, diagnostics, scheduler, evaluation, search, tracking)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
