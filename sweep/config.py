@@ -234,10 +234,9 @@ class SweepConfig(StrictModel):
         return self
 
     def _ranges_fit_the_search(self) -> None:
-        searched = self.search.type in ("random", "optuna")
         for study, grid in self.studies.items():
             for axis, given in grid.ranges.items():
-                if not searched:
+                if self.search.type not in ("random", "optuna"):
                     raise ValueError(
                         f"`studies.{study}.{axis}` is a range ({{{given.kind}: [{given.low}, {given.high}]}}): ranges need "
                         f"`search.type: random` or `optuna`; a {self.search.type} lists values"

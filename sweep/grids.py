@@ -79,12 +79,13 @@ def _values_or_range(item: type):
     ]
 
 
-# what a range of each axis that may have one must look like: its kind and its ends' bounds
-RANGE_RULES = {
-    "epochs": ("randint", 1, None), "neurons": ("randint", 1, None), "layers": ("randint", 1, None),
-    "dropout": ("uniform or loguniform", 0, 1), "recurrent_dropout": ("uniform or loguniform", 0, 1),
-    "l1": ("uniform or loguniform", 0, None), "l2": ("uniform or loguniform", 0, None), "learning_rate": ("uniform or loguniform", 0, None),
-}  # fmt: skip
+_COUNT = (("randint",), lambda low, high: low >= 1, ">= 1")
+_FRACTION = (("uniform", "loguniform"), lambda low, high: low >= 0 and high < 1, ">= 0 and < 1")
+_PENALTY = (("uniform", "loguniform"), lambda low, high: low >= 0, ">= 0")
+_RATE = (("uniform", "loguniform"), lambda low, high: low > 0, "> 0")
+# what a range of each axis that may have one must be: its kinds, and the bounds its ends must keep (in words)
+RANGE_RULES = {"epochs": _COUNT, "neurons": _COUNT, "layers": _COUNT, "dropout": _FRACTION, "recurrent_dropout": _FRACTION,
+               "l1": _PENALTY, "l2": _PENALTY, "learning_rate": _RATE}  # fmt: skip
 
 
 class StudyGrid(StrictModel):
@@ -114,13 +115,20 @@ class StudyGrid(StrictModel):
     def range_fits_the_axis(cls, given, info: ValidationInfo):
         if not isinstance(given, Range):
             return given
-        kinds, lowest, above = RANGE_RULES[info.field_name]
-        if given.kind not in kinds.split(" or "):
-            raise ValueError(f"takes a {kinds} range; received {{{given.kind}: [{given.low}, {given.high}]}}")
-        if given.low < lowest or (above is not None and given.high >= above) or (info.field_name == "learning_rate" and given.low <= 0):
-            bounds = f">= {lowest}" + (f" and < {above}" if above is not None else "") if info.field_name != "learning_rate" else "> 0"
+        kinds, ends_fit, bounds = RANGE_RULES[info.field_name]
+        if given.kind not in kinds:
+            raise ValueError(f"takes a {' or '.join(kinds)} range; received {{{given.kind}: [{given.low}, {given.high}]}}")
+        if not ends_fit(given.low, given.high):
             raise ValueError(f"range ends must be {bounds}; received [{given.low}, {given.high}]")
         return given
+
+    def given(self, axes: list[str]) -> dict[str, list | Range]:
+        """Each axis's values or range, an axis left out at the model's default."""
+        return {axis: getattr(self, axis) or [EXTENSION_DEFAULTS[axis]] for axis in axes}
+
+    def varied(self, axes: list[str]) -> list[str]:
+        """The axes a search moves: ranges, and lists of more than one value."""
+        return [axis for axis, values in self.given(axes).items() if isinstance(values, Range) or len(values) > 1]
 
     @property
     def ranges(self) -> dict[str, Range]:

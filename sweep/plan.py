@@ -119,7 +119,7 @@ def study_points(grid: StudyGrid, axes: list[str], config: SweepConfig, position
     """A study's points: every combination of its values (grid, race); `search.num_samples` drawn from its values
     and ranges (random, seeded by `seed` and the study's position); the ends of its ranges (optuna: what the data
     checks see, the points themselves come from Optuna)."""
-    values = {axis: getattr(grid, axis) or [EXTENSION_DEFAULTS[axis]] for axis in axes}
+    values = grid.given(axes)
     if config.search.type == "random":
         from sweep.searching import draw
 
@@ -129,10 +129,14 @@ def study_points(grid: StudyGrid, axes: list[str], config: SweepConfig, position
     else:
         ends = {axis: [given.low, given.high] if isinstance(given, Range) else given for axis, given in values.items()}
         points = [dict(zip(axes, combination)) for combination in itertools.product(*ends.values())]
-    for point in points:
-        if "learning_rate" in point and point["learning_rate"] is None:
-            point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]
-    return points
+    return [with_default_rate(point) for point in points]
+
+
+def with_default_rate(point: Point) -> Point:
+    """A point whose learning rate is left to the optimizer, given its optimizer's Keras default."""
+    if "learning_rate" in point and point["learning_rate"] is None:
+        return point | {"learning_rate": OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]}
+    return point
 
 
 def _check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:

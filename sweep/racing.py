@@ -82,8 +82,7 @@ class Race:
     @property
     def drop_level(self) -> float:
         """The Holm-adjusted p-value below which a point leaves: 0.05 split over the rounds a point can have."""
-        rounds = 1 + -(-max(0, self.repeats - self.initial_repeats) // self.round_repeats)
-        return SIGNIFICANCE / rounds
+        return SIGNIFICANCE / most_rounds(self.repeats, self.initial_repeats, self.round_repeats)
 
     def next_round(self) -> list[Assignment]:
         """Drop the points worse than a leader, then give the open ones their next repeats; [] when the race is over."""
@@ -221,5 +220,10 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
 
 def most_race_trials(config: SweepConfig, plan: SweepPlan) -> int:
     """An upper bound on a race's trials, for Tune's `num_samples`: the race ends it earlier."""
-    rounds = 1 + -(-max(0, config.repeats - config.search.initial_for(config.repeats)) // config.search.round_repeats)
+    rounds = most_rounds(config.repeats, config.search.initial_for(config.repeats), config.search.round_repeats)
     return len(plan.points) * rounds * len(plan.series_groups)
+
+
+def most_rounds(repeats: int, initial_repeats: int, round_repeats: int) -> int:
+    """The rounds a point can have: its first, then as many as it takes to reach `repeats`."""
+    return 1 + -(-max(0, repeats - initial_repeats) // round_repeats)

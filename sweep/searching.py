@@ -25,10 +25,9 @@ from ray.tune.search.optuna import OptunaSearch
 
 from sweep.aggregate import score_column
 from sweep.config import Range, SweepConfig
-from sweep.plan import SweepPlan
+from sweep.plan import SweepPlan, with_default_rate
 from sweep.progress import trial_config
 from trainables.contract import METRIC, FinalReport, TrialRequest
-from trainables.spec import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES
 
 SIGNIFICANT_DIGITS = 3
 OBJECTIVE = "objective"  # the value Optuna minimises, under this name
@@ -100,20 +99,18 @@ class OptunaPoints(Searcher):
 
 def optuna_searcher(config: SweepConfig, plan: SweepPlan) -> OptunaPoints:
     grid = config.studies[plan.searched]
-    given = {axis: getattr(grid, axis) or [EXTENSION_DEFAULTS[axis]] for axis in plan.axis_names}
-    searched = {axis: values for axis, values in given.items() if isinstance(values, Range) or len(values) > 1}
+    given = grid.given(plan.axis_names)
+    searched = grid.varied(plan.axis_names)
     fixed = {axis: values[0] for axis, values in given.items() if axis not in searched}
-    space = {axis: distribution(values) for axis, values in searched.items()}
+    space = {axis: distribution(given[axis]) for axis in searched}
     sampler = optuna.samplers.TPESampler(seed=config.seed)
     optuna_search = OptunaSearch(space=space, metric=OBJECTIVE, mode="min", sampler=sampler)
     series = [name for group in plan.series_groups for name in group]
     score = score_column(config.evaluation.metric)
 
     def request_for(values: dict) -> dict:
-        point = fixed | {axis: readable(value) if isinstance(value, float) else value for axis, value in values.items()}
-        if point.get("learning_rate", 0) is None:
-            point["learning_rate"] = OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]
-        point = {axis: point[axis] for axis in plan.axis_names}
+        drawn = fixed | {axis: readable(value) if isinstance(value, float) else value for axis, value in values.items()}
+        point = with_default_rate({axis: drawn[axis] for axis in plan.axis_names})
         return trial_config(TrialRequest.for_point(config, point, list(range(config.repeats)), series))
 
     def objective_of(result: dict) -> float | None:

@@ -25,8 +25,7 @@ def param_space(config: SweepConfig, plan: SweepPlan) -> dict:
 def shown_axes(config: SweepConfig, plan: SweepPlan) -> list[str]:
     """The axes that tell trials apart: those taking more than one value (a search's: its ranges too)."""
     if plan.searched is not None:
-        grid = config.studies[plan.searched]
-        return [axis for axis in plan.axis_names if not isinstance(getattr(grid, axis) or [None], list) or len(getattr(grid, axis)) > 1]
+        return config.studies[plan.searched].varied(plan.axis_names)
     return [axis for axis in plan.axis_names if len({point[axis] for point in plan.points}) > 1] or plan.axis_names[:1]
 
 
