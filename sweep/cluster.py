@@ -7,47 +7,68 @@ join that one, and retry a dead one forever.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
+from collections.abc import Iterator
 
 import ray
 
+from sweep.compile_cache import with_cache_flag
 from sweep.config import ConfigError, SweepConfig
 
 READ_ONLY_NODE_TYPE = re.compile(r"node_[0-9a-f]+")  # what a cluster without an autoscaler config reports
 
 
-def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, worker_logs: bool = False) -> str:
+def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, worker_logs: bool = False, dashboard: bool = False) -> str:
     """Join the cluster at `address` (or RAY_ADDRESS), else start a local Ray; say which, in one line.
 
     A Ray already started in this process (by a test, a notebook) is used as it is. The workers' output
     (TensorFlow's start-up lines, which no setting silences) stays in Ray's log files unless `worker_logs`;
-    a trial's error still reaches the console through Tune.
+    a trial's error still reaches the console through Tune. A local Ray's workers inherit their
+    environment from the processes `ray.init` starts, rather than through a runtime environment: then
+    the workers Ray starts with the node serve the trials (a runtime environment would start others),
+    and its dashboard (~2 s of start-up on 2 cores) only runs when asked for.
     """
     if ray.is_initialized():
         return f"ray: the Ray this process already runs ({_size()})"
-    runtime_env = {"env_vars": worker_env(config)}
     target = address or os.environ.get("RAY_ADDRESS")
     if target:
         if num_cpus is not None:
             raise ConfigError("--num-cpus sizes a local Ray only; a cluster's nodes bring their own CPUs")
         try:
-            ray.init(address=target, runtime_env=runtime_env, logging_level="WARNING", log_to_driver=worker_logs)
+            ray.init(address=target, runtime_env={"env_vars": worker_env(config)}, logging_level="WARNING", log_to_driver=worker_logs)
         except (ConnectionError, RuntimeError) as error:
             raise ConfigError(f"cannot join the Ray cluster at {target!r}: {error}") from None
         return f"ray: joined the cluster at {target} ({_size()})"
-    ray.init(
-        address="local",
-        num_cpus=num_cpus,
-        dashboard_host="127.0.0.1",
-        runtime_env=runtime_env,
-        configure_logging=True,
-        logging_level="WARNING",
-        log_to_driver=worker_logs,
-    )
-    return f"ray: started a local Ray ({_size()})"
+    with _environment(worker_env(config)):
+        context = ray.init(
+            address="local",
+            num_cpus=num_cpus,
+            include_dashboard=dashboard,
+            dashboard_host="127.0.0.1",
+            configure_logging=True,
+            logging_level="WARNING",
+            log_to_driver=worker_logs,
+        )
+    return f"ray: started a local Ray ({_size()}){f', dashboard at http://{context.dashboard_url}' if dashboard else ''}"
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """These variables set for the processes started meanwhile, this process's own restored after."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _size() -> str:
@@ -93,9 +114,11 @@ def cluster_autoscales() -> bool:
 
 def worker_env(config: SweepConfig) -> dict[str, str]:
     """Environment of every trial's worker: quiet TensorFlow, GPU memory taken as needed (several trials
-    share a GPU), and TensorFlow's thread pools sized by the trial's CPUs rather than the node's cores."""
+    share a GPU), TensorFlow's thread pools sized by the trial's CPUs rather than the node's cores, and
+    XLA's compilation cache (`sweep/compile_cache.py`)."""
     threads = str(max(1, math.ceil(config.resources.cpus_per_trial)))
     return {
         "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore", "TF_FORCE_GPU_ALLOW_GROWTH": "true",
         "TF_NUM_INTRAOP_THREADS": threads, "TF_NUM_INTEROP_THREADS": threads,
+        "TF_XLA_FLAGS": with_cache_flag(os.environ.get("TF_XLA_FLAGS", "")),
     }  # fmt: skip

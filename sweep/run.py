@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep of the same name")
     parser.add_argument("--worker-logs", action="store_true", help="show the workers' output (TensorFlow's start-up lines) on the console")
+    parser.add_argument("--dashboard", action="store_true", help="start the local Ray's dashboard (off by default: ~2 s of start-up)")
     parser.add_argument(
         "--smoke", action="store_true",
         help=f"check the config end to end in seconds: epochs cut to their rank (1, 2, ...), {SMOKE_REPEATS} repeats, "
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = resolve_config(args)
         return execute(config, load_catalogue(config.data), args.address, args.num_cpus, args.resume, args.worker_logs,
-                       resume_command(args, config)).status  # fmt: skip
+                       resume_command(args, config), args.dashboard).status  # fmt: skip
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def execute(
     config: SweepConfig, loaded: Catalogue, address: str | None = None, num_cpus: int | None = None, resume: bool = False,
-    worker_logs: bool = False, resume_hint: str = "the same call with resume=True",
+    worker_logs: bool = False, resume_hint: str = "the same call with resume=True", dashboard: bool = False,
 ) -> Finished:  # fmt: skip
     """Run (or resume) a sweep on the series of `loaded`, then write and print its results; bad input raises ConfigError."""
     plan = build_plan(config, loaded.values)
@@ -116,7 +117,7 @@ def execute(
     from sweep.tuning import run_tuner, unfinished
 
     started = time.perf_counter()
-    print(start_ray(config, address, num_cpus, worker_logs))
+    print(start_ray(config, address, num_cpus, worker_logs, dashboard))
     resource_note = check_resources(config)
     if fresh:
         save_start(folder, config, catalogue.values)

@@ -1,7 +1,19 @@
+import atexit
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
 
+from sweep.compile_cache import CACHE_VARIABLE, with_cache_flag
 from sweep.datasets import load_series
+
+# The suite compiles the same few shapes in many processes: one XLA cache for the session, in a
+# fresh folder (never the user's), set before any test imports TensorFlow.
+os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="lstm-sweep-test-xla-")
+atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
+os.environ["TF_XLA_FLAGS"] = with_cache_flag(os.environ.get("TF_XLA_FLAGS", ""))
 
 
 @pytest.fixture(scope="session")
@@ -14,7 +26,11 @@ def local_ray():
     """A small real Ray for the whole session (Ray 2.60 has no local_mode)."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3"}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_XLA_FLAGS": os.environ["TF_XLA_FLAGS"]}},
+    )
     yield
     ray.shutdown()
 

@@ -64,7 +64,9 @@ class ModelSpec:
         import keras
 
         classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
-        return classes[self.optimizer](learning_rate=self.rate)
+        # Named, not numbered by Keras (adam_1, adam_2, ...): the name reaches the compiled engine's HLO,
+        # which XLA's persistent cache compares.
+        return classes[self.optimizer](learning_rate=self.rate, name=self.optimizer)
 
     def keras_loss(self):
         import keras

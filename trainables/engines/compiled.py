@@ -10,15 +10,21 @@ the same order, as the Keras layers draw theirs, through a bit-exact Philox (`ph
 draws every repeat's masks in one vectorised computation.
 
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
-no epoch count ever recompiles. Rolling origins with an expanding window train on more rows at each
+no epoch count ever recompiles. Across processes, XLA's persistent cache (when the sweep sets one)
+keeps them on disk, keyed by the traced functions' names: those are made to depend on the shape
+alone (`stable_names`), not on what the process traced before. Rolling origins with an expanding window train on more rows at each
 origin: their inputs are padded at the front to the longest origin's rows, and the functions start at
 the first real batch (a tensor argument), so all of a trial's origins share one compile.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import itertools
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -280,7 +286,8 @@ class CompiledRuns:
             _COMPILED.move_to_end(key)
         else:
             started = time.perf_counter()
-            _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats, padded), initial)
+            with stable_names(key):
+                _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats, padded), initial)
             self.compile_seconds = time.perf_counter() - started
             if len(_COMPILED) > COMPILED_SHAPES_KEPT:
                 _evict_least_recently_used()
@@ -333,6 +340,39 @@ class CompiledRuns:
         train_yhat = self.walk_forward()[0]
         # The warming pass already advanced the generators by the train and test forecasts Keras makes here.
         return train_yhat, self._forecast_test()
+
+
+@contextlib.contextmanager
+def stable_names(key: tuple) -> Iterator[None]:
+    """Names for the functions traced meanwhile numbered from the shape's own range, not the process's counter.
+
+    TensorFlow names each traced function (and each loop body and gradient) after a process-wide
+    counter that every tensor also draws from, and XLA's persistent cache keys its entries by those
+    names: a shape traced after another in one process and first in the next would miss the cache.
+    Here only the names draw from a counter of the shape's own (ranges 10^6 apart from 10^12 up), so
+    they follow the shape's own tracing, which is the same in every process. A TensorFlow that names
+    functions otherwise is left alone: the cache then only serves a worker's repeated order.
+    """
+    from tensorflow.python.eager.polymorphic_function import concrete_function
+    from tensorflow.python.ops import control_flow_util_v2
+
+    ids = itertools.count(10**12 + int(hashlib.sha256(repr(key).encode()).hexdigest()[:9], 16) * 10**6)
+    names = {
+        (concrete_function, "_forward_name"): lambda n: f"__forward_{n}_{next(ids)}",
+        (concrete_function, "_backward_name"): lambda n: f"__backward_{n}_{next(ids)}",
+        (concrete_function, "_inference_name"): lambda n: f"__inference_{n}_{next(ids)}",
+        (control_flow_util_v2, "unique_fn_name"): lambda scope, name: f"{scope}{name}_{next(ids)}".replace("/", "_"),
+        (control_flow_util_v2, "unique_grad_fn_name"): lambda forward_name: f"{forward_name}_grad_{next(ids)}",
+    }
+    present = {place: getattr(*place) for place in names if hasattr(*place)}
+    for (module, name), replacement in names.items():
+        if (module, name) in present:
+            setattr(module, name, replacement)
+    try:
+        yield
+    finally:
+        for (module, name), original in present.items():
+            setattr(module, name, original)
 
 
 def _evict_least_recently_used() -> None:
