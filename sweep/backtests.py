@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from ray import tune
@@ -10,8 +12,10 @@ from sweep.catalogue import Catalogue
 from sweep.config import SweepConfig
 from sweep.plan import SweepPlan
 from trainables.backtest import forecast_scores, seasonal_naive_scale
-from trainables.baselines import BaselineForecast, baseline_forecast
 from trainables.contract import FinalReport, TrialRequest
+
+if TYPE_CHECKING:
+    from trainables.baselines import BaselineForecast
 
 BASELINE_COLUMNS = [
     "series",
@@ -34,6 +38,8 @@ def submit_baselines(config: SweepConfig, plan: SweepPlan, catalogue: dict[str, 
     if not config.evaluation.baselines:
         return []
     import ray
+
+    from trainables.baselines import baseline_forecast  # statsmodels: ~1 s of import a sweep without baselines skips
 
     task = ray.remote(num_cpus=config.resources.cpus_per_trial)(baseline_forecast)
     season = config.evaluation.season_for(config.data)

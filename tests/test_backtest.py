@@ -22,7 +22,10 @@ def shampoo():
 
 @pytest.mark.parametrize("case", PROTOCOL_SCORES["cases"], ids=lambda case: f"{case['engine']}-{case['point']}")
 def test_one_origin_reproduces_the_scores_before_origins_existed_to_the_last_digit(shampoo, case):
-    """Scores recorded by run_trial at commit 5fa55b7, before rolling origins: every digit the same."""
+    """Scores recorded by run_trial at commit 5fa55b7, before rolling origins: every digit the same.
+
+    A case marked `rerecorded` was recorded again when the engine itself changed (the note says how, and by how much).
+    """
     request = TrialRequest(
         point=case["point"], repeat_indices=(0, 1, 2), base_seed=7, engine=case["engine"], test_size=case["test_size"],
         difference_lag=case["difference_lag"], diagnostics_every=0,

@@ -39,6 +39,21 @@ _COMPILED: OrderedDict[tuple, CompiledLSTM] = OrderedDict()
 COMPILED_SHAPES_KEPT = 16
 
 
+def contract(inputs, weights):
+    """(repeats, batch, k) x (repeats, k, m) -> (repeats, batch, m), each repeat its own weights.
+
+    For k > 1 a broadcast product summed over k, not a batched matmul: XLA's CPU backend runs a
+    batched dot of these tiny matrices as one small matrix product per repeat, and those calls were
+    most of a training step (2-5 units took 5-15x the time of 1 unit). For k = 1 XLA already turns
+    the matmul into a product: it stays, so one-unit runs keep their numbers to the last digit.
+    """
+    import tensorflow as tf
+
+    if inputs.shape[-1] == 1:
+        return tf.einsum("rbk,rkm->rbm", inputs, weights)
+    return tf.reduce_sum(inputs[..., :, None] * weights[:, None, :, :], axis=-2)
+
+
 def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks):
     """Keras `LSTMCell` for one time step, batched over repeats.
 
@@ -51,7 +66,7 @@ def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_ma
     if len(input_masks) == 1:
         x = x * input_masks[0]
     if len(input_masks) < 4 and not recurrent_masks:
-        z = tf.einsum("rbi,rim->rbm", x, kernel) + tf.einsum("rbn,rnm->rbm", h, recurrent_kernel) + bias[:, None, :]
+        z = contract(x, kernel) + contract(h, recurrent_kernel) + bias[:, None, :]
         z_input, z_forget, z_cell, z_output = tf.split(z, 4, axis=-1)
     else:
         gate_inputs = [x * mask for mask in input_masks] or [x] * 4
@@ -59,7 +74,7 @@ def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_ma
         kernels, recurrent_kernels = tf.split(kernel, 4, axis=-1), tf.split(recurrent_kernel, 4, axis=-1)
         biases = tf.split(bias, 4, axis=-1)
         z_input, z_forget, z_cell, z_output = (
-            tf.einsum("rbi,rim->rbm", xg, kg) + bg[:, None, :] + tf.einsum("rbn,rnm->rbm", hg, rg)
+            contract(xg, kg) + bg[:, None, :] + contract(hg, rg)
             for xg, hg, kg, rg, bg in zip(gate_inputs, gate_states, kernels, recurrent_kernels, biases)
         )
     c = tf.sigmoid(z_forget) * c + tf.sigmoid(z_input) * tf.tanh(z_cell)
@@ -154,7 +169,7 @@ class CompiledLSTM:
             sequence = outputs
             new_states.append((h, c))
         dense_kernel, dense_bias = self.variables[-2:]
-        return tf.einsum("rbn,rno->rbo", sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
+        return contract(sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
 
     def _penalty(self):
         """Keras's L1L2 regularisation losses of every LSTM kernel and recurrent kernel, summed."""
