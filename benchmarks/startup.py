@@ -22,6 +22,7 @@ Writes benchmarks/startup.png. `--wide` also runs a 150-point grid (epochs 500-5
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -114,8 +115,6 @@ print(json.dumps(rows))
 
 def shape_seconds(environment: dict[str, str]) -> pd.DataFrame:
     """Per seed-study shape: trace and compile (or load) of the training function alone, and all four functions."""
-    import json
-
     done = subprocess.run(
         [sys.executable, "-c", SHAPE_SECONDS, json.dumps(SEED_SHAPES)],
         cwd=ROOT,

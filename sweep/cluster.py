@@ -58,7 +58,10 @@ def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, wo
 
 @contextlib.contextmanager
 def _environment(variables: dict[str, str]) -> Iterator[None]:
-    """These variables set for the processes started meanwhile, this process's own restored after."""
+    """These variables set for the processes started meanwhile, this process's own restored after.
+
+    Only these: `ray.init` sets variables of its own in this process (its auth mode among them), which
+    must stay (so not `mock.patch.dict`, which restores the whole environment)."""
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:

@@ -12,9 +12,10 @@ draws every repeat's masks in one vectorised computation.
 Compiled functions are cached per worker process, keyed by shape; epochs are a tensor argument, so
 no epoch count ever recompiles. Across processes, XLA's persistent cache (when the sweep sets one)
 keeps them on disk, keyed by the traced functions' names: those are made to depend on the shape
-alone (`stable_names`), not on what the process traced before. Rolling origins with an expanding window train on more rows at each
-origin: their inputs are padded at the front to the longest origin's rows, and the functions start at
-the first real batch (a tensor argument), so all of a trial's origins share one compile.
+alone (`stable_names`), not on what the process traced before. Rolling origins with an expanding
+window train on more rows at each origin: their inputs are padded at the front to the longest
+origin's rows, and the functions start at the first real batch (a tensor argument), so all of a
+trial's origins share one compile.
 """
 
 from __future__ import annotations
@@ -379,14 +380,13 @@ def stable_names(key: tuple) -> Iterator[None]:
         (control_flow_util_v2, "unique_fn_name"): lambda scope, name: f"{scope}{name}_{next(ids)}".replace("/", "_"),
         (control_flow_util_v2, "unique_grad_fn_name"): lambda forward_name: f"{forward_name}_grad_{next(ids)}",
     }
-    present = {place: getattr(*place) for place in names if hasattr(*place)}
-    for (module, name), replacement in names.items():
-        if (module, name) in present:
-            setattr(module, name, replacement)
+    originals = {place: getattr(*place) for place in names if hasattr(*place)}
+    for module, name in originals:
+        setattr(module, name, names[module, name])
     try:
         yield
     finally:
-        for (module, name), original in present.items():
+        for (module, name), original in originals.items():
             setattr(module, name, original)
 
 
