@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sweep.aggregate import study_statistics, study_table, summarize, trials_frame  # noqa: E402
-from sweep.config import parse_config  # noqa: E402
-from sweep.plan import build_plan  # noqa: E402
+from sweep.config.loading import parse_config  # noqa: E402
+from sweep.planning.plan import build_plan  # noqa: E402
+from sweep.results.summary import study_statistics, study_table, summarize  # noqa: E402
+from sweep.results.trials import trials_frame  # noqa: E402
 from trainables.contract import TUNE_CONFIG_KEY, FinalReport, RepeatScores, TrialRequest  # noqa: E402
 
 

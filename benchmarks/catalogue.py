@@ -25,8 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sweep.config import load_config  # noqa: E402
-from sweep.datasets import load_series  # noqa: E402
+from sweep.config.loading import load_config  # noqa: E402
+from sweep.data.series import load_series  # noqa: E402
 
 # Runs the driver and prints its own peak RSS (KiB on Linux) when it ends, however it ends.
 DRIVER = """

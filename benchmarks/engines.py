@@ -24,7 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import psutil  # noqa: E402  (pip install ".[bench]")
 
-from sweep.datasets import load_series  # noqa: E402
+from sweep.data.series import load_series  # noqa: E402
 from trainables.contract import repeat_seed  # noqa: E402
 from trainables.data import prepare  # noqa: E402
 from trainables.engines import compiled, keras_loop  # noqa: E402

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from sweep.config import load_config, parse_config
-from sweep.datasets import load_series
-from sweep.plan import build_plan
+from sweep.config.loading import load_config, parse_config
+from sweep.data.series import load_series
+from sweep.planning.plan import build_plan
 from trainables.baselines import baseline_forecast
 
 BASELINES = ["naive", "ets", "arima"]

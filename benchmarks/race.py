@@ -29,10 +29,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sweep.aggregate import point_columns  # noqa: E402
-from sweep.config import load_config  # noqa: E402
-from sweep.racing import Race  # noqa: E402
-from sweep.statistics import as_origin_series, versus_best  # noqa: E402
+from sweep.config.loading import load_config  # noqa: E402
+from sweep.results.columns import point_columns  # noqa: E402
+from sweep.results.statistics import as_origin_series, versus_best  # noqa: E402
+from sweep.search.race import Race  # noqa: E402
 
 
 def run(config: dict, folder: Path, num_cpus: int) -> tuple[float, Path]:

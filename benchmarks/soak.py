@@ -25,7 +25,7 @@ import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sweep.run import main  # noqa: E402
+from sweep.cli.run import main  # noqa: E402
 
 UNITS, BATCHES, LAYERS, LAGS = [1, 2, 3, 4, 5], [1, 2, 4], [1, 2], [1, 2]
 

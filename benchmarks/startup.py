@@ -37,8 +37,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sweep.compile_cache import CACHE_VARIABLE  # noqa: E402
-from sweep.datasets import load_series  # noqa: E402
+from sweep.data.series import load_series  # noqa: E402
+from sweep.execution.compile_cache import CACHE_VARIABLE  # noqa: E402
 
 # Printed lines that end each phase of a run (the first line matching each, in order).
 MILESTONES = [

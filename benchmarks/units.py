@@ -16,7 +16,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from sweep.datasets import load_series  # noqa: E402
+from sweep.data.series import load_series  # noqa: E402
 from trainables.contract import repeat_seed  # noqa: E402
 from trainables.data import prepare  # noqa: E402
 from trainables.engines import compiled  # noqa: E402

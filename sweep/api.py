@@ -20,12 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from sweep.catalogue import Catalogue, load_catalogue
-from sweep.config import ConfigError, SweepConfig, load_config, parse_config
-from sweep.datasets import LoadedSeries
+from sweep.config.loading import load_config, parse_config
+from sweep.config.model import SweepConfig
+from sweep.core import execute
+from sweep.data.catalogue import load_catalogue
+from sweep.data.in_memory import in_memory
+from sweep.reports.console import print_finished
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,14 @@ def run_sweep(
     naming the key; an interrupted sweep raises `SweepInterrupted`. A Ray already running in this
     process is used as it is, else one is started (`num_cpus`) or joined (`address`).
     """
-    from sweep.run import execute
-
     loaded = config if isinstance(config, SweepConfig) else load_config(config) if isinstance(config, str | Path) else parse_config(config)
     overrides = {key: value for key, value in (("storage", storage), ("name", name)) if value is not None}
     loaded = parse_config(loaded.model_dump() | overrides, source="run_sweep") if overrides else loaded
     catalogue = in_memory(series) if series is not None else load_catalogue(loaded.data)
-    finished = execute(loaded, catalogue, address, num_cpus, resume, resume_hint="run_sweep(..., resume=True)")
-    if finished.outcome is None:
+    hint = "run_sweep(..., resume=True)"
+    finished = execute(loaded, catalogue, address, num_cpus, resume, resume_hint=hint)
+    print_finished(finished, loaded, catalogue.unit, hint)
+    if finished.outcome is None or finished.while_confirming:
         raise SweepInterrupted(f"the sweep in {finished.folder} stopped before it finished; run_sweep(..., resume=True) continues it")
     outcome = finished.outcome
     several = {f"{series}/{study}": table for series, studies in outcome.tables.items() for study, table in studies.items()}
@@ -67,29 +69,5 @@ def run_sweep(
     return SweepResult(str(finished.folder), outcome.trials, outcome.summary, tables)
 
 
-def in_memory(series: pd.Series) -> Catalogue:
-    """A pandas Series as a catalogue of one, checked as a file's value column is."""
-    name = str(series.name) if series.name is not None else "series"
-    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-    if len(values) == 0:
-        raise ConfigError(f"series {name!r} is empty")
-    if not np.all(np.isfinite(values)):
-        bad = int(np.flatnonzero(~np.isfinite(values))[0])
-        held = series.iloc[bad]
-        shown = repr(held) if isinstance(held, str) else held
-        raise ConfigError(f"series {name!r} must hold finite numbers; at {series.index[bad]} it holds {shown}")
-    index = series.index
-    dated = isinstance(index, pd.DatetimeIndex | pd.PeriodIndex)
-    if dated and index.has_duplicates:
-        raise ConfigError(f"series {name!r} has the date {index[index.duplicated()][0]} twice; give each date once")
-    order = np.argsort(index, kind="stable") if dated else np.arange(len(values))
-    dates = _date_labels(index[order]) if dated else None
-    origin = f"{len(values)} observations of the in-memory series {name!r}, {'in date order' if dated else 'in the order given'}"
-    return Catalogue({name: LoadedSeries(values[order], origin, unit=name, dates=dates)}, origin)
 
 
-def _date_labels(index: pd.DatetimeIndex | pd.PeriodIndex) -> list[str]:
-    """Dates as text the way files give them: days without a time of day when none has one."""
-    if isinstance(index, pd.DatetimeIndex) and (index == index.normalize()).all():
-        return list(index.strftime("%Y-%m-%d"))
-    return [str(label) for label in index]

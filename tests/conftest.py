@@ -6,8 +6,8 @@ import tempfile
 import numpy as np
 import pytest
 
-from sweep.compile_cache import CACHE_VARIABLE, with_cache_flag
-from sweep.datasets import load_series
+from sweep.data.series import load_series
+from sweep.execution.compile_cache import CACHE_VARIABLE, with_cache_flag
 
 # The suite compiles the same few shapes in many processes: one XLA cache for the session, in a
 # fresh folder (never the user's), set before any test imports TensorFlow.
@@ -40,7 +40,7 @@ def run_config(folder, name: str, text: str) -> tuple:
     import contextlib
     import io
 
-    from sweep.run import main
+    from sweep.cli.run import main
 
     (folder / f"{name}.yaml").write_text(text)
     printed = io.StringIO()

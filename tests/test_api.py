@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 
 import sweep.api
-from sweep import run_sweep
-from sweep.api import in_memory
-from sweep.config import ConfigError
+from sweep.api import in_memory, run_sweep
+from sweep.config.validation import ConfigError
 
 
 def test_the_docstring_example_runs(tmp_path, local_ray):

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sweep.datasets import load_series
+from sweep.data.series import load_series
 from trainables.backtest import backtest_origins, forecast_scores, seasonal_naive_scale
 from trainables.baselines import baseline_forecast
 from trainables.contract import TrialRequest

@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_config
 
-from sweep.datasets import load_series
-from sweep.forecast import main as forecast_main
+from sweep.cli.forecast import main as forecast_main
+from sweep.data.series import load_series
 
 BACKTEST = """\
 name: backtest

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sweep.run import main
+from sweep.cli.run import main
 
 VALID_STUDIES = "studies: {a: {epochs: [1], batch_size: [4], neurons: [1]}}\n"
 VALID_GRID = {"epochs": [1], "batch_size": [4], "neurons": [1]}
@@ -271,7 +271,8 @@ TWO_NODES = [
 @pytest.mark.parametrize("cpus, gpus, fits", [(8, 0, True), (1, 1, True), (0.5, 0.5, True), (2, 1, False), (8, 0.1, False), (16, 0, False)])
 def test_a_trial_must_fit_on_one_node_not_on_the_largest_figures_of_two(monkeypatch, cpus, gpus, fits):
     from sweep import cluster
-    from sweep.config import ConfigError, parse_config
+    from sweep.config.loading import parse_config
+    from sweep.config.validation import ConfigError
 
     monkeypatch.setattr(cluster.ray, "nodes", lambda: TWO_NODES)
     monkeypatch.setattr(cluster, "cluster_autoscales", lambda: False)
@@ -317,7 +318,7 @@ def test_bad_input_prints_one_line_and_no_traceback(tmp_path):
 
 
 def test_the_old_name_of_difference_lag_still_works_with_a_warning(tmp_path, capsys):
-    from sweep.run import parse_args, resolve_config
+    from sweep.cli.run import parse_args, resolve_config
 
     config = tmp_path / "old.yaml"
     config.write_text("name: x\ndata: {lag: 12, test_size: 6}\n" + VALID_STUDIES)
@@ -369,7 +370,7 @@ def test_an_autoscaler_is_told_from_a_plain_clusters_monitor(monkeypatch, report
     import ray.autoscaler.v2.utils
     import ray.experimental.internal_kv
 
-    from sweep.cluster import cluster_autoscales
+    from sweep.execution.cluster import cluster_autoscales
 
     status = json.dumps({"autoscaler_report": report}).encode()
     monkeypatch.setattr(ray.experimental.internal_kv, "_internal_kv_get", lambda key: status)

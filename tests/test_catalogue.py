@@ -5,11 +5,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from sweep.across import across_series, across_table, best_across
-from sweep.catalogue import COLLECTIONS, load_catalogue
-from sweep.config import ConfigError, DataConfig, parse_config
-from sweep.plan import build_plan
-from sweep.submit import job_config
+from sweep.cli.submit import job_config
+from sweep.config.loading import parse_config
+from sweep.config.model import DataConfig
+from sweep.config.validation import ConfigError
+from sweep.data.catalogue import COLLECTIONS, load_catalogue
+from sweep.planning.plan import build_plan
+from sweep.results.across_series import across_series, across_table, best_across
 from trainables.contract import TrialRequest
 from trainables.trainable import run_trial
 

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_config
 
-from sweep.forecast import main as forecast_main
+from sweep.cli.forecast import main as forecast_main
 
 CATALOGUE = """\
 name: catalogue

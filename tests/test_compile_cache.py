@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sweep.compile_cache import CACHE_VARIABLE, FLAG, cache_folder, with_cache_flag
-from sweep.config import parse_config
+from sweep.config.loading import parse_config
+from sweep.execution.compile_cache import CACHE_VARIABLE, FLAG, cache_folder, with_cache_flag
 
 COMPILE_TWO_SHAPES = """
 import json, sys
@@ -68,7 +68,7 @@ def test_the_cache_folder_is_keyed_by_tensorflow_and_cpu_and_can_move_or_be_off(
 
 @pytest.mark.parametrize("user_flags", ["", f"{FLAG}=/elsewhere"])
 def test_workers_get_the_cache_unless_the_user_set_one(monkeypatch, tmp_path, user_flags):
-    from sweep.cluster import worker_env
+    from sweep.execution.cluster import worker_env
 
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
     monkeypatch.setenv("TF_XLA_FLAGS", user_flags)

@@ -8,9 +8,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.config import ConfigError
-from sweep.datasets import BUILT_IN, load_series
-from sweep.run import main
+from sweep.cli.run import main
+from sweep.config.validation import ConfigError
+from sweep.data.series import BUILT_IN, load_series
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from sweep.config import CONF_DIR, load_config
+from sweep.config.loading import CONF_DIR, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"

@@ -2,7 +2,7 @@
 
 import pyarrow.parquet as pq
 
-from sweep.run import main
+from sweep.cli.run import main
 
 ASHA = """\
 name: asha

@@ -7,9 +7,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.config import parse_config
-from sweep.plan import build_plan
-from sweep.run import main
+from sweep.cli.run import main
+from sweep.config.loading import parse_config
+from sweep.planning.plan import build_plan
 from trainables.contract import repeat_seed
 
 EXTENDED = """\

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sweep.config import ConfigError
-from sweep.datasets import load_series
+from sweep.config.validation import ConfigError
+from sweep.data.series import load_series
 
 VALUES = [266.0, 145.9, 1183.3, 119.3, 180.3, 168.5, 231.8, 224.5]
 

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgba
 
-from sweep.aggregate import study_table
-from sweep.config import parse_config
-from sweep.report import BOXES_PER_FIGURE, box_plots, median_curves
-from sweep.statistics import compare_to_best
-from sweep.storage import ResultsFolder
+from sweep.config.loading import parse_config
+from sweep.reports.figures import BOXES_PER_FIGURE, box_plots, median_curves
+from sweep.results.statistics import compare_to_best
+from sweep.results.summary import study_table
+from sweep.storage.folder import ResultsFolder
 
 RNG = np.random.default_rng(5)
 
@@ -83,7 +83,7 @@ def test_the_cache_of_compiled_shapes_is_bounded_least_recently_used_first(shamp
 
 @pytest.mark.parametrize("cpus, threads", [(1, "1"), (0.5, "1"), (2.5, "3"), (8, "8")])
 def test_tensorflow_threads_follow_the_trials_cpus(cpus, threads):
-    from sweep.cluster import worker_env
+    from sweep.execution.cluster import worker_env
 
     config = parse_config(
         {"name": "x", "resources": {"cpus_per_trial": cpus}, "studies": {"a": {"epochs": [1], "batch_size": [4], "neurons": [1]}}}

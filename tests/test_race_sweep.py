@@ -7,7 +7,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import run_config
 
-from sweep.config import ConfigError, parse_config, smoke_config
+from sweep.config.loading import parse_config
+from sweep.config.smoke import smoke_config
+from sweep.config.validation import ConfigError
 
 RACE = """\
 name: race

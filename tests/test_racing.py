@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from sweep.racing import Race
+from sweep.search.race import Race
 
 
 def run_race(race: Race, means: list[float], noise: float, seed: int = 0, twin: dict[int, int] | None = None) -> Race:

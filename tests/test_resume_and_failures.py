@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.run import main
+from sweep.cli.run import main
 from trainables.contract import FinalReport
 
 KERAS_SWEEP = """\

@@ -8,9 +8,11 @@ import pytest
 import yaml
 from conftest import run_config
 
-from sweep.config import ConfigError, parse_config, smoke_config
-from sweep.plan import build_plan
-from sweep.searching import objective
+from sweep.config.loading import parse_config
+from sweep.config.smoke import smoke_config
+from sweep.config.validation import ConfigError
+from sweep.planning.plan import build_plan
+from sweep.search.objective import objective
 
 GRID = {"epochs": [5], "batch_size": [4], "neurons": [1]}
 

@@ -6,8 +6,9 @@ import io
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.config import CONF_DIR, SMOKE_REPEATS, load_config, smoke_config
-from sweep.run import main
+from sweep.cli.run import main
+from sweep.config.loading import CONF_DIR, load_config
+from sweep.config.smoke import SMOKE_REPEATS, smoke_config
 
 SHIPPED = sorted(CONF_DIR.glob("*.yaml"))
 

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sweep.aggregate import study_table, summarize
-from sweep.statistics import bootstrap_interval, compare_to_best, paired_p_value, van_elteren
+from sweep.results.statistics import bootstrap_interval, compare_to_best, paired_p_value, van_elteren
+from sweep.results.summary import study_table, summarize
 
 RNG = np.random.default_rng(7)
 BASE = RNG.normal(100, 5, 30)
@@ -127,7 +127,7 @@ def test_a_baseline_is_compared_by_signed_ranks_against_its_score_at_each_origin
 def test_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from sweep.statistics import holm
+    from sweep.results.statistics import holm
 
     rng = np.random.default_rng(0)
     for size in (1, 2, 7, 40):
@@ -139,7 +139,7 @@ def test_holm_matches_statsmodels():
 
 def test_the_robust_choice_is_the_tied_configuration_good_for_most_seeds():
     """10 and 20 epochs tie on the mean; 20's spread is wider, so its 90th percentile is worse: 10 is the choice."""
-    from sweep.aggregate import study_statistics, tied_line
+    from sweep.results.summary import study_statistics, tied_line
 
     rng = np.random.default_rng(1)
     steady, wide = 100 + rng.normal(0, 1, 30), 100 + rng.normal(0, 8, 30)

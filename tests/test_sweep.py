@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sweep.config import CONF_DIR, load_config, resolve_config_path
-from sweep.run import main
+from sweep.cli.run import main
+from sweep.config.loading import CONF_DIR, load_config, resolve_config_path
 
 TINY = """\
 name: tiny
@@ -227,7 +227,7 @@ def test_storage_given_as_a_filesystem_uri(tmp_path, local_ray):
 
 
 def test_results_folder_writes_through_a_non_local_filesystem(tmp_path):
-    from sweep.storage import ResultsFolder
+    from sweep.storage.folder import ResultsFolder
 
     folder = ResultsFolder(f"file://{tmp_path}", "streamed")
     folder.local = False  # take the object-store branch: one stream per file, no rename

@@ -16,10 +16,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.config import parse_config
-from sweep.lifecycle import claim, results_folder, save_start
-from sweep.run import main, parse_args, resume_command
-from sweep.storage import ResultsFolder, redact
+from sweep.cli.run import main, parse_args, resume_command
+from sweep.config.loading import parse_config
+from sweep.config.redaction import redact
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.sweep_folder import claim, results_folder, save_start
 
 TINY = """\
 name: {name}
@@ -167,7 +168,7 @@ def test_saved_config_and_report_carry_no_credentials(tmp_path, shampoo):
 
 
 def test_submit_refuses_to_upload_credentials(tmp_path, capsys):
-    from sweep.submit import main as submit
+    from sweep.cli.submit import main as submit
 
     config = tiny_config(tmp_path, "job")
     assert submit(["--address", "http://127.0.0.1:9", "--config", str(config), "--storage", "s3://KEY:TOPSECRET@bucket/x"]) == 2

@@ -107,7 +107,7 @@ def test_test_forecast_continues_the_state_warmed_on_training(shampoo):
 
 
 def test_seasonal_lag_and_other_built_in_series_run_as_trials(shampoo):
-    from sweep.datasets import load_series
+    from sweep.data.series import load_series
 
     seasonal = run_trial(request(engine="compiled", test_size=6, difference_lag=12, repeat_indices=(0, 1)), shampoo)
     plain = run_trial(request(engine="compiled", test_size=6, repeat_indices=(0, 1)), shampoo)

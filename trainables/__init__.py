@@ -1,1 +1,67 @@
-"""One stateful-LSTM fit and its walk-forward evaluation: data -> model -> engine -> evaluation."""
+"""The trial side of lstm-sweep: data prep, model, engines, walk-forward evaluation, and the contract.
+
+This module is the door: the driver (`sweep/`) imports from here and from nowhere else in
+`trainables` (an import-linter contract in pyproject.toml keeps it so). What passes through it:
+
+- the contract (`contract.py`): the whole Tune dict layout, what a trial receives and reports, and
+  what a baseline task returns;
+- the protocol facts the driver plans and scores with: where origins lie, the metrics, a point's
+  model spec and axes, how long a series must be for a window and batch;
+- the entry points that run on Ray workers: the trainable, a baseline task, a forecast from all data.
+
+Importing it costs NumPy and pandas only: TensorFlow is imported inside a trial, statsmodels inside a
+baseline task.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trainables.backtest import METRICS, Origin, WindowKind, backtest_origins, forecast_scores, seasonal_naive_scale
+from trainables.contract import (
+    BASELINES,
+    NODE_ID,
+    SCHEDULER_METRIC,
+    SCORES,
+    TIME_ATTRIBUTE,
+    BaselineForecast,
+    DiagnosticReport,
+    FinalReport,
+    Point,
+    RepeatScores,
+    TrialRequest,
+    TrialStatus,
+    score_column,
+    trial_id,
+    trial_status,
+    tune_space,
+    without_repeat_list,
+)
+from trainables.data import (
+    TRAIN_ROWS_MULTIPLE,
+    forecast_batch_size,
+    minimum_length,
+    persistence_description,
+    persistence_rmse,
+    prepare,
+    training_rows,
+)
+from trainables.spec import ALL_AXES, EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, ModelSpec, canonical_point
+from trainables.trainable import forecast_next, run_trial, tune_trainable
+
+
+def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
+    """One baseline fitted at one origin (`trainables/baselines.py`), run as a Ray task beside the trials."""
+    from trainables.baselines import baseline_forecast as forecast  # statsmodels: ~1 s of import a sweep without baselines skips
+
+    return forecast(name, series, origin, season)
+
+
+__all__ = [
+    "ALL_AXES", "BASELINES", "EXTENSION_DEFAULTS", "METRICS", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "POINT_AXES", "SCHEDULER_METRIC",
+    "SCORES", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "BaselineForecast", "DiagnosticReport", "FinalReport", "ModelSpec", "Origin",
+    "Point", "RepeatScores", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins", "baseline_forecast", "canonical_point",
+    "forecast_batch_size", "forecast_next", "forecast_scores", "minimum_length", "persistence_description", "persistence_rmse",
+    "prepare", "run_trial", "score_column", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable",
+    "without_repeat_list",
+]  # fmt: skip

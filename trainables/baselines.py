@@ -20,7 +20,6 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from statsmodels.tsa.arima.model import ARIMA
@@ -28,19 +27,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.stattools import kpss
 
 from trainables.backtest import Origin
-
-BASELINES = ("naive", "seasonal_naive", "ets", "arima")
-
-
-@dataclass(frozen=True)
-class BaselineForecast:
-    """One baseline at one origin: its forecasts of the test window, or why it has none."""
-
-    baseline: str
-    origin: int
-    forecasts: list[float]  # empty when the fit failed
-    model: str  # the model order selection chose, in words
-    error: str | None = None
+from trainables.contract import BASELINES, BaselineForecast
 
 
 def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
@@ -112,4 +99,4 @@ def _lowest_aicc(fits: list):
 
 
 _ARIMA_TREND = {0: "c", 1: "t", 2: "n"}  # by total differencing: a constant, a drift, none (statsmodels refuses lower orders)
-_METHODS = {"naive": _naive, "seasonal_naive": _seasonal_naive, "ets": _ets, "arima": _arima}
+_METHODS = dict(zip(BASELINES, (_naive, _seasonal_naive, _ets, _arima)))

@@ -3,36 +3,50 @@ reports, and how a trial's outcome is read back.
 
 Tune carries a trial's request as a flat dict of plain values and its reports as flat dicts of
 metrics; these dataclasses are the only code that writes or reads those dicts, so every key has
-one spelling and every value one default (the config model's, `sweep/config.py`).
+one spelling. It takes plain values, never the driver's config (`sweep/planning/requests.py` maps one
+to a request), and it also fixes what a baseline task returns (`BaselineForecast`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from trainables.backtest import METRICS
 from trainables.spec import ModelSpec, canonical_point
-
-if TYPE_CHECKING:
-    from sweep.config import SweepConfig
 
 Point = dict[str, Any]  # axis name -> value, one configuration of a study's grid
 
 TUNE_CONFIG_KEY = "trial"  # a Tune trial's config holds its TrialRequest, as a flat dict, under this key
-METRIC = "test_rmse"  # what Tune's schedulers and progress compare: the mean over the trial's repeats
+SCHEDULER_METRIC = "test_rmse"  # what Tune's schedulers and live table compare: the mean over the trial's repeats (never
+# the user's `evaluation.metric`, which the driver reads from every repeat's scores)
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
-SCORES = ("test_rmse", "test_mae", "test_smape", "test_mase")
+SCORES = tuple(f"test_{metric}" for metric in METRICS)  # each metric's column in trials.parquet and baselines.parquet
 REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
 _TUNE_DONE = "done"  # Tune sets it on the result at which a scheduler stops a trial (not on one cut by Ctrl-C)
+_TUNE_TRIAL_ID = "trial_id"  # Tune adds the trial's id to every report
+BASELINES = ("naive", "seasonal_naive", "ets", "arima")  # `evaluation.baselines`' names (trainables/baselines.py)
+
+
+def score_column(metric: str) -> str:
+    """The trials and baselines column holding a metric (`evaluation.metric`)."""
+    return f"test_{metric}"
+
+
+def tune_space(requests: Any, columns: Mapping[str, Any]) -> dict[str, Any]:
+    """A Tune config (or param space): the request(s) under `TUNE_CONFIG_KEY` (a flat dict, or Tune's grid of them),
+    and the point's axes (or Tune's `sample_from` of them) at the top level, where Tune's live table finds its columns."""
+    return {TUNE_CONFIG_KEY: requests, **columns}
 
 
 def repeat_seed(base_seed: int, point: Point, repeat: int) -> int:
@@ -63,29 +77,18 @@ class TrialRequest:
     series: tuple[str, ...] = ()  # which of the sweep's series the trial fits (their names), trained side by side
     race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
 
-    @classmethod
-    def for_point(
-        cls, config: SweepConfig, point: Point, repeat_indices: list[int], series: Sequence[str] = (), race_round: int = 0
-    ) -> TrialRequest:
-        return cls(
-            series=tuple(series),
-            race_round=race_round,
-            point=point,
-            repeat_indices=tuple(repeat_indices),
-            base_seed=config.seed,
-            engine=config.engine,
-            test_size=config.data.test_size,
-            difference_lag=config.data.difference_lag,
-            diagnostics_every=config.diagnostics.every,
-            origins=config.evaluation.origins,
-            origin_step=config.evaluation.step_for(config.data),
-            window=config.evaluation.window,
-            season=config.evaluation.season_for(config.data),
-        )
-
     def to_tune(self) -> dict[str, Any]:
-        """The flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
+        """The request as the flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
         return asdict(self) | {"repeat_indices": list(self.repeat_indices), "series": list(self.series)}
+
+    def tune_config(self) -> dict[str, Any]:
+        """The trial's whole Tune config, as a searcher suggests it: `tune_space` of this request and its point."""
+        return tune_space(self.to_tune(), self.point)
+
+    @staticmethod
+    def axis_in(config: Mapping[str, Any], axis: str) -> Any:
+        """An axis of the point a Tune trial config (`to_tune`) holds: for `tune.sample_from` columns."""
+        return config[TUNE_CONFIG_KEY]["point"][axis]
 
     @classmethod
     def from_tune(cls, config: Mapping[str, Any]) -> TrialRequest:
@@ -137,6 +140,11 @@ class RepeatScores:
     def without_forecasts(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if key != "forecasts"}
 
+    @classmethod
+    def columns(cls) -> list[str]:
+        """The fields a trials.parquet row takes from a repeat (all but the series and the forecasts)."""
+        return [item.name for item in fields(cls) if item.name not in ("series", "forecasts")]
+
 
 @dataclass(frozen=True)
 class DiagnosticReport:
@@ -149,7 +157,7 @@ class DiagnosticReport:
     def to_metrics(self) -> dict[str, Any]:
         return {
             TIME_ATTRIBUTE: self.epoch,
-            METRIC: float(np.mean(self.test_rmse)),
+            SCHEDULER_METRIC: float(np.mean(self.test_rmse)),
             "train_rmse": float(np.mean(self.train_rmse)),
             _DIAGNOSTIC_TEST: list(self.test_rmse),
             _DIAGNOSTIC_TRAIN: list(self.train_rmse),
@@ -176,10 +184,18 @@ class FinalReport:
     last_diagnostic: DiagnosticReport | None = None
     node_id: str | None = field(default=None)  # set under Ray
 
+    FACTS = ("forecast_batch_size", NODE_ID)  # per-trial columns of trials.parquet, the same for each of its repeats
+
     @property
     def facts(self) -> dict[str, Any]:
-        """Per-trial columns of trials.parquet, the same for each of its repeats."""
         return {"forecast_batch_size": self.forecast_batch_size, NODE_ID: self.node_id}
+
+    def scores_by_repeat(self, score: str) -> dict[int, pd.Series]:
+        """Each repeat's `score` (a `SCORES` column) indexed by "series/origin": what a search compares."""
+        by_repeat: dict[int, dict[str, float]] = {}
+        for row in self.repeats:
+            by_repeat.setdefault(row.repeat, {})[f"{row.series}/{row.origin}"] = getattr(row, score)
+        return {repeat: pd.Series(by_repeat[repeat], dtype=float) for repeat in sorted(by_repeat)}
 
     def on_node(self, node_id: str) -> FinalReport:
         return replace(self, node_id=node_id)
@@ -188,7 +204,7 @@ class FinalReport:
         diagnostic = self.last_diagnostic.to_metrics() if self.last_diagnostic else {}
         return diagnostic | {
             TIME_ATTRIBUTE: self.epoch,
-            METRIC: float(np.mean([row.test_rmse for row in self.repeats])),
+            SCHEDULER_METRIC: float(np.mean([row.test_rmse for row in self.repeats])),
             "train_rmse": float(np.mean([row.train_rmse for row in self.repeats])),
             "fit_seconds": float(sum(row.fit_seconds for row in self.repeats)),
             "compile_seconds": float(sum(row.compile_seconds for row in self.repeats)),
@@ -218,6 +234,27 @@ class FinalReport:
             last_diagnostic=DiagnosticReport.from_metrics(metrics),
             node_id=metrics.get(NODE_ID),
         )
+
+
+def trial_id(metrics: Mapping[str, Any]) -> str | None:
+    """The id Tune gave the trial that made a report."""
+    return metrics.get(_TUNE_TRIAL_ID)
+
+
+def without_repeat_list(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """A report without its list of repeats: the scalars experiment trackers can log (`repeat_scalars` carries them)."""
+    return {key: value for key, value in metrics.items() if key != REPEAT_SCORES}
+
+
+@dataclass(frozen=True)
+class BaselineForecast:
+    """One baseline at one origin: its forecasts of the test window, or why it has none (a baseline task's return)."""
+
+    baseline: str
+    origin: int
+    forecasts: list[float]  # empty when the fit failed
+    model: str  # the model order selection chose, in words
+    error: str | None = None
 
 
 class TrialStatus(StrEnum):

@@ -25,7 +25,7 @@ from trainables.data import PreparedSeries, prepare, prepare_future
 
 
 @dataclass(frozen=True)
-class Window:
+class OriginWindow:
     """One origin of one series: what a repeat trains on and is scored on there."""
 
     series: str
@@ -59,7 +59,7 @@ def run_trial(
         name: series[name] for name in request.series
     }  # fmt: skip
     windows = [
-        Window(name, values, origin, _prepare(request, values[origin.start : origin.end]))
+        OriginWindow(name, values, origin, _prepare(request, values[origin.start : origin.end]))
         for name, values in named.items()
         for origin in backtest_origins(len(values), request.test_size, request.origins, request.origin_step, request.window)
     ]
@@ -81,8 +81,8 @@ def run_trial(
     return FinalReport(epoch=request.epochs, repeats=rows, forecast_batch_size=runs.forecast_batch_size, last_diagnostic=diagnostic)
 
 
-def _by_shape(windows: list[Window]) -> dict[tuple[int, int], list[Window]]:
-    groups: dict[tuple[int, int], list[Window]] = {}
+def _by_shape(windows: list[OriginWindow]) -> dict[tuple[int, int], list[OriginWindow]]:
+    groups: dict[tuple[int, int], list[OriginWindow]] = {}
     for window in windows:
         groups.setdefault(window.shape, []).append(window)
     return groups
@@ -96,7 +96,7 @@ def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
     )  # fmt: skip
 
 
-def _fit_and_score(request: TrialRequest, runs, windows: list[Window], report):
+def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], report):
     """Train the repeats on the given windows (side by side, when `runs` holds several), then score each window's walk-forward."""
     started = time.perf_counter()
     epochs_done, diagnostic = 0, None

@@ -40,7 +40,7 @@ _COMPILED: OrderedDict[tuple, CompiledLSTM] = OrderedDict()
 COMPILED_SHAPES_KEPT = 16
 
 
-def contract(inputs, weights):
+def lane_matmul(inputs, weights):
     """(repeats, batch, k) x (repeats, k, m) -> (repeats, batch, m), each repeat its own weights.
 
     For k > 1 a broadcast product summed over k, not a batched matmul: XLA's CPU backend runs a
@@ -67,7 +67,7 @@ def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_ma
     if len(input_masks) == 1:
         x = x * input_masks[0]
     if len(input_masks) < 4 and not recurrent_masks:
-        z = contract(x, kernel) + contract(h, recurrent_kernel) + bias[:, None, :]
+        z = lane_matmul(x, kernel) + lane_matmul(h, recurrent_kernel) + bias[:, None, :]
         z_input, z_forget, z_cell, z_output = tf.split(z, 4, axis=-1)
     else:
         gate_inputs = [x * mask for mask in input_masks] or [x] * 4
@@ -75,7 +75,7 @@ def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_ma
         kernels, recurrent_kernels = tf.split(kernel, 4, axis=-1), tf.split(recurrent_kernel, 4, axis=-1)
         biases = tf.split(bias, 4, axis=-1)
         z_input, z_forget, z_cell, z_output = (
-            contract(xg, kg) + bg[:, None, :] + contract(hg, rg)
+            lane_matmul(xg, kg) + bg[:, None, :] + lane_matmul(hg, rg)
             for xg, hg, kg, rg, bg in zip(gate_inputs, gate_states, kernels, recurrent_kernels, biases)
         )
     c = tf.sigmoid(z_forget) * c + tf.sigmoid(z_input) * tf.tanh(z_cell)
@@ -170,7 +170,7 @@ class CompiledLSTM:
             sequence = outputs
             new_states.append((h, c))
         dense_kernel, dense_bias = self.variables[-2:]
-        return contract(sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
+        return lane_matmul(sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
 
     def _penalty(self):
         """Keras's L1L2 regularisation losses of every LSTM kernel and recurrent kernel, summed."""

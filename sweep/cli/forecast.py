@@ -1,0 +1,115 @@
+"""Use the winner: train a finished sweep's best configuration on the whole series and forecast what comes next.
+
+    $ python -m sweep.forecast --config grid.yaml [KEY=VALUE ...] [--storage DIR] [--name NAME] [--study STUDY]
+
+The configuration is the study's best by the sweep's metric (lowest mean, only finite scores). Every
+one of its repeats, with the sweep's seeds, trains on every observation; each forecasts the next
+one (the sweep scored one-step forecasts, so that is the horizon it vouches for). The repeats'
+median and 10-90% spread are printed and every repeat's forecast is written to
+`<storage>/<name>/forecast.csv`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+import pandas as pd
+
+from sweep.cli.arguments import add_config_arguments, config_of
+from sweep.config.validation import ConfigError
+from sweep.data.catalogue import load_catalogue
+from sweep.planning.plan import build_plan
+from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
+from sweep.storage.sweep_folder import check_same_data, results_folder
+from trainables import TrialRequest, canonical_point
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m sweep.forecast", description=__doc__.split("\n\n")[0])
+    add_config_arguments(parser, storage_help="override `storage`, as given to the sweep", name_help="override `name`, as given to the sweep")
+    parser.add_argument("--study", help="whose best configuration to use (default: the config's first study)")
+    return parser.parse_args(argv)
+
+
+def next_label(dates: list[str] | None, length: int) -> str:
+    """The next period (yearly, quarterly, monthly series) or date (a regular frequency), else the position."""
+    if dates:
+        try:
+            period = pd.Period(dates[-1])
+            if str(period) == dates[-1] and period.freqstr[0] in "YAQM":
+                return str(period + 1)
+        except ValueError:
+            pass
+        index = pd.DatetimeIndex(dates)
+        frequency = pd.infer_freq(index) if len(index) >= 3 else None
+        if frequency:
+            return str(index[-1] + pd.tseries.frequencies.to_offset(frequency))
+    return f"observation {length + 1}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from sweep.results.across_series import best_across
+    from sweep.results.summary import best_point
+
+    args = parse_args(argv)
+    try:
+        config = config_of(args)
+        folder = results_folder(config)
+        if not folder.exists(TRIALS_FILE):
+            raise ConfigError(f"{str(folder)!r} holds no finished sweep ({TRIALS_FILE} is missing); run the sweep first")
+        study = args.study or next(iter(config.studies))
+        if study not in config.studies:
+            raise ConfigError(f"`--study` ({study!r}) is not a study of the sweep; its studies: {', '.join(config.studies)}")
+        loaded = load_catalogue(config.data)
+        catalogue = loaded.only(build_plan(config, loaded.values).origins)
+        check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
+        trials = folder.read_parquet(TRIALS_FILE)
+        several = len(catalogue.series) > 1
+        point = (best_across if several else best_point)(trials, study, config.evaluation.metric)
+        if point is None:
+            raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    from trainables import forecast_next
+
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    metric = config.evaluation.metric
+    chosen = f"lowest mean rank of test {metric} across series" if several else f"lowest mean test {metric}"
+    trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
+    print(f"study {study}: best configuration {label} ({chosen}), {config.repeats} repeats {trained}")
+    frames = []
+    for name, series in catalogue.series.items():
+        request = TrialRequest.for_point(config, point, list(range(config.repeats)), [name])
+        forecasts = forecast_next(request, series.values)
+        when = next_label(series.dates, len(series.values))
+        frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
+                                    "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
+        low, median, high = np.percentile(forecasts, [10, 50, 90])
+        where = f"{name}: " if several else ""
+        print(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
+    folder.write_csv(FORECAST_FILE, pd.concat(frames, ignore_index=True))
+    if folder.exists(BASELINES_FILE):
+        _better_baselines(trials, folder.read_parquet(BASELINES_FILE), point, config.evaluation.metric)
+    print(f"every repeat's forecast in {folder}/{FORECAST_FILE}")
+    return 0
+
+
+def _better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> None:
+    """Note each baseline that scored better than the chosen configuration (mean over series, origins and repeats)."""
+    from sweep.results.summary import baseline_means
+    from trainables import score_column
+
+    completed = trials[trials["status"] == "completed"]
+    of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
+    point_mean = completed.loc[of_point].groupby("series")[score_column(metric)].mean().mean()
+    means = baseline_means(baselines, metric)
+    for name, mean in means[means < point_mean].items():
+        print(f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

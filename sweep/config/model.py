@@ -1,0 +1,259 @@
+"""The sweep's one typed config model, validated on load with errors that name the offending key."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Literal
+
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)  # fmt: skip
+
+from sweep.config.grids import Range, StudyGrid
+from sweep.config.validation import StrictModel
+
+FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
+RAY_RESOURCE_STEP = 0.0001  # Ray counts CPUs and GPUs in steps of this size
+
+
+def _file_name(name: str) -> str:
+    if not FILE_NAME.match(name):
+        raise ValueError(f"must be a file name of letters, digits, '_', '-' and '.', starting with a letter or digit; received {name!r}")
+    return name
+
+
+class ConfigDeprecationWarning(UserWarning):
+    """A key that still works under an old name; the CLI prints it as one `warning: ...` line."""
+
+
+RENAMED_KEYS = {"data": {"lag": "difference_lag"}}  # section -> {old name: new name}
+
+
+class DataConfig(StrictModel):
+    # one series: a built-in data set name or a CSV/Parquet file; several: a list of those, a folder, a glob
+    # (`sales/*.csv`), a built-in collection, or one file with a `series_column`
+    source: str | list[str] = Field(default="shampoo", min_length=1)
+    series_column: str | None = None  # long format: the column naming each row's series (neuralforecast's `unique_id`)
+    short_series: Literal["refuse", "skip"] = "refuse"  # a series too short for the windows asked: refuse the sweep, or skip it
+    first_series: PositiveInt | None = None  # only the first N series, in the order loaded: a catalogue config tried cheaply
+    value_column: str | None = None  # the column holding the series (default: the last one)
+    # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order
+    date_column: str | Literal[False] | None = None
+    date_format: str | None = None  # strftime codes, e.g. '%d/%m/%Y', for dates whose order of day and month is ambiguous
+    test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
+    difference_lag: PositiveInt = 1  # the series is differenced at this lag: 1 removes a trend, 12 a yearly season
+
+    @model_validator(mode="before")
+    @classmethod
+    def accept_renamed_keys(cls, payload):
+        return _renamed(payload, "data")
+
+    @field_validator("source")
+    @classmethod
+    def sources_once(cls, source: str | list[str]) -> str | list[str]:
+        if isinstance(source, list):
+            repeated = sorted({name for name in source if source.count(name) > 1})
+            if repeated:
+                raise ValueError(f"lists {', '.join(map(repr, repeated))} more than once")
+        return source
+
+    @model_validator(mode="after")
+    def long_format_is_one_file(self) -> DataConfig:
+        if self.series_column is not None and isinstance(self.source, list):
+            raise ValueError("`data.series_column` reads several series from one file; `data.source` must name that one file, not a list")
+        return self
+
+    @property
+    def source_label(self) -> str:
+        """`data.source` as one line for messages."""
+        return self.source if isinstance(self.source, str) else ", ".join(self.source)
+
+
+def _renamed(payload, section: str):
+    """Move keys given under an old name to the new one, with a deprecation warning naming both."""
+    if not isinstance(payload, dict):
+        return payload
+    for old, new in RENAMED_KEYS[section].items():
+        if old not in payload:
+            continue
+        if new in payload:
+            raise ValueError(f"`{section}.{old}` is the old name of `{section}.{new}`; give only `{new}`")
+        message = f"`{section}.{old}` is now `{section}.{new}`; the old name will stop working"
+        warnings.warn(message, ConfigDeprecationWarning, stacklevel=2)
+        payload = {(new if key == old else key): value for key, value in payload.items()}
+    return payload
+
+
+class ResourcesConfig(StrictModel):
+    cpus_per_trial: float = Field(default=1, ge=RAY_RESOURCE_STEP)  # Ray refuses less than 0.0001
+    gpus_per_trial: float = Field(default=0, ge=0)  # fractions below 1 let several trials share one GPU
+
+    @field_validator("gpus_per_trial")
+    @classmethod
+    def gpus_whole_above_one(cls, gpus: float) -> float:
+        if 0 < gpus < RAY_RESOURCE_STEP:
+            raise ValueError(f"must be 0 or at least {RAY_RESOURCE_STEP} (Ray's smallest step); received {gpus!r}")
+        if gpus > 1 and not float(gpus).is_integer():
+            raise ValueError(f"must be a whole number above 1 (a fraction shares one GPU); received {gpus!r}")
+        return gpus
+
+
+class DiagnosticsConfig(StrictModel):
+    every: NonNegativeInt = 0  # report the protocol's train/test RMSE every N epochs; 0 = off
+
+
+class EvaluationConfig(StrictModel):
+    """Where forecasts are scored, by which metric, and against which classical baselines."""
+
+    origins: PositiveInt = 1  # forecast origins; 1 is the protocol exactly (the last test_size observations)
+    step: PositiveInt | None = None  # observations between origins; default test_size (windows do not overlap)
+    window: Literal["expanding", "sliding"] = "expanding"  # train on everything before an origin, or a fixed length
+    metric: Literal["rmse", "mae", "smape", "mase"] = "rmse"  # what the tables, box plots and statistics compare
+    season: PositiveInt | None = None  # MASE's seasonal naive lag (and the seasonal baselines'); default data.difference_lag
+    baselines: list[Literal["naive", "seasonal_naive", "ets", "arima"]] = []  # classical methods scored on the same origins
+
+    @field_validator("baselines")
+    @classmethod
+    def baselines_once(cls, baselines: list[str]) -> list[str]:
+        repeated = sorted({name for name in baselines if baselines.count(name) > 1})
+        if repeated:
+            raise ValueError(f"lists {', '.join(repeated)} more than once")
+        return baselines
+
+    def season_for(self, data: DataConfig) -> int:
+        return self.season or data.difference_lag
+
+    def step_for(self, data: DataConfig) -> int:
+        return self.step or data.test_size
+
+
+class SchedulerConfig(StrictModel):
+    """Tune's ASHA early stopping on the diagnostic test RMSE; off unless configured."""
+
+    type: Literal["asha"]
+    grace_period: PositiveInt = 100  # epochs every trial trains before it may be stopped
+    reduction_factor: float = Field(default=3, gt=1)  # 1/reduction_factor of trials go on at each rung
+
+
+class TrackingConfig(StrictModel):
+    """Experiment trackers that receive every trial: its config as params, its scores and each repeat's as metrics."""
+
+    mlflow: bool = False  # one MLflow run per trial (Tune's MLflow logger; needs `pip install 'lstm-sweep[tracking]'`)
+    mlflow_tracking_uri: str | None = None  # default: MLFLOW_TRACKING_URI, else MLflow's own default
+    mlflow_experiment: str | None = None  # default: the sweep's name
+
+
+SERIES_PER_TRIAL = 8  # the compiled engine's default: 240 lanes at 30 repeats, and enough trials to keep a cluster busy
+RACE_INITIAL_REPEATS = 10  # a race's default first round: at 5, more false drops and more reopened ties (benchmarks/race.py)
+
+
+class SearchConfig(StrictModel):
+    """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/racing.py)."""
+
+    type: Literal["grid", "race", "random", "optuna"] = "grid"
+    initial_repeats: PositiveInt | None = None  # race: every point's first round; default 10, or `repeats` if fewer
+    round_repeats: PositiveInt = 5  # race: more repeats per round for the points still tied with the leader
+    max_fits: PositiveInt | None = None  # race: repeat-fits (per series) it may spend in all; None: no budget
+    futility: float = Field(0.2, gt=0, lt=1)  # race: a tied point rests when the final test would call it with a lower chance
+    num_samples: PositiveInt = 20  # random: points drawn per study; optuna: points suggested, each run with all `repeats`
+    objective: Literal["mean", "median", "p75", "p90"] = "mean"  # optuna: the statistic of a point's repeats it minimises
+    confirm: bool = False  # re-run each study's robust choice with `repeats` fresh seeds and report both means
+
+    def initial_for(self, repeats: int) -> int:
+        return self.initial_repeats or min(RACE_INITIAL_REPEATS, repeats)
+
+
+class SweepConfig(StrictModel):
+    name: str = Field(min_length=1)  # results go to <storage>/<name>
+    storage: str = "results"  # folder for all outputs, or a pyarrow filesystem URI (s3://bucket/dir)
+    data: DataConfig = DataConfig()
+    engine: Literal["compiled", "keras"] = "compiled"  # compiled = one XLA function; keras = the study's fit loop
+    repeats: PositiveInt = 30  # runs per configuration, each with its own seed and its own result row
+    repeats_per_trial: PositiveInt | None = None  # repeats one Tune trial trains together (compiled: all; keras: 1)
+    series_per_trial: PositiveInt | None = None  # series one Tune trial trains together, by length (compiled: 8; keras: 1)
+    seed: NonNegativeInt = 0  # base seed; each repeat's seed derives from it, the point and the repeat index
+    studies: dict[str, StudyGrid] = Field(min_length=1)  # identical points across studies run once
+    resources: ResourcesConfig = ResourcesConfig()
+    max_failures: NonNegativeInt = 2  # retries of a trial whose worker dies before it is recorded as failed
+    diagnostics: DiagnosticsConfig = DiagnosticsConfig()
+    scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
+    evaluation: EvaluationConfig = EvaluationConfig()
+    search: SearchConfig = SearchConfig()
+    tracking: TrackingConfig = TrackingConfig()
+
+    @field_validator("name")
+    @classmethod
+    def name_is_a_folder_name(cls, name: str) -> str:
+        return _file_name(name)
+
+    @field_validator("studies")
+    @classmethod
+    def study_names_are_file_names(cls, studies: dict) -> dict:
+        for name in studies:
+            try:
+                _file_name(name)
+            except ValueError as error:
+                raise ValueError(f"`studies` name {error}") from None
+        return studies
+
+    def redacted_dump(self) -> dict:
+        """The config as saved and shown: credentials in a storage URI replaced by ***."""
+        from sweep.config.redaction import redact
+
+        return self.model_dump() | {"storage": redact(self.storage)}
+
+    @model_validator(mode="after")
+    def reports_during_training_fit(self) -> SweepConfig:
+        if self.scheduler is not None and self.diagnostics.every == 0:
+            raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
+        if self.search.type == "race" and self.scheduler is not None:
+            raise ValueError("`search.type: race` and `scheduler` both decide which trials go on; use one")
+        self._ranges_fit_the_search()
+        if self.search.type == "race" and self.search.initial_for(self.repeats) > self.repeats:
+            raise ValueError(f"`search.initial_repeats` ({self.search.initial_repeats}) is more than `repeats` ({self.repeats})")
+        if self.evaluation.origins > 1 and self.diagnostics.every:
+            raise ValueError(
+                f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "
+                f"training run per repeat, and with {self.evaluation.origins} origins there are {self.evaluation.origins}"
+            )
+        return self
+
+    def _ranges_fit_the_search(self) -> None:
+        for study, grid in self.studies.items():
+            for axis, given in grid.ranges.items():
+                if self.search.type not in ("random", "optuna"):
+                    raise ValueError(
+                        f"`studies.{study}.{axis}` is a range ({{{given.kind}: [{given.low}, {given.high}]}}): ranges need "
+                        f"`search.type: random` or `optuna`; a {self.search.type} lists values"
+                    )
+        if self.search.type == "optuna" and len(self.studies) > 1:
+            raise ValueError(f"`search.type: optuna` searches one study; `studies` has {len(self.studies)} ({', '.join(self.studies)})")
+        if self.search.type == "optuna" and self.repeats_per_trial is not None and self.repeats_per_trial < self.repeats:
+            raise ValueError(
+                f"`repeats_per_trial` ({self.repeats_per_trial}) must be left out with `search.type: optuna`: its objective is a "
+                f"statistic of all of a point's repeats, so one trial runs them"
+            )
+
+    @property
+    def max_epochs(self) -> int:
+        return max(grid.epochs.high if isinstance(grid.epochs, Range) else max(grid.epochs) for grid in self.studies.values())
+
+    @property
+    def repeat_groups(self) -> list[list[int]]:
+        """The repeats of one point, split into the groups that each Tune trial runs."""
+        default = self.repeats if self.engine == "compiled" else 1
+        size = self.repeats_per_trial or default
+        return [list(range(start, min(start + size, self.repeats))) for start in range(0, self.repeats, size)]
+
+    def series_groups(self, lengths: dict[str, int]) -> list[list[str]]:
+        """The series, grouped by length (equal lengths train side by side), split into the groups each Tune trial runs."""
+        size = self.series_per_trial or (SERIES_PER_TRIAL if self.engine == "compiled" else 1)
+        by_length: dict[int, list[str]] = {}
+        for name, length in lengths.items():
+            by_length.setdefault(length, []).append(name)
+        return [names[start : start + size] for names in by_length.values() for start in range(0, len(names), size)]

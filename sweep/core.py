@@ -1,0 +1,75 @@
+"""The one orchestrator: plan, claim the folder, start Ray, run the trials and baselines, summarise, write.
+
+`execute` prints nothing: what a person should see while it runs goes to `say` (the CLI and the API
+pass `print`), and what it computed comes back as `Finished`, which `sweep.reports.console` prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sweep.config.model import SweepConfig
+from sweep.data.catalogue import Catalogue
+from sweep.execution.baseline_tasks import collect_baselines, submit_baselines
+from sweep.execution.cluster import alive_nodes, check_resources, start_ray
+from sweep.execution.tuner import run_tuner
+from sweep.planning.plan import SweepPlan, build_plan
+from sweep.reports.files import write_results
+from sweep.results.decode import unfinished
+from sweep.results.outcome import Finished, Outcome, summarize_sweep
+from sweep.results.reference import reference_line
+from sweep.search.confirmation import chosen_points, confirmation_frame, robust_choices
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.layout import CONFIRMATION_FILE
+from sweep.storage.sweep_folder import check_same_data, claim, results_folder, save_start, starts_afresh
+
+
+def execute(
+    config: SweepConfig, loaded: Catalogue, address: str | None = None, num_cpus: int | None = None, resume: bool = False,
+    worker_logs: bool = False, resume_hint: str = "the same call with resume=True", dashboard: bool = False,
+    say: Callable[[str], None] = print,
+) -> Finished:  # fmt: skip
+    """Run (or resume) a sweep on the series of `loaded` and write its results; bad input raises ConfigError before Ray starts."""
+    plan = build_plan(config, loaded.values)
+    catalogue = loaded.only(plan.origins)  # skipped series (`data.short_series: skip`) leave
+    folder = results_folder(config)
+    held = claim(folder)  # noqa: F841 - held until execute() returns (or the process ends)
+    fresh = starts_afresh(folder, config, resume, resume_hint)
+    if not fresh:
+        check_same_data(folder, catalogue.values, config.data.source_label)
+    started = time.perf_counter()
+    say(start_ray(config, address, num_cpus, worker_logs, dashboard))
+    resource_note = check_resources(config)
+    if fresh:
+        save_start(folder, config, catalogue.values)
+    say(f"data: {loaded.provenance}")
+    for note in [*plan.notes, *([resource_note] if resource_note else [])]:
+        say(f"note: {note}")
+    if resume and fresh:
+        say(f"note: {folder} held nothing computed yet; the sweep starts afresh")
+    baseline_tasks = submit_baselines(config, plan, catalogue.values)
+    trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh)
+    if unfinished(trials):
+        return Finished(folder, plan, unfinished=unfinished(trials))
+    outcome = summarize_sweep(config, plan, trials, catalogue, collect_baselines(baseline_tasks))
+    persistence = reference_line(config, catalogue)
+    write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started, len(alive_nodes()))
+    if config.search.confirm:
+        confirmation = _confirm(config, plan, catalogue, folder, outcome, fresh)
+        if confirmation is None:
+            return Finished(folder, plan, outcome, persistence, unfinished=1, while_confirming=True)
+        outcome = outcome.confirmed(confirmation)
+    return Finished(folder, plan, outcome, persistence, wall_seconds=time.perf_counter() - started)
+
+
+def _confirm(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: ResultsFolder, outcome: Outcome, fresh: bool):
+    """Each study's robust choice re-run on fresh seeds (`sweep.search.confirmation`); None when interrupted."""
+    choices = robust_choices(outcome.single_statistics)
+    trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh, confirming=chosen_points(choices))
+    if unfinished(trials):
+        return None
+    frame = confirmation_frame(trials, choices, outcome.trials, config.evaluation.metric)
+    folder.write_csv(CONFIRMATION_FILE, frame)
+    return frame
+

@@ -1,0 +1,110 @@
+"""Ray Tune: one trial per (point, group of repeats, group of series), scheduled by Tune on the Ray it finds."""
+
+from __future__ import annotations
+
+import numpy as np
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+
+from sweep.config.model import SweepConfig
+from sweep.execution.progress import SweepProgress, trial_folder, trial_namer
+from sweep.execution.tracking import tracking_callbacks
+from sweep.planning.plan import SweepPlan
+from sweep.planning.requests import trial_grid
+from sweep.results.decode import DecodedTrial, decode
+from sweep.search.confirmation import fresh_repeat_groups
+from sweep.search.optuna_search import optuna_searcher
+from sweep.search.race import most_race_trials, race_searcher
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.layout import CONFIRM_FOLDER, TUNE_FOLDER
+from trainables import SCHEDULER_METRIC, TIME_ATTRIBUTE, Point, TrialRequest, tune_space, tune_trainable
+
+
+def param_space(config: SweepConfig, plan: SweepPlan, axes: list[str]) -> dict:
+    if config.search.type in ("race", "optuna"):
+        return {}  # the searcher suggests every trial
+    return grid_space(config, plan, plan.points, config.repeat_groups, axes)
+
+
+def shown_axes(config: SweepConfig, plan: SweepPlan) -> list[str]:
+    """The axes that tell trials apart: those taking more than one value (a search's: its ranges too)."""
+    if plan.searched is not None:
+        return config.studies[plan.searched].varied(plan.axis_names)
+    return [axis for axis in plan.axis_names if len({point[axis] for point in plan.points}) > 1] or plan.axis_names[:1]
+
+
+def axis_columns(axes: list[str]) -> dict:
+    """Each shown axis copied from a grid trial's request to the top level, for the live table's columns."""
+    return {axis: tune.sample_from(lambda trial, axis=axis: TrialRequest.axis_in(trial, axis)) for axis in axes}
+
+
+def grid_space(config: SweepConfig, plan: SweepPlan, points: list[Point], repeat_groups: list[list[int]], axes: list[str]) -> dict:
+    """Every trial of `points` (`trial_grid`), one grid value each."""
+    requests = trial_grid(config, plan, points, repeat_groups)
+    return tune_space(tune.grid_search([request.to_tune() for request in requests]), axis_columns(axes))
+
+
+def trial_options(axes: list[str]) -> dict:
+    """`TuneConfig` options of every run: actors reused, trials named by their point (`sweep.execution.progress`)."""
+    return {"reuse_actors": True, "trial_name_creator": trial_namer(axes), "trial_dirname_creator": trial_folder}
+
+
+def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
+    """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
+    race (`search.type: race`) suggests each round's trials as the previous round's scores decide; Optuna
+    (`search.type: optuna`) one point at a time (sweep/search/)."""
+    named = trial_options(shown_axes(config, plan))
+    if config.search.type == "race":
+        return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), **named)
+    if config.search.type == "optuna":
+        return tune.TuneConfig(search_alg=optuna_searcher(config, plan), num_samples=config.search.num_samples, **named)
+    if config.scheduler is None:
+        return tune.TuneConfig(**named)
+    scheduler = ASHAScheduler(
+        time_attr=TIME_ATTRIBUTE,
+        max_t=config.max_epochs,
+        grace_period=config.scheduler.grace_period,
+        reduction_factor=config.scheduler.reduction_factor,
+    )
+    return tune.TuneConfig(metric=SCHEDULER_METRIC, mode="min", scheduler=scheduler, **named)
+
+
+def run_tuner(
+    config: SweepConfig, plan: SweepPlan, series_values: dict[str, np.ndarray], folder: ResultsFolder, resume: bool,
+    confirming: list[Point] | None = None,
+) -> list[DecodedTrial]:  # fmt: skip
+    """Run the sweep, or with `resume` continue it: finished trials stay, unfinished and errored ones run.
+
+    `confirming`: run these points' fresh repeats instead (`search.confirm`), in their own Tune experiment.
+    """
+    trainable = tune.with_resources(
+        tune.with_parameters(tune_trainable, catalogue={name: series_values[name] for name in plan.origins}),
+        {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
+    )
+    axes = shown_axes(config, plan)
+    if confirming is None:
+        experiment_name, space, options = TUNE_FOLDER, param_space(config, plan, axes), tune_config(config, plan)
+    else:
+        space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
+        experiment_name, options = CONFIRM_FOLDER, tune.TuneConfig(**trial_options(axes))
+    experiment = f"{folder.path}/{experiment_name}"
+    if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
+        tuner = tune.Tuner.restore(
+            experiment, trainable, resume_unfinished=True, restart_errored=True, param_space=space,
+            storage_filesystem=folder.filesystem,
+        )  # fmt: skip
+    else:  # a fresh sweep, or one killed before Tune saved any state
+        tuner = tune.Tuner(
+            trainable,
+            param_space=space,
+            tune_config=options,
+            run_config=tune.RunConfig(
+                name=experiment_name,
+                storage_path=folder.path,
+                storage_filesystem=folder.filesystem,
+                failure_config=tune.FailureConfig(max_failures=config.max_failures),
+                callbacks=[SweepProgress(axes), *tracking_callbacks(config)],
+                verbose=0,  # Tune's own reporter: silent beside SweepProgress
+            ),
+        )
+    return decode(tuner.fit(), early_stopping=config.scheduler is not None)

@@ -1,0 +1,79 @@
+"""TODO docstring"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sweep.config.model import SweepConfig
+from sweep.config.validation import ConfigError
+from trainables import TRAIN_ROWS_MULTIPLE, ModelSpec, Origin, Point, forecast_batch_size, minimum_length, prepare, training_rows
+
+
+class SeriesTooShort(ConfigError):
+    """A series that cannot hold the windows the config asks for: refused, or skipped with `data.short_series: skip`."""
+
+
+def _check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:
+    """Refuse points the series cannot hold, naming the key; describe what trimming the others need.
+
+    With several origins the earliest sees the fewest observations: it is the one checked.
+    """
+    test_size, difference_lag = config.data.test_size, config.data.difference_lag
+    full_length, series = len(series), series[earliest.start : earliest.end]
+    notes = []
+    shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it
+    for name, points in studies.items():
+        for point in points:
+            spec = ModelSpec.from_point(point)
+            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"]), name)
+    for (lags, timesteps, batch_size), name in shapes.items():
+        window = lags + timesteps - 1
+        _check_origins_fit(config, full_length, len(series), minimum_length(test_size, difference_lag, window))
+        _check_length(len(series), test_size, difference_lag, window, name)
+        rows = training_rows(len(series) - difference_lag - window - test_size, 1)
+        if batch_size > rows:
+            raise SeriesTooShort(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
+        try:
+            prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size)
+        except ValueError as error:
+            raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
+        if prepared.trimmed_rows:
+            untrimmed = len(prepared.train) + prepared.trimmed_rows
+            notes.append(
+                f"batch_size {batch_size}, window {window}: trains on the last {len(prepared.train)} of {untrimmed} "
+                f"training rows ({prepared.trimmed_rows} leading rows trimmed to whole batches)"
+            )
+        if forecast_batch_size(prepared, batch_size) != batch_size:
+            notes.append(
+                f"batch_size {batch_size} does not divide the {test_size} test rows: it trains at batch {batch_size} "
+                f"and forecasts with a batch-1 stateful copy of the trained weights"
+            )
+    return list(dict.fromkeys(notes))
+
+
+def _check_origins_fit(config: SweepConfig, full_length: int, earliest_length: int, needed: int) -> None:
+    """Blame the origins when the whole series would be long enough for one."""
+    if config.evaluation.origins == 1 or earliest_length >= needed or full_length < needed:
+        return
+    origins, step = config.evaluation.origins, config.evaluation.step_for(config.data)
+    raise SeriesTooShort(
+        f"`evaluation.origins` ({origins}) `step` {step} apart leave the earliest origin {earliest_length} of the series' "
+        f"{full_length} observations; it needs at least {needed}: use fewer origins or a smaller `evaluation.step`"
+    )
+
+
+def _check_length(length: int, test_size: int, difference_lag: int, window: int, study: str) -> None:
+    """Blame the window when the series would hold the study's reference window (1), else test_size or the lag."""
+    needed = minimum_length(test_size, difference_lag, window)
+    if length >= needed:
+        return
+    sizes = f"test_size {test_size} + difference_lag {difference_lag} + window {window} + {TRAIN_ROWS_MULTIPLE} training rows"
+    if length >= minimum_length(test_size, difference_lag, 1):
+        raise SeriesTooShort(
+            f"`studies.{study}` asks for a window of {window} past differences (lags + timesteps - 1), too long for the "
+            f"series: it has {length} observations and needs at least {needed} ({sizes}); shorten `lags`/`timesteps`"
+        )
+    keys = f"`data.test_size` ({test_size}) leaves"
+    if difference_lag > 1:
+        keys = f"`data.test_size` ({test_size}) and `data.difference_lag` ({difference_lag}) leave"
+    raise SeriesTooShort(f"{keys} too few training rows: the series has {length} observations and needs at least {needed} ({sizes})")

@@ -1,0 +1,140 @@
+"""What the console shows once a sweep ends: the tables, what a search did, and the exit status."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from sweep.config.model import SweepConfig
+from sweep.reports.figures import metric_label
+from sweep.results.across_series import AcrossSeries, across_table
+from sweep.results.outcome import Finished, Outcome
+from sweep.results.statistics import SIGNIFICANCE
+from sweep.results.summary import tied_line
+from sweep.search.confirmation import confirmation_lines
+from sweep.search.objective import objective
+from sweep.storage.layout import TRIALS_FILE, TUNE_FOLDER
+from trainables import persistence_description, score_column
+
+
+def friedman_line(result: AcrossSeries, series_count: int) -> str:
+    """Friedman's verdict on a study across series, in words."""
+    if not np.isfinite(result.friedman_p):
+        return f"across {series_count} series; Friedman's test needs three methods with finite scores"
+    verdict = "some mean ranks differ" if result.friedman_p < SIGNIFICANCE else "no mean rank differs significantly"
+    return f"across {series_count} series; Friedman's test: p = {result.friedman_p:.3g} ({verdict})"
+
+
+SERIES_PRINTED = 30  # more series than this: the series x method table is in summary.csv and across_series.csv only
+EXIT_DONE, EXIT_FAILED_REPEATS, EXIT_INTERRUPTED = 0, 1, 130  # `lstm-sweep run`'s exit statuses (2: bad input, before anything runs)
+
+
+def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hint: str) -> int:
+    """Everything a person reads once a sweep ends, and the exit status it ends with."""
+    outcome = finished.outcome
+    if outcome is None or finished.while_confirming:
+        if outcome is not None:
+            print_tables(config, outcome, finished.plan.axis_names, finished.persistence, unit)
+        where = "while confirming" if finished.while_confirming else f"{finished.unfinished} trials unfinished"
+        print(f"\ninterrupted: {where}, nothing computed is lost; resume with:\n  {resume_hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print_tables(config, outcome, finished.plan.axis_names, finished.persistence, unit)
+    if outcome.confirmation is not None:
+        print("")
+        for line in confirmation_lines(outcome.confirmation, finished.plan.axis_names):
+            print(line)
+    print(f"results in {finished.folder} ({finished.wall_seconds:.1f} s); every trial's scores in TensorBoard: "
+          f"tensorboard --logdir {finished.folder}/{TUNE_FOLDER}")  # fmt: skip
+    failed = outcome.repeats_with_status("failed", finished.plan.axis_names)
+    if failed:
+        print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of {TRIALS_FILE}", file=sys.stderr)
+        return EXIT_FAILED_REPEATS
+    return EXIT_DONE
+
+
+def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], persistence: float | None, unit: str) -> None:
+    """The study tables (one series) or the across-series tables, then what a search, the scheduler and the baselines did."""
+    where = _origins_phrase(config)
+    label = metric_label(config.evaluation.metric, unit)
+    if outcome.single is not None:
+        _print_study_tables(outcome, label, where)
+    _print_across_tables(outcome, label, where)
+    if "race_round" in outcome.trials.columns:
+        print(f"\n{race_line(outcome.trials, outcome.summary, axis_names, config)}")
+    if config.search.type in ("random", "optuna"):
+        print(f"\n{search_line(outcome.trials, axis_names, config)}")
+    stopped = outcome.repeats_with_status("stopped", axis_names)
+    if stopped:
+        print(f"\n{stopped} repeats were stopped early by the scheduler; the tables hold completed ones only")
+    failed = outcome.baselines[outcome.baselines["status"] == "failed"] if not outcome.baselines.empty else outcome.baselines
+    for row in failed.itertuples():
+        print(f"\nbaseline {row.baseline} failed on series {row.series!r} at origin {row.origin}: {row.error}")
+    if persistence is not None:
+        print(f"\npersistence baseline ({persistence_description(config.data.difference_lag)}): test RMSE {persistence:.3f}")
+
+
+def _origins_phrase(config: SweepConfig) -> str:
+    origins = config.evaluation.origins
+    if origins == 1:
+        return ""
+    return f", {origins} origins {config.evaluation.step_for(config.data)} apart ({config.evaluation.window} window)"
+
+
+def _print_study_tables(outcome: Outcome, label: str, where: str) -> None:
+    for study, table in outcome.single.items():
+        print(f"\n== study {study}: {label}{where} ==")
+        print(table.to_string(float_format=lambda value: f"{value:.2f}") if not table.empty else "(no completed trials)")
+        statistics = outcome.single_statistics[study]
+        if not statistics.empty:
+            print(f"{study}: {tied_line(statistics)}")
+
+
+def _print_across_tables(outcome: Outcome, label: str, where: str) -> None:
+    for study, result in outcome.across.items():
+        series_count = len(result.scores)
+        if series_count <= SERIES_PRINTED:
+            print(f"\n== study {study}: mean {label} per series{where} ==")
+            print(result.scores.to_string(float_format=lambda value: f"{value:.3f}"))
+        print(f"\n== study {study}: {friedman_line(result, series_count)} ==")
+        table = across_table(result.comparison, result.scores.columns.name)
+        print(table.to_string(float_format=lambda value: f"{value:.3f}"))
+
+
+def race_line(trials: pd.DataFrame, summary: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
+    """What a race spent against the grid, which points it dropped (worse than a leader in every study of
+    theirs) and which it settled (tied, with fewer than `repeats` repeats: more could not change the verdict)."""
+    fits = trials.drop_duplicates(["series", *axis_names, "repeat"])
+    per_point = fits.groupby(axis_names)["race_round"].agg(["max", "size"])
+    rounds, points = int(per_point["max"].max()), len(per_point)
+    grid = points * config.repeats * fits["series"].nunique()
+    differs = summary[summary["baseline"].isna()] if "baseline" in summary.columns else summary
+    differs = differs.groupby(axis_names)["differs_from_best"].agg(lambda verdicts: bool(verdicts.astype(bool).all()))
+    short = per_point[per_point["size"] < grid // points]
+
+    def named(key) -> str:
+        return "/".join(map(str, key if isinstance(key, tuple) else (key,)))
+
+    series = fits["series"].nunique()
+    dropped = [f"{named(key)} after round {row['max']}" for key, row in short.iterrows() if differs.get(key, True)]
+    settled = [f"{named(key)} at {row['size'] // series} repeats" for key, row in short.iterrows() if not differs.get(key, True)]
+    return (f"race: {rounds} rounds, {len(fits)} repeat-fits where the grid would spend {grid} ({len(fits) / grid:.0%}); "
+            f"{len(dropped)} of {points} points dropped{': ' + ', '.join(dropped) if dropped else ''}; "
+            f"{len(settled)} settled, tied{': ' + ', '.join(settled) if settled else ''}")  # fmt: skip
+
+
+def search_line(trials: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
+    """How many points a search ran, and the one with the lowest `search.objective` of its repeats."""
+    completed = trials[trials["status"] == "completed"]
+    score = score_column(config.evaluation.metric)
+    values = {key: objective(group.set_index("repeat")[score], config.search.objective)
+              for key, group in completed.drop_duplicates(["series", *axis_names, "repeat", "origin"]).groupby(axis_names)}  # fmt: skip
+    ran = trials.drop_duplicates(axis_names)
+    verb = "suggested by Optuna (TPE)" if config.search.type == "optuna" else "drawn at random"
+    if not values:
+        return f"{config.search.type}: {len(ran)} points {verb}; none completed"
+    best = min(values, key=values.get)
+    named = ", ".join(f"{axis} {value}" for axis, value in zip(axis_names, best if isinstance(best, tuple) else (best,)))
+    return (f"{config.search.type}: {len(ran)} points {verb}, {config.repeats} repeats each; lowest {config.search.objective} of "
+            f"its repeats: {named} ({values[best]:.3f})")  # fmt: skip

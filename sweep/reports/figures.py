@@ -1,0 +1,198 @@
+"""The study's figures: box plots of the test metric per study (baselines beside), the best forecasts
+against the actuals, and diagnostic RMSE curves over epochs.
+
+`unit` is the series' unit (its column name, or the built-in series' unit), shown on every axis.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+from trainables import score_column
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, point_columns, varying_axes
+from trainables import canonical_point  # noqa: E402
+
+BOXES_PER_FIGURE = 40  # a wider figure stops being readable (and matplotlib refuses past 2^16 pixels)
+BASELINE_COLOUR = "tab:purple"  # boxes' medians are orange, so baselines take another colour
+MAX_LEGEND_CURVES = 12  # more configurations than this: colours from a colormap, no legend
+
+
+METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
+
+
+def metric_label(metric: str, unit: str) -> str:
+    """'test RMSE (sales)': the unit of a scale-dependent metric, percent for sMAPE, none for MASE."""
+    units = {"smape": "%", "mase": "scale-free"}
+    return f"test {METRIC_NAMES[metric]} ({units.get(metric, unit)})"
+
+
+def box_plots(
+    trials: pd.DataFrame, study: str, persistence: float | None, unit: str, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> list:
+    """One box per configuration, in grid order, `BOXES_PER_FIGURE` to a figure; each baseline's box
+    (one score per origin) in purple at the right of every page. `persistence`: a reference line, if any."""
+    score = score_column(metric)
+    members, axis_names = completed_in_study(trials, study)
+    groups = list(members.groupby(configuration_labels(members, axis_names), sort=False)[score])
+    pages = [groups[start : start + BOXES_PER_FIGURE] for start in range(0, len(groups), BOXES_PER_FIGURE)] or [[]]
+    references = []
+    if baselines is not None and not baselines.empty:
+        completed = baselines[baselines["status"] == "completed"]
+        references = [(f"{name}{BASELINE_SUFFIX}", group[score]) for name, group in completed.groupby("baseline", sort=False)]
+    repeats = max((len(values) for _, values in groups), default=0)
+    origins = trials["origin"].nunique()
+    figures = []
+    for number, page in enumerate(pages, 1):
+        boxes = len(page) + len(references)
+        inches_per_box = 1.2 if boxes <= 12 else 0.5  # narrower boxes, rotated labels, for wide studies
+        figure, ax = plt.subplots(figsize=(max(4.0, inches_per_box * boxes + 2), 4.5))
+        ax.boxplot([values.dropna().to_numpy() for _, values in page], tick_labels=[label for label, _ in page])
+        if references:
+            purple = {"color": BASELINE_COLOUR}
+            ax.boxplot([values.to_numpy() for _, values in references], positions=range(len(page) + 1, boxes + 1),
+                       tick_labels=[label for label, _ in references], boxprops=purple, whiskerprops=purple, capprops=purple,
+                       medianprops=purple)  # fmt: skip
+            ax.set_xticks(range(1, boxes + 1), labels=[label for label, _ in [*page, *references]])
+            ax.set_xlim(0.5, boxes + 0.5)
+        if persistence is not None:
+            ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+            ax.legend(loc="upper left")
+        ax.set_xlabel(" / ".join(axis_names))
+        ax.set_ylabel(metric_label(metric, unit))
+        part = f" (part {number} of {len(pages)})" if len(pages) > 1 else ""
+        over = f"{repeats} repeats" if origins == 1 else f"{repeats // origins} repeats x {origins} origins"
+        ax.set_title(f"{study}: {metric_label(metric, unit).split(' (')[0]} over {over}{part}")
+        ax.tick_params(axis="x", labelrotation=90 if boxes > 12 else 0)
+        figure.tight_layout()
+        plt.close(figure)
+        figures.append(figure)
+    return figures
+
+
+def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dict | None, best_baseline: str | None, title: str, unit: str):
+    """Actuals against the best configuration's forecasts (median and 10-90% band over repeats) and the
+    best baseline's, origin by origin."""
+    first = int(forecasts["index"].min()) if not forecasts.empty else len(series)
+    context = max(0, first - 2 * (len(series) - first) // max(1, forecasts["origin"].nunique()))
+    figure, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(np.arange(context, len(series)), series[context:], color="black", linewidth=1, label="actual")
+    if best_point is not None:
+        chosen = forecasts[forecasts["baseline"].isna()]
+        for axis, value in best_point.items():
+            chosen = chosen[chosen[axis] == value]
+        quantiles = chosen.groupby(["origin", "index"])["forecast"].quantile([0.1, 0.5, 0.9]).unstack()
+        for number, (_, band) in enumerate(quantiles.groupby(level="origin")):
+            steps = band.index.get_level_values("index")
+            ax.fill_between(steps, band[0.1], band[0.9], color="tab:blue", alpha=0.2, label="LSTM 10-90%" if number == 0 else None)
+            ax.plot(steps, band[0.5], color="tab:blue", label="best LSTM, median" if number == 0 else None)
+    if best_baseline is not None:
+        chosen = forecasts[forecasts["baseline"] == best_baseline]
+        for number, (_, steps) in enumerate(chosen.groupby("origin")):
+            label = f"best baseline: {best_baseline}" if number == 0 else None
+            ax.plot(steps["index"], steps["forecast"], color=BASELINE_COLOUR, linestyle="--", label=label)
+    ax.set_xlabel("observation")
+    ax.set_ylabel(unit)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def series_box_plot(scores: pd.DataFrame, study: str, metric: str):
+    """One box per method of its mean score on each series (a series where it diverged is left out), baselines in purple."""
+    methods = list(scores.columns)
+    figure, ax = plt.subplots(figsize=(max(4.0, (1.2 if len(methods) <= 12 else 0.5) * len(methods) + 2), 4.5))
+    boxes = ax.boxplot([scores[method][np.isfinite(scores[method])].to_numpy() for method in methods], tick_labels=methods,
+                       patch_artist=False)  # fmt: skip
+    for position, method in enumerate(methods):
+        if method.endswith(BASELINE_SUFFIX):
+            parts = [boxes["boxes"][position], boxes["medians"][position], *boxes["whiskers"][2 * position : 2 * position + 2],
+                     *boxes["caps"][2 * position : 2 * position + 2]]  # fmt: skip
+            for part in parts:
+                part.set_color(BASELINE_COLOUR)
+    ax.set_xlabel(scores.columns.name or "configuration")
+    ax.set_ylabel(f"mean {metric_label(metric, 'unit of each series')} per series")
+    ax.set_title(f"{study}: {METRIC_NAMES[metric]} on each of {len(scores)} series")
+    ax.tick_params(axis="x", labelrotation=90 if len(methods) > 12 else 0)
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, series_count: int, axes_label: str):
+    """Critical-difference style: each method at its mean rank over the series; a bar joins methods the
+    pairwise Holm-adjusted signed-rank tests cannot tell apart (scikit-posthocs draws it)."""
+    import scikit_posthocs
+
+    tested = list(pairwise.index)
+    names = {method: method if method.endswith(BASELINE_SUFFIX) else f"{axes_label} {method}" for method in tested}
+    figure, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(tested)))
+    colours = {names[method]: BASELINE_COLOUR if method.endswith(BASELINE_SUFFIX) else "tab:blue" for method in tested}
+    scikit_posthocs.critical_difference_diagram(
+        comparison.loc[tested, "mean_rank"].rename(names), pairwise.fillna(1.0).rename(index=names, columns=names), ax=ax,
+        color_palette=colours,
+        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}",
+    )  # fmt: skip
+    left_out = [method for method in comparison.index if method not in tested]
+    note = f"; left out (diverged on some series): {', '.join(left_out)}" if left_out else ""
+    ax.set_title(f"{study}: mean rank over {series_count} series (1 = best); bars join ties{note}", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
+def point_file_name(point: dict) -> str:
+    return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
+
+
+def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, unit: str):
+    """The study's diagnostic figure: each repeat's train (blue) and test (orange) RMSE over epochs."""
+    members = history.drop_duplicates(["trial_id", "repeat", "epoch"])
+    for axis, value in point.items():
+        members = members[members[axis] == value]
+    figure, ax = plt.subplots(figsize=(7, 4.5))
+    for _, curve in members.groupby("repeat"):
+        ax.plot(curve["epoch"], curve["train_rmse"], color="tab:blue", alpha=0.6, linewidth=1)
+        ax.plot(curve["epoch"], curve["test_rmse"], color="tab:orange", alpha=0.6, linewidth=1)
+    ax.plot([], [], color="tab:blue", label="train")
+    ax.plot([], [], color="tab:orange", label="test")
+    ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    return _finish(figure, ax, f"{label}: {members['repeat'].nunique()} repeats", unit)
+
+
+def median_curves(history: pd.DataFrame, study: str, persistence: float, unit: str):
+    """Per configuration of a study: median test (solid) and train (dotted) RMSE over repeats."""
+    axis_names = point_columns(history)
+    members = history[history["study"] == study].sort_values([*axis_names, "epoch"])
+    medians = members.groupby([*axis_names, "epoch"], sort=False)[["train_rmse", "test_rmse"]].median().reset_index()
+    labels = configuration_labels(medians, varying_axes(members))
+    curves = list(medians.groupby(labels, sort=False))
+    colors = plt.cm.tab10.colors if len(curves) <= 10 else plt.cm.viridis(np.linspace(0, 1, len(curves)))
+    figure, ax = plt.subplots(figsize=(7, 4.5))
+    for (label, curve), color in zip(curves, colors):
+        ax.plot(curve["epoch"], curve["test_rmse"], color=color, label=f"{label} test")
+        ax.plot(curve["epoch"], curve["train_rmse"], color=color, linestyle=":", label=f"{label} train")
+    ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
+    title = f"{study}: median RMSE by {' / '.join(varying_axes(members))}"
+    if len(curves) > MAX_LEGEND_CURVES:
+        title += f"\n{len(curves)} configurations, coloured in grid order (viridis)"
+    return _finish(figure, ax, title, unit, legend=len(curves) <= MAX_LEGEND_CURVES)
+
+
+def _finish(figure, ax, title: str, unit: str, legend: bool = True):
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"RMSE ({unit})")
+    ax.set_title(title)
+    if legend:
+        ax.legend(loc="upper right", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)  # drawn and saved by the caller; pyplot keeps no reference
+    return figure

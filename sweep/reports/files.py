@@ -1,0 +1,116 @@
+"""What a finished sweep computed, written as files: Parquet, CSV, PNG and one HTML report."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sweep.config.model import SweepConfig
+from sweep.data.catalogue import Catalogue
+from sweep.planning.plan import SweepPlan
+from sweep.reports.console import friedman_line
+from sweep.reports.figures import (
+    box_plots,
+    diagnostic_curves,
+    median_curves,
+    point_file_name,
+)
+from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render
+from sweep.results.across_series import across_frame, across_table
+from sweep.results.outcome import Outcome
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.layout import (
+    ACROSS_SERIES_FILE,
+    BASELINES_FILE,
+    DIAGNOSTICS_FOLDER,
+    FORECASTS_FILE,
+    HISTORY_FILE,
+    REPORT_FILE,
+    SUMMARY_FILE,
+    TRIALS_FILE,
+)
+from trainables import canonical_point, persistence_rmse
+
+
+def write_results(
+    folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, catalogue: Catalogue, persistence: float | None,
+    wall_seconds: float, node_count: int,
+) -> None:  # fmt: skip
+    """Every output file of a finished sweep; `node_count`: the Ray nodes it ran on, for the report's environment table."""
+    folder.write_parquet(TRIALS_FILE, outcome.trials)
+    folder.write_parquet(FORECASTS_FILE, outcome.forecasts)
+    if config.evaluation.baselines:
+        folder.write_parquet(BASELINES_FILE, outcome.baselines)
+    folder.write_csv(SUMMARY_FILE, outcome.summary)
+    if outcome.across:
+        folder.write_csv(ACROSS_SERIES_FILE, pd.concat(
+            [across_frame(outcome.trials, result.comparison, study, result.friedman_p) for study, result in outcome.across.items()]
+        ))  # fmt: skip
+        study_pngs, point_pngs, tables = _across_figures(folder, config, outcome), {}, {
+            study: across_table(result.comparison, result.scores.columns.name) for study, result in outcome.across.items()
+        }  # fmt: skip
+    else:
+        study_pngs, point_pngs = _series_figures(folder, config, plan, outcome, next(iter(catalogue.series.values())), persistence)
+        tables = outcome.single
+    facts = environment(node_count, wall_seconds)
+    notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}
+    page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes)
+    folder.write_bytes(REPORT_FILE, page.encode())
+
+
+def _series_figures(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, loaded, persistence: float | None):
+    """One series' figures: box plots and best forecasts per study, diagnostics when asked; (study PNGs, point PNGs)."""
+
+    metric, series = config.evaluation.metric, loaded.values
+    study_pngs: dict[str, dict[str, bytes]] = {study: {} for study in plan.studies}  # each written as it is drawn
+    for study in plan.studies:
+        for page, figure in enumerate(box_plots(outcome.trials, study, persistence, loaded.unit, metric, outcome.baselines), 1):
+            name = f"{study}_boxplot.png" if page == 1 else f"{study}_boxplot-{page}.png"
+            study_pngs[study][name] = folder.write_figure(name, figure)
+        figure = best_forecasts_figure(outcome, study, series, metric, loaded.unit)
+        if figure is not None:
+            study_pngs[study][f"{study}_forecasts.png"] = folder.write_figure(f"{study}_forecasts.png", figure)
+    point_pngs: dict[str, bytes] = {}
+    if config.diagnostics.every:
+        rmse_line = persistence_rmse(series, config.data.test_size, config.data.difference_lag)
+        folder.write_parquet(HISTORY_FILE, outcome.history)
+        for study in plan.studies:
+            name = f"{study}_diagnostics.png"
+            study_pngs[study][name] = folder.write_figure(name, median_curves(outcome.history, study, rmse_line, loaded.unit))
+        for point in plan.points:
+            name = f"{DIAGNOSTICS_FOLDER}/{point_file_name(point)}"
+            png = folder.write_figure(name, diagnostic_curves(outcome.history, point, rmse_line, loaded.unit))
+            if len(point_pngs) < POINT_FIGURES_SHOWN:
+                point_pngs[name] = png
+    return study_pngs, point_pngs
+
+
+def _across_figures(folder: ResultsFolder, config: SweepConfig, outcome: Outcome) -> dict[str, dict[str, bytes]]:
+    """Per study: each method's score over the series (box plot) and the mean ranks with the ties (critical difference)."""
+    from sweep.reports.figures import rank_figure, series_box_plot
+
+    study_pngs = {}
+    for study, result in outcome.across.items():
+        box, ranks = f"{study}_series_boxplot.png", f"{study}_ranks.png"
+        study_pngs[study] = {
+            box: folder.write_figure(box, series_box_plot(result.scores, study, config.evaluation.metric)),
+            ranks: folder.write_figure(
+                ranks, rank_figure(result.comparison, result.pairwise, study, len(result.scores), result.scores.columns.name)
+            ),
+        }
+    return study_pngs
+
+
+def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str):
+    """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
+    from sweep.reports.figures import forecast_figure
+    from sweep.results.summary import baseline_means, best_point
+
+    point = best_point(outcome.trials, study, metric)
+    if point is None:
+        return None
+    means = baseline_means(outcome.baselines, metric)
+    best_baseline = means.idxmin() if not means.empty else None
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    return forecast_figure(outcome.forecasts, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
+
+

@@ -1,0 +1,57 @@
+"""The one reader of Tune's results: each trial of a `ResultGrid` as its request, outcome and reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ray import tune
+
+from trainables import FinalReport, TrialRequest, TrialStatus, trial_id, trial_status
+
+
+@dataclass(frozen=True)
+class DecodedTrial:
+    """One Tune trial, read through the contract."""
+
+    request: TrialRequest
+    status: TrialStatus
+    metrics: dict[str, Any]  # its last report ({} if it made none)
+    final: FinalReport | None  # its final report, when it completed
+    error: BaseException | None  # why it failed, after its retries
+    result: tune.Result
+
+    @property
+    def trial_id(self) -> str | None:
+        return trial_id(self.metrics) or (Path(self.result.path).name if self.result.path else None)
+
+    def reports(self) -> list[dict[str, Any]]:
+        """Every report the trial made, from the `result.json` Tune keeps (lists intact), so a history survives early
+        stopping and a restored sweep alike."""
+        if self.result.path is None:
+            return []
+        try:
+            with self.result.filesystem.open_input_stream(f"{self.result.path}/result.json") as stream:
+                lines = stream.read().decode().splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def decode(results: tune.ResultGrid, early_stopping: bool) -> list[DecodedTrial]:
+    """Every trial of the grid. Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so each
+    outcome comes from its metrics (`trial_status`, the contract's one rule); `early_stopping`: the sweep has a scheduler."""
+    decoded = []
+    for result in results:
+        metrics = dict(result.metrics or {})
+        status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
+        decoded.append(DecodedTrial(TrialRequest.from_tune(result.config), status, metrics, FinalReport.from_metrics(metrics),
+                                    result.error, result))  # fmt: skip
+    return decoded
+
+
+def unfinished(trials: list[DecodedTrial]) -> int:
+    """Trials Ctrl-C (or a dead driver) left without an outcome: what a resume runs."""
+    return sum(trial.status is TrialStatus.UNFINISHED for trial in trials)

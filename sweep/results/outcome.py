@@ -1,0 +1,92 @@
+"""What a finished sweep computed (`Outcome`: every frame and table) and how it ended (`Finished`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from sweep.config.model import SweepConfig
+from sweep.data.catalogue import Catalogue
+from sweep.planning.plan import SweepPlan
+from sweep.results.across_series import AcrossSeries, across_series
+from sweep.results.decode import DecodedTrial
+from sweep.results.forecasts import baselines_frame, forecasts_frame
+from sweep.results.history import history_frame
+from sweep.results.summary import study_statistics, study_table, summarize
+from sweep.results.trials import trials_frame
+from sweep.storage.folder import ResultsFolder
+from trainables import BaselineForecast
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a finished sweep computed, ready to write and print."""
+
+    trials: pd.DataFrame
+    forecasts: pd.DataFrame
+    baselines: pd.DataFrame  # empty without `evaluation.baselines`
+    statistics: dict[str, dict[str, pd.DataFrame]]  # series -> study -> `study_statistics`
+    tables: dict[str, dict[str, pd.DataFrame]]  # series -> study -> its describe() table
+    summary: pd.DataFrame
+    history: pd.DataFrame | None  # with diagnostics only
+    across: dict[str, AcrossSeries]  # study -> its comparison across series; empty with one series
+    confirmation: pd.DataFrame | None = None  # with `search.confirm`: selection against confirmation means
+
+    def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
+        return replace(self, confirmation=confirmation)
+
+    def repeats_with_status(self, status: str, axis_names: list[str]) -> int:
+        """Repeats (of a point on a series, counted once over studies and origins) that ended with `status`."""
+        return int(self.trials.drop_duplicates(["series", *axis_names, "repeat"])["status"].eq(status).sum())
+
+    @property
+    def single(self) -> dict[str, pd.DataFrame] | None:
+        """The one series' tables (study -> table), or None when there are several series."""
+        return next(iter(self.tables.values())) if len(self.tables) == 1 else None
+
+    @property
+    def single_statistics(self) -> dict[str, pd.DataFrame] | None:
+        """The one series' `study_statistics` (study -> frame), or None when there are several series."""
+        return next(iter(self.statistics.values())) if len(self.statistics) == 1 else None
+
+
+def summarize_sweep(
+    config: SweepConfig, plan: SweepPlan, trials_run: list[DecodedTrial], catalogue: Catalogue,
+    baseline_forecasts: list[tuple[str, BaselineForecast]],
+) -> Outcome:  # fmt: skip
+
+    metric = config.evaluation.metric
+    baselines = baselines_frame(baseline_forecasts, plan, catalogue.values, config.evaluation.season_for(config.data))
+    trials = trials_frame(trials_run, plan, race=config.search.type == "race")
+    statistics, tables, summaries = {}, {}, []
+    for series in plan.origins:
+        own, own_baselines = trials[trials["series"] == series], baselines[baselines["series"] == series]
+        statistics[series] = {study: study_statistics(own, study, metric, own_baselines) for study in plan.studies}
+        tables[series] = {study: study_table(own, study, statistics[series][study], metric, own_baselines) for study in plan.studies}
+        summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
+    summary = pd.concat(summaries, ignore_index=True)
+    across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
+    return Outcome(
+        trials=trials,
+        forecasts=forecasts_frame(trials_run, plan, catalogue, baseline_forecasts),
+        baselines=baselines,
+        statistics=statistics,
+        tables=tables,
+        summary=summary[["series", *summary.columns.drop("series")]],
+        history=history_frame(trials_run, plan) if config.diagnostics.every else None,
+        across=across,
+    )
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a sweep ended: what it computed and where, or how many trials an interruption left unfinished."""
+
+    folder: ResultsFolder
+    plan: SweepPlan
+    outcome: Outcome | None = None  # None when interrupted before the sweep's own trials finished
+    persistence: float | None = None  # the protocol's persistence RMSE, where comparable (`reference_line`)
+    unfinished: int = 0  # trials an interruption left; a resume runs them
+    while_confirming: bool = False  # interrupted during `search.confirm`'s run, after the sweep's results were written
+    wall_seconds: float = 0.0

@@ -1,0 +1,139 @@
+"""Turn Tune's ResultGrid into one row per (study, repeat, origin), the forecasts behind them, and the
+studies' describe() tables, baselines beside the configurations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, point_columns
+from sweep.results.statistics import compare_to_best
+from trainables import score_column
+
+STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
+                      "differs_from_best", "p90", "robust_choice"]  # fmt: skip
+ROBUST_QUANTILE = 90  # the robust choice: of the configurations tied with the best, the lowest 90th percentile
+SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
+
+
+def summarize(
+    trials: pd.DataFrame, statistics: dict[str, pd.DataFrame] | None = None, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per (study, point): describe() of the completed trials' scores, bootstrap intervals of the
+    mean and median, the Holm-adjusted p-value against the study's best, and how many trials stopped
+    early or failed; then each baseline's row per study (with a `baseline` column) when there are any.
+    `statistics`: each study's `study_statistics`, if already computed (they cost a bootstrap per configuration)."""
+    score = score_column(metric)
+    if statistics is None:
+        statistics = {study: study_statistics(trials, study, metric, baselines) for study in trials["study"].unique()}
+    keys = ["study", *point_columns(trials)]
+    every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
+    completed = trials[trials["status"] == "completed"]
+    summary = completed.groupby(keys)[score].describe().reindex(every_point)
+    summary["count"] = summary["count"].fillna(0)
+    several_origins = trials["origin"].nunique() > 1
+    columns = [*STATISTICS_COLUMNS, *(SPREAD_COLUMNS if several_origins else [])]
+    frames = [frame.loc[~frame["baseline"], columns].join(frame[point_columns(frame)]).assign(study=study)
+              for study, frame in statistics.items() if not frame.empty]  # fmt: skip
+    if frames:
+        summary = summary.join(pd.concat(frames).set_index(keys))
+    for status in ("stopped", "failed"):
+        summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
+    if "race_round" in trials.columns:  # a race: the rounds each point ran (a point that left early: the round it left)
+        summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
+    summary = summary.reset_index()
+    if baselines is None or baselines.empty:
+        return summary
+    rows = []
+    for study, frame in statistics.items():
+        for name, group in baselines.groupby("baseline", sort=False):
+            done = group[group["status"] == "completed"][score]
+            label = f"{name}{BASELINE_SUFFIX}"
+            found = frame.loc[label, columns] if label in frame.index else pd.Series(dtype=object)
+            rows.append({"study": study, "baseline": name, **done.describe().to_dict(), **found.to_dict(),
+                         "stopped": 0, "failed": int((group["status"] == "failed").sum())})  # fmt: skip
+    return pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True)
+
+
+def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`compare_to_best` of a study's completed configurations and the baselines, with their point
+    columns and a `baseline` flag; each one's scores indexed by origin."""
+    score = score_column(metric)
+    members, axes = completed_in_study(trials, study)
+    if members.empty:
+        return pd.DataFrame()
+    labels = configuration_labels(members, axes)
+    samples = {label: group.set_index("origin")[score] for label, group in members.groupby(labels, sort=False)}
+    for name, group in _completed_baselines(baselines).groupby("baseline", sort=False):
+        samples[f"{name}{BASELINE_SUFFIX}"] = group.set_index("origin")[score]
+    points = members.groupby(labels, sort=False)[point_columns(members)].first()
+    comparison = compare_to_best(samples).join(points)
+    comparison["baseline"] = comparison.index.str.endswith(BASELINE_SUFFIX)
+    tied = comparison[~comparison["differs_from_best"] & ~comparison["baseline"]]
+    choice = tied.assign(mean=[np.mean(samples[label]) for label in tied.index]).sort_values(["p90", "mean"]).index[:1]
+    comparison["robust_choice"] = comparison.index.isin(choice)
+    return comparison
+
+
+def tied_line(statistics: pd.DataFrame) -> str:
+    """The configurations tied with the study's best, and the robust choice among them, in words."""
+    tied = statistics[~statistics["differs_from_best"] & ~statistics["baseline"]]
+    if tied.empty:
+        return "no configuration completed with finite scores"
+    choice = tied.index[tied["robust_choice"]][0]
+    return (f"tied with the best: {', '.join(tied.index)}; robust choice {choice} (lowest {ROBUST_QUANTILE}th percentile of the "
+            f"tied, {tied.loc[choice, 'p90']:.3f})")  # fmt: skip
+
+
+def baseline_means(baselines: pd.DataFrame | None, metric: str) -> pd.Series:
+    """Each baseline's mean score over the origins it completed; empty without baselines."""
+    completed = _completed_baselines(baselines)
+    return completed.groupby("baseline")[score_column(metric)].mean() if not completed.empty else pd.Series(dtype=float)
+
+
+def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
+    if baselines is None or baselines.empty:
+        return pd.DataFrame(columns=["baseline", "origin"])
+    return baselines[baselines["status"] == "completed"]
+
+
+def best_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+    """The study's configuration with the lowest mean score among those with only finite scores; None if none."""
+    members, _ = completed_in_study(trials, study)
+    scores = members.groupby(point_columns(members), sort=False)[score_column(metric)]
+    means = scores.mean()[scores.apply(lambda values: bool(np.all(np.isfinite(values))))]
+    if means.empty:
+        return None
+    values = np.atleast_1d(means.idxmin())
+    return {axis: value.item() if hasattr(value, "item") else value for axis, value in zip(means.index.names, values)}
+
+
+def study_table(
+    trials: pd.DataFrame, study: str, statistics: pd.DataFrame | None = None, metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The study's own table shape: describe() rows, then the bootstrap intervals, the p-value against
+    the best and a verdict (best / worse / tie / diverged / untested), one column per configuration,
+    then one per baseline; with several origins, the spread over seeds and over origins."""
+    score = score_column(metric)
+    members, axes = completed_in_study(trials, study)
+    columns = {
+        label: group[score].reset_index(drop=True) for label, group in members.groupby(configuration_labels(members, axes), sort=False)
+    }
+    for name, group in _completed_baselines(baselines).groupby("baseline", sort=False):
+        columns[f"{name}{BASELINE_SUFFIX}"] = group[score].reset_index(drop=True)
+    if not columns or members.empty:
+        return pd.DataFrame()
+    table = pd.DataFrame(columns).describe()
+    statistics = study_statistics(trials, study, metric, baselines) if statistics is None else statistics
+    extra = statistics[["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "p_vs_best"]].T
+    extra.index = ["mean 95% CI low", "mean 95% CI high", "median 95% CI low", "median 95% CI high", "p vs best (Holm)"]
+    verdict = statistics["differs_from_best"].map({True: "worse", False: "tie"}).where(statistics["tested"], "untested")
+    verdict = verdict.where(~statistics["diverged"], "diverged").where(~statistics["best"], "best")
+    rows = [table, extra, verdict.to_frame("vs best").T]
+    if trials["origin"].nunique() > 1:
+        spread = statistics[SPREAD_COLUMNS].T
+        spread.index = ["sd over seeds (within origin)", "sd over origins (of means)"]
+        rows.append(spread)
+    table = pd.concat(rows)
+    table.columns.name = "/".join(axes)
+    return table

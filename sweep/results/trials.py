@@ -1,0 +1,64 @@
+"""trials.parquet's frame: one row per (series, study, point, repeat, origin), from the decoded trials."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sweep.planning.plan import SweepPlan
+from sweep.results.decode import DecodedTrial
+from trainables import SCORES, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, Origin, RepeatScores, TrialStatus
+
+_LEADING = ["repeat", "origin", "test_start", "seed", "status", "epochs_trained", *SCORES]
+RESULT_COLUMNS = [
+    *_LEADING, *(column for column in RepeatScores.columns() if column not in _LEADING), *FinalReport.FACTS, "trial_id", "error",
+]  # fmt: skip
+
+
+def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.DataFrame:
+    """One row per origin of each repeat, per study its point belongs to: a shared point's trial appears in each study.
+
+    A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`;
+    one that failed after its retries (or is unfinished) has no scores, and a failed one its error.
+    With `race`, the round that ran each repeat is a column.
+    """
+    rows = []
+    for trial in trials:
+        request, final = trial.request, trial.final
+        facts = {
+            **request.point, "status": str(trial.status), "epochs_trained": trial.metrics.get(TIME_ATTRIBUTE, 0),
+            "trial_id": trial.trial_id, **(final.facts if final else dict.fromkeys(FinalReport.FACTS)),
+            **({"race_round": request.race_round} if race else {}),
+        }  # fmt: skip
+        for repeat_row in _repeat_rows(trial, plan.origins):
+            for study, position in plan.studies_of(request.point).items():
+                rows.append({"study": study, "grid_position": position, **facts, **repeat_row})
+    frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *(["race_round"] if race else [])])
+    frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
+    frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
+    order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given
+    return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position", "point_order"])
+
+
+def _repeat_rows(trial: DecodedTrial, origins: dict[str, list[Origin]]) -> list[dict]:
+    request = trial.request
+    if trial.status is TrialStatus.COMPLETED:
+        return [row.without_forecasts() for row in trial.final.repeats]
+    if trial.status is TrialStatus.STOPPED:  # early stopping needs diagnostics, which need one series and one origin
+        diagnostic, series = DiagnosticReport.from_metrics(trial.metrics), request.series[0]
+        origin = origins[series][0]
+        return [
+            {"series": series, "repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed,
+             "test_rmse": test_rmse, "train_rmse": train_rmse, "fit_seconds": float("nan"), "compile_seconds": float("nan")}
+            for repeat, seed, test_rmse, train_rmse in zip(
+                request.repeat_indices, request.seeds, diagnostic.test_rmse, diagnostic.train_rmse
+            )
+        ]  # fmt: skip
+    message = _error_line(trial.error) if trial.error is not None else None
+    return [
+        {"series": series, "repeat": repeat, "origin": origin.index, "test_start": origin.test_start, "seed": seed, "error": message}
+        for series in request.series for repeat, seed in zip(request.repeat_indices, request.seeds) for origin in origins[series]
+    ]  # fmt: skip
+
+
+def _error_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__

@@ -1,0 +1,65 @@
+"""Confirmation (`search.confirm`): each study's robust choice re-run with seeds it has never seen.
+
+The best of many noisy configurations looks better than it is: part of why it was chosen is luck.
+Repeats `repeats` .. `2 * repeats - 1` of the chosen point have seeds no trial of the sweep used
+(a seed derives from the repeat index), so their mean says what the choice does on new seeds; both
+figures are reported (selection against confirmation).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sweep.config.model import SweepConfig
+from sweep.planning.plan import point_key
+from sweep.results.columns import point_columns
+from sweep.results.decode import DecodedTrial
+from trainables import Point, score_column
+
+
+def robust_choices(statistics: dict[str, pd.DataFrame]) -> dict[str, dict]:
+    """Each study's robust choice as a point (study -> axis -> value); studies without one are left out."""
+    choices = {}
+    for study, frame in statistics.items():
+        if frame.empty or not frame["robust_choice"].any():
+            continue
+        row = frame[frame["robust_choice"]].iloc[0]
+        choices[study] = {axis: row[axis].item() if hasattr(row[axis], "item") else row[axis] for axis in point_columns(frame)}
+    return choices
+
+
+def chosen_points(choices: dict[str, dict]) -> list[Point]:
+    """The studies' choices, each point once (studies can choose the same one)."""
+    return list({point_key(point): point for point in choices.values()}.values())
+
+
+def fresh_repeat_groups(config: SweepConfig) -> list[list[int]]:
+    """Repeats `repeats` .. `2 * repeats - 1`, grouped into trials as the sweep groups its own."""
+    return [[repeat + config.repeats for repeat in group] for group in config.repeat_groups]
+
+
+def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict], trials: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation)."""
+    score = score_column(metric)
+    fresh = [
+        (point_key(trial.request.point), getattr(row, score)) for trial in trials_run if trial.final is not None for row in trial.final.repeats
+    ]
+    rows = []
+    for study, point in choices.items():
+        members = trials[(trials["study"] == study) & (trials["status"] == "completed")]
+        selected = members[(members[list(point)] == pd.Series(point)).all(axis=1)][score]
+        confirmed = pd.Series([value for key, value in fresh if key == point_key(point)], dtype=float)
+        rows.append({"study": study, **point, "selection_mean": selected.mean(), "selection_repeats": len(selected),
+                     "confirmation_mean": confirmed.mean(), "confirmation_repeats": len(confirmed)})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def confirmation_lines(frame: pd.DataFrame, axes: list[str]) -> list[str]:
+    lines = []
+    for row in frame.itertuples(index=False):
+        label = "/".join(str(getattr(row, axis)) for axis in axes if axis in frame.columns)
+        lines.append(
+            f"{row.study}: robust choice {label} on {row.confirmation_repeats} fresh seeds: mean {row.confirmation_mean:.3f} "
+            f"(selection: {row.selection_mean:.3f} over {row.selection_repeats} repeats)"
+        )
+    return lines

@@ -1,0 +1,108 @@
+"""Where a sweep's files live: a local folder or any pyarrow filesystem URI (s3://, gs://, hdfs://...).
+
+Local files are written to a temporary name and renamed, so none is ever left half-written; object
+stores make each upload visible whole or not at all.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from sweep.config.redaction import redact
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class ResultsFolder:
+    """`<storage>/<name>` on its filesystem; `~` in a local storage path is the user's home."""
+
+    def __init__(self, storage: str, name: str):
+        if "://" in storage:
+            self.filesystem, base = pafs.FileSystem.from_uri(storage)
+        else:
+            self.filesystem, base = pafs.LocalFileSystem(), str(Path(storage).expanduser().resolve())
+        self.local = isinstance(self.filesystem, pafs.LocalFileSystem)
+        self.path = f"{base.rstrip('/')}/{name}"
+        self.display = self.path if self.local else f"{redact(storage).rstrip('/')}/{name}"
+
+    def __str__(self) -> str:
+        return self.display
+
+    def exists(self, relative: str = "") -> bool:
+        return self.filesystem.get_file_info(self._join(relative)).type != pafs.FileType.NotFound
+
+    def read_parquet(self, relative: str) -> pd.DataFrame:
+        return pq.read_table(self._join(relative), filesystem=self.filesystem).to_pandas()
+
+    def read_text(self, relative: str) -> str:
+        with self.filesystem.open_input_stream(self._join(relative)) as stream:
+            return stream.read().decode()
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        target = self._join(relative)
+        if not self.local:
+            self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
+            with self.filesystem.open_output_stream(target) as stream:
+                stream.write(data)
+            return
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{Path(target).name}.", dir=Path(target).parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results from other users
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def write_parquet(self, relative: str, frame: pd.DataFrame) -> None:
+        buffer = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+        self.write_bytes(relative, buffer.getvalue().to_pybytes())
+
+    def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
+        self.write_bytes(relative, frame.to_csv(index=False).encode())
+
+    def write_figure(self, relative: str, figure) -> bytes:
+        """Save a matplotlib figure as PNG; returns the bytes written, for embedding elsewhere."""
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=110)
+        self.write_bytes(relative, buffer.getvalue())
+        return buffer.getvalue()
+
+    def check_writable(self) -> None:
+        """Raise OSError unless this folder could be created and written: checked locally by creating its
+        missing part inside a scratch folder of its nearest existing ancestor (names, permissions, a
+        read-only or full disk all show), and writing a file there; on a remote store, reachability."""
+        if not self.local:
+            self.filesystem.get_file_info(self.path)  # raises for a bucket or credentials that do not work
+            return
+        ancestor = Path(self.path)
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise NotADirectoryError(f"{str(ancestor)!r} is a file, not a folder")
+        scratch = Path(tempfile.mkdtemp(prefix=".lstm-sweep-probe-", dir=ancestor))
+        try:
+            missing = scratch / Path(self.path).relative_to(ancestor) if Path(self.path) != ancestor else scratch
+            missing.mkdir(parents=True, exist_ok=True)
+            (missing / "probe").write_bytes(b"\0" * 4096)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _join(self, relative: str) -> str:
+        return f"{self.path}/{relative}" if relative else self.path

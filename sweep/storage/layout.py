@@ -1,0 +1,18 @@
+"""Every file and folder a sweep writes under `<storage>/<name>`: one name each, used by writers and readers alike."""
+
+from __future__ import annotations
+
+CONFIG_FILE = "config.yaml"  # the validated config, written when the sweep starts
+DATA_FILE = "data.json"  # what the sweep ran on: a fingerprint of the loaded series, written before the config
+TUNE_FOLDER = "tune"  # Tune's experiment folder
+CONFIRM_FOLDER = "tune-confirm"  # the confirmation run's Tune experiment, beside the sweep's
+TRIALS_FILE = "trials.parquet"  # one row per (series, study, point, repeat, origin); its presence marks a finished sweep
+FORECASTS_FILE = "forecasts.parquet"  # every forecast of every repeat and baseline
+BASELINES_FILE = "baselines.parquet"  # the baselines' scores, with `evaluation.baselines`
+HISTORY_FILE = "history.parquet"  # per-epoch diagnostic scores, with `diagnostics.every`
+SUMMARY_FILE = "summary.csv"  # describe() and the statistics per (series, study, point), baselines beside
+ACROSS_SERIES_FILE = "across_series.csv"  # each study judged across series, with several series
+CONFIRMATION_FILE = "confirmation.csv"  # selection against confirmation means, with `search.confirm`
+REPORT_FILE = "report.html"  # one self-contained page: tables, figures, config and environment
+FORECAST_FILE = "forecast.csv"  # `lstm-sweep forecast`'s output: every repeat's forecast of what comes next
+DIAGNOSTICS_FOLDER = "diagnostics"  # one figure of train/test curves per point
