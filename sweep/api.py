@@ -67,7 +67,3 @@ def run_sweep(
     several = {f"{series}/{study}": table for series, studies in outcome.tables.items() for study, table in studies.items()}
     tables = outcome.single or several
     return SweepResult(str(finished.folder), outcome.trials, outcome.summary, tables)
-
-
-
-

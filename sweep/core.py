@@ -72,4 +72,3 @@ def _confirm(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder:
     frame = confirmation_frame(trials, choices, outcome.trials, config.evaluation.metric)
     folder.write_csv(CONFIRMATION_FILE, frame)
     return frame
-

@@ -64,7 +64,7 @@ def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extended_sweep
     batches = trials[trials["study"] == "batches"].drop_duplicates("batch_size").set_index("batch_size")
     assert batches.loc[5, ["training_rows", "trimmed_rows", "forecast_batch_size"]].tolist() == [20, 2, 1]
     assert batches.loc[8, ["training_rows", "trimmed_rows", "forecast_batch_size"]].tolist() == [16, 6, 1]
-    assert "note: batch_size 8, window 1: trains on the last 16 of 22 training rows (6 leading rows trimmed to whole batches)" in printed
+    assert "note: batch_size 8 (input of 1 past values): trains on the last 16 of 22 training samples, dropping the 6 oldest" in printed
     assert "note: batch_size 5 does not divide the 12 test rows: it trains at batch 5 and forecasts with a batch-1 stateful copy" in printed
     assert "data: shampoo: monthly shampoo sales" in printed
 

@@ -58,10 +58,10 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
 
 
 __all__ = [
-    "ALL_AXES", "BASELINES", "EXTENSION_DEFAULTS", "METRICS", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "POINT_AXES", "SCHEDULER_METRIC",
-    "SCORES", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "BaselineForecast", "DiagnosticReport", "FinalReport", "ModelSpec", "Origin",
-    "Point", "RepeatScores", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins", "baseline_forecast", "canonical_point",
-    "forecast_batch_size", "forecast_next", "forecast_scores", "minimum_length", "persistence_description", "persistence_rmse",
-    "prepare", "run_trial", "score_column", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable",
-    "without_repeat_list",
+    "ALL_AXES", "BASELINES", "EXTENSION_DEFAULTS", "METRICS", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "POINT_AXES",
+    "SCHEDULER_METRIC", "SCORES", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "BaselineForecast", "DiagnosticReport", "FinalReport",
+    "ModelSpec", "Origin", "Point", "RepeatScores", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins",
+    "baseline_forecast", "canonical_point", "forecast_batch_size", "forecast_next", "forecast_scores", "minimum_length",
+    "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column", "seasonal_naive_scale",
+    "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable", "without_repeat_list",
 ]  # fmt: skip

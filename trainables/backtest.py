@@ -27,7 +27,9 @@ class Origin:
     end: int  # one past its last forecast observation
 
 
-def backtest_origins(length: int, test_size: int, origins: int = 1, step: int | None = None, window: WindowKind = "expanding") -> list[Origin]:
+def backtest_origins(
+    length: int, test_size: int, origins: int = 1, step: int | None = None, window: WindowKind = "expanding"
+) -> list[Origin]:
     """Origins `step` observations apart, the last forecasting the series' last `test_size` observations.
 
     A sliding window keeps every origin's training window as long as the earliest origin's, so all

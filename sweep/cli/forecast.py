@@ -21,14 +21,18 @@ from sweep.cli.arguments import add_config_arguments, config_of
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import load_catalogue
 from sweep.planning.plan import build_plan
+from sweep.results.across_series import lowest_mean_rank_point
+from sweep.results.summary import baseline_means, lowest_mean_point
 from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, results_folder
-from trainables import TrialRequest, canonical_point
+from trainables import TrialRequest, canonical_point, forecast_next, score_column
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.forecast", description=__doc__.split("\n\n")[0])
-    add_config_arguments(parser, storage_help="override `storage`, as given to the sweep", name_help="override `name`, as given to the sweep")
+    add_config_arguments(
+        parser, storage_help="override `storage`, as given to the sweep", name_help="override `name`, as given to the sweep"
+    )
     parser.add_argument("--study", help="whose best configuration to use (default: the config's first study)")
     return parser.parse_args(argv)
 
@@ -50,8 +54,6 @@ def next_label(dates: list[str] | None, length: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sweep.results.across_series import best_across
-    from sweep.results.summary import best_point
 
     args = parse_args(argv)
     try:
@@ -67,14 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet(TRIALS_FILE)
         several = len(catalogue.series) > 1
-        point = (best_across if several else best_point)(trials, study, config.evaluation.metric)
+        point = (lowest_mean_rank_point if several else lowest_mean_point)(trials, study, config.evaluation.metric)
         if point is None:
             raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-    from trainables import forecast_next
 
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     metric = config.evaluation.metric
@@ -100,9 +100,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> None:
     """Note each baseline that scored better than the chosen configuration (mean over series, origins and repeats)."""
-    from sweep.results.summary import baseline_means
-    from trainables import score_column
-
     completed = trials[trials["status"] == "completed"]
     of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
     point_mean = completed.loc[of_point].groupby("series")[score_column(metric)].mean().mean()

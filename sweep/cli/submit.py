@@ -40,7 +40,9 @@ TOKEN_FIX = (
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.submit", description=__doc__.split("\n\n")[0])
     parser.add_argument("--address", required=True, help="the cluster's dashboard, e.g. http://127.0.0.1:8265")
-    add_config_arguments(parser, storage_help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir", name_help="override `name`")
+    add_config_arguments(
+        parser, storage_help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir", name_help="override `name`"
+    )
     parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
     parser.add_argument("--smoke", action="store_true", help="submit the config's smoke run (see `python -m sweep.run --help`)")
     return parser.parse_args(argv)
@@ -72,7 +74,7 @@ def enable_token_if_available() -> None:
 
 
 def connect(address: str):
-    from ray.exceptions import AuthenticationError
+    from ray.exceptions import AuthenticationError  # Ray's job client: only submit needs it
     from ray.job_submission import JobSubmissionClient
 
     enable_token_if_available()

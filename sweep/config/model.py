@@ -15,6 +15,7 @@ from pydantic import (
 )  # fmt: skip
 
 from sweep.config.grids import Range, StudyGrid
+from sweep.config.redaction import redact
 from sweep.config.validation import StrictModel
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
@@ -203,7 +204,6 @@ class SweepConfig(StrictModel):
 
     def redacted_dump(self) -> dict:
         """The config as saved and shown: credentials in a storage URI replaced by ***."""
-        from sweep.config.redaction import redact
 
         return self.model_dump() | {"storage": redact(self.storage)}
 

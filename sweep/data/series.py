@@ -32,7 +32,7 @@ def _shampoo() -> pd.Series:
 
 def _statsmodels(name: str, column: str, index: Callable[[pd.DataFrame], pd.Index]) -> Callable[[], pd.Series]:
     def load() -> pd.Series:
-        import statsmodels.datasets
+        import statsmodels.datasets  # ~1 s of import that only the built-in data sets need
 
         frame = getattr(statsmodels.datasets, name).load_pandas().data
         return frame[column].set_axis(index(frame))
@@ -42,7 +42,7 @@ def _statsmodels(name: str, column: str, index: Callable[[pd.DataFrame], pd.Inde
 
 def _co2() -> pd.Series:
     """Weekly flask samples with gaps -> monthly means, gaps interpolated (as statsmodels' own examples do)."""
-    import statsmodels.datasets
+    import statsmodels.datasets  # ~1 s of import that only the built-in data sets need
 
     weekly = statsmodels.datasets.co2.load_pandas().data["co2"]
     monthly = weekly.resample("MS").mean().interpolate()

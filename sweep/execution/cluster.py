@@ -108,7 +108,7 @@ def cluster_autoscales() -> bool:
     """Whether an autoscaler can add nodes to this cluster. v2 flags itself in the GCS; v1 reports its
     node types there, and a plain `ray start` cluster reports only read-only `node_<id>` types."""
     try:
-        from ray._private import ray_constants
+        from ray._private import ray_constants  # private modules that move between Ray releases: their ImportError is handled below
         from ray.autoscaler.v2.utils import is_autoscaler_v2
         from ray.experimental.internal_kv import _internal_kv_get
 

@@ -39,9 +39,10 @@ def _check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, 
             raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
         if prepared.trimmed_rows:
             untrimmed = len(prepared.train) + prepared.trimmed_rows
+            at = " at the earliest origin" if config.evaluation.origins > 1 else ""
             notes.append(
-                f"batch_size {batch_size}, window {window}: trains on the last {len(prepared.train)} of {untrimmed} "
-                f"training rows ({prepared.trimmed_rows} leading rows trimmed to whole batches)"
+                f"batch_size {batch_size} (input of {window} past values): trains on the last {len(prepared.train)} of "
+                f"{untrimmed} training samples{at}, dropping the {prepared.trimmed_rows} oldest so that the samples fill whole batches"
             )
         if forecast_batch_size(prepared, batch_size) != batch_size:
             notes.append(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sweep.config.grids import Range, StudyGrid
+from sweep.config.grids import Range, StudyGrid, draw
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.planning.fit_checks import SeriesTooShort, _check_data_fits
@@ -117,8 +117,6 @@ def study_points(grid: StudyGrid, axes: list[str], config: SweepConfig, position
     checks see, the points themselves come from Optuna)."""
     values = grid.given(axes)
     if config.search.type == "random":
-        from sweep.config.grids import draw
-
         rng = np.random.default_rng([config.seed, position])
         points = [{axis: draw(given, rng) for axis, given in values.items()} for _ in range(config.search.num_samples)]
         points = list({point_key(point): point for point in points}.values())  # a point drawn twice runs once
@@ -133,9 +131,3 @@ def with_default_rate(point: Point) -> Point:
     if "learning_rate" in point and point["learning_rate"] is None:
         return point | {"learning_rate": OPTIMIZER_DEFAULT_RATES[point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])]}
     return point
-
-
-
-
-
-

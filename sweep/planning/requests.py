@@ -9,7 +9,9 @@ from sweep.planning.plan import SweepPlan
 from trainables import Point, TrialRequest
 
 
-def trial_request(config: SweepConfig, point: Point, repeat_indices: Sequence[int], series: Sequence[str] = (), race_round: int = 0) -> TrialRequest:
+def trial_request(
+    config: SweepConfig, point: Point, repeat_indices: Sequence[int], series: Sequence[str] = (), race_round: int = 0
+) -> TrialRequest:
     """One trial of `point`: the given repeats of the given series, prepared and scored as the config says."""
     return TrialRequest(
         series=tuple(series),

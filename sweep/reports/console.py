@@ -11,8 +11,8 @@ from sweep.config.model import SweepConfig
 from sweep.reports.figures import metric_label
 from sweep.results.across_series import AcrossSeries, across_table
 from sweep.results.outcome import Finished, Outcome
-from sweep.results.statistics import SIGNIFICANCE
 from sweep.results.summary import tied_line
+from sweep.results.verdicts import SIGNIFICANCE
 from sweep.search.confirmation import confirmation_lines
 from sweep.search.objective import objective
 from sweep.storage.layout import TRIALS_FILE, TUNE_FOLDER
@@ -49,7 +49,9 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
           f"tensorboard --logdir {finished.folder}/{TUNE_FOLDER}")  # fmt: skip
     failed = outcome.repeats_with_status("failed", finished.plan.axis_names)
     if failed:
-        print(f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of {TRIALS_FILE}", file=sys.stderr)
+        print(
+            f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of {TRIALS_FILE}", file=sys.stderr
+        )
         return EXIT_FAILED_REPEATS
     return EXIT_DONE
 

@@ -129,7 +129,7 @@ def series_box_plot(scores: pd.DataFrame, study: str, metric: str):
 def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, series_count: int, axes_label: str):
     """Critical-difference style: each method at its mean rank over the series; a bar joins methods the
     pairwise Holm-adjusted signed-rank tests cannot tell apart (scikit-posthocs draws it)."""
-    import scikit_posthocs
+    import scikit_posthocs  # only figures across series need it
 
     tested = list(pairwise.index)
     names = {method: method if method.endswith(BASELINE_SUFFIX) else f"{axes_label} {method}" for method in tested}

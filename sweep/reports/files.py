@@ -11,12 +11,16 @@ from sweep.reports.console import friedman_line
 from sweep.reports.figures import (
     box_plots,
     diagnostic_curves,
+    forecast_figure,
     median_curves,
     point_file_name,
+    rank_figure,
+    series_box_plot,
 )
 from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render
 from sweep.results.across_series import across_frame, across_table
 from sweep.results.outcome import Outcome
+from sweep.results.summary import baseline_means, lowest_mean_point
 from sweep.storage.folder import ResultsFolder
 from sweep.storage.layout import (
     ACROSS_SERIES_FILE,
@@ -59,7 +63,6 @@ def write_results(
 
 def _series_figures(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, loaded, persistence: float | None):
     """One series' figures: box plots and best forecasts per study, diagnostics when asked; (study PNGs, point PNGs)."""
-
     metric, series = config.evaluation.metric, loaded.values
     study_pngs: dict[str, dict[str, bytes]] = {study: {} for study in plan.studies}  # each written as it is drawn
     for study in plan.studies:
@@ -86,8 +89,6 @@ def _series_figures(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan,
 
 def _across_figures(folder: ResultsFolder, config: SweepConfig, outcome: Outcome) -> dict[str, dict[str, bytes]]:
     """Per study: each method's score over the series (box plot) and the mean ranks with the ties (critical difference)."""
-    from sweep.reports.figures import rank_figure, series_box_plot
-
     study_pngs = {}
     for study, result in outcome.across.items():
         box, ranks = f"{study}_series_boxplot.png", f"{study}_ranks.png"
@@ -102,15 +103,10 @@ def _across_figures(folder: ResultsFolder, config: SweepConfig, outcome: Outcome
 
 def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str):
     """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
-    from sweep.reports.figures import forecast_figure
-    from sweep.results.summary import baseline_means, best_point
-
-    point = best_point(outcome.trials, study, metric)
+    point = lowest_mean_point(outcome.trials, study, metric)
     if point is None:
         return None
     means = baseline_means(outcome.baselines, metric)
     best_baseline = means.idxmin() if not means.empty else None
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     return forecast_figure(outcome.forecasts, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
-
-

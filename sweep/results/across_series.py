@@ -19,7 +19,8 @@ import pandas as pd
 from scipy import stats
 
 from sweep.results.columns import BASELINE_SUFFIX, configuration_labels, point_columns, varying_axes
-from sweep.results.statistics import SIGNIFICANCE, holm, paired_p_value
+from sweep.results.statistics import paired_p_value
+from sweep.results.verdicts import Verdict, holm_of_finite, verdict
 from trainables import score_column
 
 ACROSS_ROWS = ["mean", "median", "mean rank", "series won", "p vs best (Holm)", "vs best"]
@@ -69,7 +70,7 @@ def compare_across(scores: pd.DataFrame) -> tuple[pd.DataFrame, float, pd.DataFr
         rows.append({
             "method": method, "baseline": method.endswith(BASELINE_SUFFIX), "mean": scores[method].mean(),
             "median": scores[method].median(), "mean_rank": mean_ranks[method], "series_won": int(wins[method]),
-            "p_vs_best": p_value, "verdict": _verdict(method, best, finite, p_value),
+            "p_vs_best": p_value, "verdict": str(verdict(method == best, method not in finite, p_value)),
         })  # fmt: skip
     return pd.DataFrame(rows).set_index("method"), friedman, pairwise
 
@@ -79,22 +80,14 @@ def pairwise_p_values(scores: pd.DataFrame) -> pd.DataFrame:
     methods = list(scores.columns)
     pairs = list(itertools.combinations(methods, 2))
     raw = {pair: paired_p_value(scores[pair[0]], scores[pair[1]]) for pair in pairs}
-    tested = [pair for pair in pairs if np.isfinite(raw[pair])]
-    adjusted = dict(zip(tested, holm([raw[pair] for pair in tested])))
+    adjusted = holm_of_finite(raw)
     matrix = pd.DataFrame(1.0, index=methods, columns=methods)
     for first, second in pairs:
         matrix.loc[first, second] = matrix.loc[second, first] = adjusted.get((first, second), float("nan"))
     return matrix
 
 
-def _verdict(method: str, best: str | None, finite: list[str], p_value: float) -> str:
-    if method == best:
-        return "best"
-    if method not in finite:
-        return "diverged"
-    if not np.isfinite(p_value):
-        return "untested"
-    return "worse" if p_value < SIGNIFICANCE else "tie"
+
 
 
 def across_table(comparison: pd.DataFrame, axes_label: str) -> pd.DataFrame:
@@ -130,10 +123,10 @@ def across_series(trials: pd.DataFrame, baselines: pd.DataFrame | None, study: s
     return AcrossSeries(scores, comparison, friedman, pairwise)
 
 
-def best_across(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+def lowest_mean_rank_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
     """The study's configuration with the lowest mean rank across series (finite scores on every one); None if none."""
     comparison, _, _ = compare_across(series_scores(trials, None, study, metric))
-    best = comparison.index[comparison["verdict"] == "best"]
+    best = comparison.index[comparison["verdict"] == Verdict.BEST]
     if best.empty:
         return None
     members = trials[trials["study"] == study]

@@ -9,24 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sweep.results.verdicts import ROBUST_QUANTILE, SIGNIFICANCE, holm_of_finite
+
 CONFIDENCE = 0.95
-SIGNIFICANCE = 0.05
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0  # fixed, so a summary is reproducible
-
-
-def holm(p_values) -> np.ndarray:
-    """Holm's step-down adjusted p-values, in the given order.
-
-    statsmodels' `multipletests(method="holm")` gives the same numbers but calls `gc.collect()` on every
-    call: 0.12 s each in a driver holding Ray and TensorFlow, 8.5 of the 23 s a 22-series summary took.
-    """
-    p_values = np.asarray(p_values, dtype=float)
-    order = np.argsort(p_values, kind="stable")
-    stepped = np.maximum.accumulate((len(p_values) - np.arange(len(p_values))) * p_values[order])
-    adjusted = np.empty_like(p_values)
-    adjusted[order] = np.minimum(stepped, 1.0)
-    return adjusted
 
 
 def bootstrap_interval(values: np.ndarray, statistic) -> tuple[float, float]:
@@ -130,8 +117,8 @@ def versus_best(samples: dict[str, pd.Series]) -> pd.DataFrame:
     best = min(finite, key=lambda label: np.mean(samples[label])) if finite else None
     others = [label for label in finite if label != best]
     raw = {label: paired_p_value(samples[label], samples[best]) for label in others}
-    tested = [label for label in others if np.isfinite(raw[label])]
-    adjusted = dict(zip(tested, holm([raw[label] for label in tested])))
+    adjusted = holm_of_finite(raw)
+    tested = list(adjusted)
     frame = pd.DataFrame(index=pd.Index(list(samples), name="configuration"))
     frame["best"] = frame.index == best
     frame["p_vs_best"] = [float(adjusted.get(label, float("nan"))) for label in frame.index]
@@ -169,7 +156,7 @@ def compare_to_best(samples: dict[str, np.ndarray | pd.Series]) -> pd.DataFrame:
         seed_sd, origin_sd = spread_by_source(kept)
         rows.append(
             {"mean_ci_low": mean_low, "mean_ci_high": mean_high, "median_ci_low": median_low, "median_ci_high": median_high,
-             "seed_sd": seed_sd, "origin_sd": origin_sd, "p90": float(np.percentile(kept, 90)) if len(kept) else float("nan")}
+             "seed_sd": seed_sd, "origin_sd": origin_sd, "p90": float(np.percentile(kept, ROBUST_QUANTILE)) if len(kept) else float("nan")}
         )  # fmt: skip
     intervals = pd.DataFrame(rows, index=verdicts.index)
     columns = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "p_unadjusted", "diverged",

@@ -8,11 +8,11 @@ import pandas as pd
 
 from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, point_columns
 from sweep.results.statistics import compare_to_best
+from sweep.results.verdicts import ROBUST_QUANTILE, verdicts_of
 from trainables import score_column
 
 STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
                       "differs_from_best", "p90", "robust_choice"]  # fmt: skip
-ROBUST_QUANTILE = 90  # the robust choice: of the configurations tied with the best, the lowest 90th percentile
 SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
 
 
@@ -79,7 +79,12 @@ def tied_line(statistics: pd.DataFrame) -> str:
     """The configurations tied with the study's best, and the robust choice among them, in words."""
     tied = statistics[~statistics["differs_from_best"] & ~statistics["baseline"]]
     if tied.empty:
-        return "no configuration completed with finite scores"
+        configurations = statistics[~statistics["baseline"]]
+        best = statistics.index[statistics["best"]]
+        if best.empty or configurations.empty:
+            return "no configuration completed with finite scores"
+        return (f"the best is {best[0]}; all {len(configurations)} configurations are worse (Holm p <= "
+                f"{configurations['p_vs_best'].max():.3g}) or diverged: no robust choice")  # fmt: skip
     choice = tied.index[tied["robust_choice"]][0]
     return (f"tied with the best: {', '.join(tied.index)}; robust choice {choice} (lowest {ROBUST_QUANTILE}th percentile of the "
             f"tied, {tied.loc[choice, 'p90']:.3f})")  # fmt: skip
@@ -97,7 +102,7 @@ def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
     return baselines[baselines["status"] == "completed"]
 
 
-def best_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+def lowest_mean_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
     """The study's configuration with the lowest mean score among those with only finite scores; None if none."""
     members, _ = completed_in_study(trials, study)
     scores = members.groupby(point_columns(members), sort=False)[score_column(metric)]
@@ -127,9 +132,7 @@ def study_table(
     statistics = study_statistics(trials, study, metric, baselines) if statistics is None else statistics
     extra = statistics[["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "p_vs_best"]].T
     extra.index = ["mean 95% CI low", "mean 95% CI high", "median 95% CI low", "median 95% CI high", "p vs best (Holm)"]
-    verdict = statistics["differs_from_best"].map({True: "worse", False: "tie"}).where(statistics["tested"], "untested")
-    verdict = verdict.where(~statistics["diverged"], "diverged").where(~statistics["best"], "best")
-    rows = [table, extra, verdict.to_frame("vs best").T]
+    rows = [table, extra, verdicts_of(statistics).to_frame("vs best").T]
     if trials["origin"].nunique() > 1:
         spread = statistics[SPREAD_COLUMNS].T
         spread.index = ["sd over seeds (within origin)", "sd over origins (of means)"]

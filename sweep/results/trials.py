@@ -32,7 +32,9 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
         for repeat_row in _repeat_rows(trial, plan.origins):
             for study, position in plan.studies_of(request.point).items():
                 rows.append({"study": study, "grid_position": position, **facts, **repeat_row})
-    frame = pd.DataFrame(rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *(["race_round"] if race else [])])
+    frame = pd.DataFrame(
+        rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *(["race_round"] if race else [])]
+    )
     frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
     frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
     order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given

@@ -42,7 +42,10 @@ def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict],
     """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation)."""
     score = score_column(metric)
     fresh = [
-        (point_key(trial.request.point), getattr(row, score)) for trial in trials_run if trial.final is not None for row in trial.final.repeats
+        (point_key(trial.request.point), getattr(row, score))
+        for trial in trials_run
+        if trial.final is not None
+        for row in trial.final.repeats
     ]
     rows = []
     for study, point in choices.items():

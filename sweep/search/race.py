@@ -31,7 +31,8 @@ from ray.tune.search import Searcher
 from sweep.config.model import SweepConfig
 from sweep.planning.plan import SweepPlan, point_key
 from sweep.planning.requests import trial_request
-from sweep.results.statistics import SIGNIFICANCE, conditional_power, versus_best
+from sweep.results.statistics import conditional_power, versus_best
+from sweep.results.verdicts import SIGNIFICANCE
 from trainables import SCHEDULER_METRIC, FinalReport, score_column
 
 Assignment = tuple[int, list[int]]  # (point index, the repeat indices a trial runs)
