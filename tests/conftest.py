@@ -16,6 +16,13 @@ atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
 os.environ["TF_XLA_FLAGS"] = with_cache_flag(os.environ.get("TF_XLA_FLAGS", ""))
 
 
+def pytest_collection_modifyitems(items):
+    """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone)."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def shampoo() -> np.ndarray:
     return load_series("shampoo").values

@@ -87,9 +87,6 @@ def pairwise_p_values(scores: pd.DataFrame) -> pd.DataFrame:
     return matrix
 
 
-
-
-
 def across_table(comparison: pd.DataFrame, axes_label: str) -> pd.DataFrame:
     """The printed shape: one column per method (configurations, then baselines), `ACROSS_ROWS` as rows."""
     table = comparison[["mean", "median", "mean_rank", "series_won", "p_vs_best", "verdict"]].T.astype(object)

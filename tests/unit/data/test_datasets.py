@@ -49,7 +49,7 @@ def test_date_column_orders_the_rows(tmp_path, shampoo):
     reversed_rows.to_csv(path, index=False)
     loaded = load_series(str(path))  # the first column holds dates: it orders the rows
     np.testing.assert_array_equal(loaded.values, shampoo)
-    assert loaded.origin == (
+    assert loaded.provenance == (
         f"36 observations of column 'sales' of {str(path)!r}, ordered by date column 'date', 2001-01 to 2003-12, "
         "sorted (the file was not in date order)"
     )
@@ -73,14 +73,16 @@ def test_bad_date_columns_are_refused_with_the_line(tmp_path, shampoo, user_csv)
     with pytest.raises(ConfigError, match=r"`data.date_column` \('day'\) is not a column"):
         load_series(str(path), date_column="day")
     # a first column that is not dates (month numbers) leaves the rows in file order, and says so
-    assert load_series(str(user_csv), value_column="sales").origin.endswith("in file order (its first column 'month' does not hold dates)")
+    assert load_series(str(user_csv), value_column="sales").provenance.endswith(
+        "in file order (its first column 'month' does not hold dates)"
+    )
 
 
 @pytest.mark.parametrize("name, length", [("shampoo", 36), ("sunspots", 309), ("nile", 100), ("co2", 526), ("us_gdp", 203)])
 def test_built_in_series_ship_with_their_origin(name, length):
     loaded = load_series(name)
     assert loaded.values.shape == (length,) and np.isfinite(loaded.values).all()
-    assert loaded.origin.startswith(f"{name}: ") and BUILT_IN[name].origin in loaded.origin
+    assert loaded.provenance.startswith(f"{name}: ") and BUILT_IN[name].provenance in loaded.provenance
 
 
 def test_a_user_csv_end_to_end(tmp_path, user_csv, local_ray):

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 import sweep.api
-from sweep.api import in_memory, run_sweep
+from sweep.api import run_sweep
 from sweep.config.validation import ConfigError
+from sweep.data.in_memory import in_memory
 
 
 def test_the_docstring_example_runs(tmp_path, local_ray):

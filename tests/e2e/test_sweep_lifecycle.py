@@ -177,7 +177,7 @@ def test_submit_refuses_to_upload_credentials(tmp_path, capsys):
 
 
 def test_the_cluster_token_file_is_ignored_by_git_and_so_by_ray_uploads():
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     ignored = subprocess.run(["git", "check-ignore", "-q", "docker/.env"], cwd=root)
     assert ignored.returncode == 0, "docker/.env (the cluster token) must be in .gitignore"
 

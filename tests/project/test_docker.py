@@ -10,7 +10,7 @@ import yaml
 
 from sweep.config.loading import CONF_DIR, load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
 
 

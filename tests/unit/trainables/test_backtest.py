@@ -12,7 +12,7 @@ from trainables.baselines import baseline_forecast
 from trainables.contract import TrialRequest
 from trainables.trainable import run_trial
 
-PROTOCOL_SCORES = json.loads((Path(__file__).parent / "data" / "protocol_scores.json").read_text())
+PROTOCOL_SCORES = json.loads((Path(__file__).resolve().parents[2] / "data" / "protocol_scores.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -270,9 +270,9 @@ TWO_NODES = [
 
 @pytest.mark.parametrize("cpus, gpus, fits", [(8, 0, True), (1, 1, True), (0.5, 0.5, True), (2, 1, False), (8, 0.1, False), (16, 0, False)])
 def test_a_trial_must_fit_on_one_node_not_on_the_largest_figures_of_two(monkeypatch, cpus, gpus, fits):
-    from sweep import cluster
     from sweep.config.loading import parse_config
     from sweep.config.validation import ConfigError
+    from sweep.execution import cluster
 
     monkeypatch.setattr(cluster.ray, "nodes", lambda: TWO_NODES)
     monkeypatch.setattr(cluster, "cluster_autoscales", lambda: False)
@@ -318,11 +318,11 @@ def test_bad_input_prints_one_line_and_no_traceback(tmp_path):
 
 
 def test_the_old_name_of_difference_lag_still_works_with_a_warning(tmp_path, capsys):
-    from sweep.cli.run import parse_args, resolve_config
+    from sweep.cli.arguments import resolve_config
 
     config = tmp_path / "old.yaml"
     config.write_text("name: x\ndata: {lag: 12, test_size: 6}\n" + VALID_STUDIES)
-    resolved = resolve_config(parse_args(["--config", str(config)]))
+    resolved = resolve_config(str(config))
     assert resolved.data.difference_lag == 12
     assert capsys.readouterr().err.strip() == ("warning: `data.lag` is now `data.difference_lag`; the old name will stop working")
 

@@ -127,7 +127,7 @@ def test_a_baseline_is_compared_by_signed_ranks_against_its_score_at_each_origin
 def test_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    from sweep.results.statistics import holm
+    from sweep.results.verdicts import holm
 
     rng = np.random.default_rng(0)
     for size in (1, 2, 7, 40):

@@ -29,7 +29,7 @@ def test_european_exports_read_their_separator_and_decimal_commas(tmp_path, sepa
     lines = [f"month{separator}sales"] + [f"2001-{i + 1:02d}{separator}{value}" for i, value in enumerate(formatted)]
     loaded = load_series(write(tmp_path, "\n".join(lines) + "\n"))
     np.testing.assert_allclose(loaded.values, VALUES)
-    assert f"(read as {reading})" in loaded.origin
+    assert f"(read as {reading})" in loaded.provenance
 
 
 def test_a_decimal_comma_that_splits_a_comma_separated_line_is_refused(tmp_path):
@@ -57,13 +57,13 @@ def test_day_first_dates_are_read_day_first_for_every_row(tmp_path):
     dates = [f"{day:02d}/02/2020" for day in range(1, 15)]  # 01/02 .. 14/02: only day-first fits 13/02 and 14/02
     loaded = load_series(dated(tmp_path, dates))
     np.testing.assert_array_equal(loaded.values, np.arange(14) ** 1.5)  # file order is date order: nothing re-sorted
-    assert "read day-first ('%d/%m/%Y')" in loaded.origin and "sorted" not in loaded.origin
+    assert "read day-first ('%d/%m/%Y')" in loaded.provenance and "sorted" not in loaded.provenance
 
 
 def test_month_first_dates_are_read_month_first(tmp_path):
     dates = [f"02/{day:02d}/20" for day in range(1, 15)]
     loaded = load_series(dated(tmp_path, dates))
-    assert "read month-first ('%m/%d/%y')" in loaded.origin and "sorted" not in loaded.origin
+    assert "read month-first ('%m/%d/%y')" in loaded.provenance and "sorted" not in loaded.provenance
 
 
 def test_ambiguous_dates_are_refused_until_a_format_is_given(tmp_path):
@@ -77,7 +77,7 @@ def test_ambiguous_dates_are_refused_until_a_format_is_given(tmp_path):
     )
     day_first = load_series(path, date_format="%d/%m/%Y")
     month_first = load_series(path, date_format="%m/%d/%Y")
-    assert day_first.values[:3].tolist() == [2.0**1.5, 0.0, 1.0] and "read format '%d/%m/%Y'" in day_first.origin
+    assert day_first.values[:3].tolist() == [2.0**1.5, 0.0, 1.0] and "read format '%d/%m/%Y'" in day_first.provenance
     assert month_first.values[:3].tolist() == [0.0, 1.0, 2.0**1.5]
     with pytest.raises(ConfigError, match=r"must hold dates in the format '%Y-%m-%d'; line 2 holds '01/02/2020'"):
         load_series(path, date_format="%Y-%m-%d")
@@ -89,7 +89,7 @@ def test_offsets_that_change_across_daylight_saving_are_ordered_as_instants(tmp_
     shuffled = [text[i] for i in (3, 0, 5, 1, 4, 2)]
     loaded = load_series(dated(tmp_path, shuffled, values=[3, 0, 5, 1, 4, 2]))
     np.testing.assert_array_equal(loaded.values, np.arange(6.0))
-    assert "read as UTC instants" in loaded.origin
+    assert "read as UTC instants" in loaded.provenance
 
 
 def test_zone_aware_parquet_timestamps_load(tmp_path):

@@ -11,7 +11,7 @@ from sweep.config.model import DataConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import COLLECTIONS, load_catalogue
 from sweep.planning.plan import build_plan
-from sweep.results.across_series import across_series, across_table, best_across
+from sweep.results.across_series import across_series, across_table, lowest_mean_rank_point
 from trainables.contract import TrialRequest
 from trainables.trainable import run_trial
 
@@ -128,7 +128,7 @@ def test_across_series_the_known_winner_is_best_and_the_clearly_worse_are_worse(
     np.testing.assert_allclose(comparison.loc["2", "mean"], np.mean(base + 0.3), atol=0.01)
     table = across_table(comparison, result.scores.columns.name)
     assert table.index.tolist() == ["mean", "median", "mean rank", "series won", "p vs best (Holm)", "vs best"]
-    assert best_across(trials, "neurons", "mase") == {"epochs": 10, "batch_size": 4, "neurons": 1}
+    assert lowest_mean_rank_point(trials, "neurons", "mase") == {"epochs": 10, "batch_size": 4, "neurons": 1}
 
 
 def test_across_series_a_configuration_that_wins_half_the_series_is_tied_never_worse():
