@@ -20,9 +20,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sweep.config.loading import parse_config  # noqa: E402
 from sweep.planning.plan import build_plan  # noqa: E402
+from sweep.planning.requests import trial_request  # noqa: E402
+from sweep.results.decode import decode  # noqa: E402
 from sweep.results.summary import study_statistics, study_table, summarize  # noqa: E402
 from sweep.results.trials import trials_frame  # noqa: E402
-from trainables.contract import TUNE_CONFIG_KEY, FinalReport, RepeatScores, TrialRequest  # noqa: E402
+from trainables.contract import FinalReport, RepeatScores  # noqa: E402
 
 
 @dataclass
@@ -44,13 +46,13 @@ def stand_in_results(points: int, repeats: int, studies: int):
     rng = np.random.default_rng(0)
     results = []
     for position, point in enumerate(plan.points):
-        request = TrialRequest.for_point(config, point, list(range(repeats)), ["stand-in"])
+        request = trial_request(config, point, range(repeats), ["stand-in"])
         scores = [
             RepeatScores(r, s, float(rng.normal(100, 5)), 1.0, 0.01, 0.0, series="stand-in")
             for r, s in zip(request.repeat_indices, request.seeds)
         ]
         final = FinalReport(epoch=point["epochs"], repeats=scores, forecast_batch_size=4)
-        results.append(StandInResult(final.to_metrics() | {"trial_id": f"t{position}"}, {TUNE_CONFIG_KEY: request.to_tune()}))
+        results.append(StandInResult(final.to_metrics() | {"trial_id": f"t{position}"}, request.tune_config()))
     return config, plan, results
 
 
@@ -63,7 +65,7 @@ def main() -> None:
     for points in args.points:
         config, plan, results = stand_in_results(points, args.repeats, studies=max(1, points // 100))
         started = time.perf_counter()
-        trials = trials_frame(results, plan, config)
+        trials = trials_frame(decode(results, early_stopping=False), plan, race=False)
         framed = time.perf_counter()
         statistics = {study: study_statistics(trials, study) for study in plan.studies}
         summarize(trials, statistics)

@@ -86,10 +86,16 @@ def fresh_process_seconds(statement: str, environment: dict[str, str]) -> float:
 
 SHAPE_SECONDS = """
 import json, os, sys, time
-from sweep.compile_cache import with_cache_flag
+try:
+    from sweep.execution.compile_cache import with_cache_flag
+except ImportError:  # a checkout before the subpackages (--before)
+    from sweep.compile_cache import with_cache_flag
 os.environ["TF_XLA_FLAGS"] = with_cache_flag("")  # read by TensorFlow at import
 import tensorflow as tf
-from sweep.datasets import load_series
+try:
+    from sweep.data.series import load_series
+except ImportError:
+    from sweep.datasets import load_series
 from trainables.data import prepare
 from trainables.engines import compiled
 from trainables.model import initial_state
@@ -151,7 +157,7 @@ def profile(num_cpus: int, work: Path, before: Path | None) -> tuple[str, pd.Dat
         kind: float(((scores[kind][measured] - scores["cold"][measured]).abs() / scores["cold"][measured]).max().max())
         for kind in kinds[1:]
     }
-    imports = fresh_process_seconds("import sweep.run, sweep.backtests, sweep.cluster, sweep.outputs, sweep.tuning, ray.tune", environment)
+    imports = fresh_process_seconds("import sweep.run, sweep.core, ray.tune", environment)
     ray_start = fresh_process_seconds(
         "import ray\nray.init(address='local', num_cpus=2, include_dashboard=False, logging_level='ERROR')", environment
     )

@@ -21,11 +21,12 @@ from sweep.cli.arguments import add_config_arguments, config_of
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import load_catalogue
 from sweep.planning.plan import build_plan
+from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.summary import baseline_means, lowest_mean_point
 from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, results_folder
-from trainables import TrialRequest, canonical_point, forecast_next, score_column
+from trainables import canonical_point, forecast_next, score_column
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,7 +55,6 @@ def next_label(dates: list[str] | None, length: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-
     args = parse_args(argv)
     try:
         config = config_of(args)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"study {study}: best configuration {label} ({chosen}), {config.repeats} repeats {trained}")
     frames = []
     for name, series in catalogue.series.items():
-        request = TrialRequest.for_point(config, point, list(range(config.repeats)), [name])
+        request = trial_request(config, point, range(config.repeats), [name])
         forecasts = forecast_next(request, series.values)
         when = next_label(series.dates, len(series.values))
         frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
