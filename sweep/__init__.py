@@ -1,11 +1,12 @@
-"""Driver side of lstm-sweep: config, plan, Ray Tune orchestration, aggregation and reports.
+"""Driver side of lstm-sweep: config, data, planning, search, execution on Ray, results, reports, command line.
 
-Nothing here imports TensorFlow: that happens inside trials (`trainables`).
+Nothing here imports TensorFlow: that happens inside trials (`trainables`). README "Architecture" maps the packages.
 """
 
 
 def __getattr__(name: str):
-    """`from sweep import run_sweep`, imported on first use: the CLI's modules need none of it."""
+    """`from sweep import run_sweep`, imported on first use: every `sweep.<package>` import runs this file, and a
+    top-level import of the API would load the whole driver (Ray Tune included) for `sweep.config` alone."""
     if name in ("run_sweep", "SweepResult", "SweepInterrupted"):
         from sweep import api
 

@@ -1,11 +1,18 @@
 import atexit
+import contextlib
+import io
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
+from sweep.cli.run import main
+from sweep.config.loading import load_config
+from sweep.config.smoke import SMOKE_SUFFIX
 from sweep.data.series import load_series
 from sweep.execution.compile_cache import CACHE_VARIABLE, with_cache_flag
 
@@ -42,16 +49,42 @@ def local_ray():
     ray.shutdown()
 
 
-def run_config(folder, name: str, text: str) -> tuple:
-    """Write `<folder>/<name>.yaml`, run it through the CLI into `<folder>/results`, and return (results folder, printed)."""
-    import contextlib
-    import io
+class SweepFactory:
+    """Tiny sweeps run once a session through the CLI, cached by their config and arguments, so every module that
+    asks for the same sweep shares one run (a sweep costs seconds of Ray, TensorFlow and XLA start-up)."""
 
-    from sweep.cli.run import main
+    def __init__(self, root: Path):
+        self.root = root
+        self.runs: dict[tuple, tuple[Path, str]] = {}
 
-    (folder / f"{name}.yaml").write_text(text)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", str(folder / f"{name}.yaml"), "--storage", str(folder / "results")])
-    assert status == 0, printed.getvalue()[-3000:]
-    return folder / "results" / name, printed.getvalue()
+    def run(self, text: str, *arguments: str) -> tuple[Path, str]:
+        """(`<storage>/<name>`, what the run printed) of the config `text`; the run must succeed."""
+        key = (text, arguments)
+        if key not in self.runs:
+            folder = self.root / f"sweep-{len(self.runs)}"
+            folder.mkdir()
+            name = yaml.safe_load(text)["name"]
+            (folder / f"{name}.yaml").write_text(text)
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                status = main(["--config", str(folder / f"{name}.yaml"), "--storage", str(folder / "results"), *arguments])
+            assert status == 0, printed.getvalue()[-3000:]
+            self.runs[key] = folder / "results" / name, printed.getvalue()
+        return self.runs[key]
+
+    def shipped(self, file_name: str) -> tuple[Path, str]:
+        """A shipped config's smoke run (`--smoke`): results under `<name>-smoke`."""
+        key = (file_name, "--smoke")
+        if key not in self.runs:
+            folder = self.root / f"shipped-{file_name}"
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                status = main(["--config", file_name, "--smoke", "--storage", str(folder)])
+            assert status == 0, printed.getvalue()[-3000:]
+            self.runs[key] = folder / f"{load_config(file_name).name}{SMOKE_SUFFIX}", printed.getvalue()
+        return self.runs[key]
+
+
+@pytest.fixture(scope="session")
+def sweeps(tmp_path_factory, local_ray) -> SweepFactory:
+    return SweepFactory(tmp_path_factory.mktemp("sweeps"))

@@ -180,7 +180,7 @@ def _seed_all(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def tune_trainable(config: dict[str, Any], catalogue: dict[str, np.ndarray]) -> None:
+def tune_trainable(config: dict[str, Any], series_values: dict[str, np.ndarray]) -> None:
     """Entry point for `tune.with_parameters`; the series (by name) travel through Ray's object store.
 
     The final report also names the node the trial ran on (node IPs can repeat: several nodes per host).
@@ -188,5 +188,5 @@ def tune_trainable(config: dict[str, Any], catalogue: dict[str, np.ndarray]) -> 
     import ray
     from ray import tune
 
-    final = run_trial(TrialRequest.from_tune(config), catalogue, report=tune.report)
+    final = run_trial(TrialRequest.from_tune(config), series_values, report=tune.report)
     tune.report(final.on_node(ray.get_runtime_context().get_node_id()).to_metrics())

@@ -17,6 +17,7 @@ from pydantic import (
 from sweep.config.grids import Range, StudyGrid
 from sweep.config.redaction import redact
 from sweep.config.validation import StrictModel
+from trainables import BASELINES, METRICS
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
 RAY_RESOURCE_STEP = 0.0001  # Ray counts CPUs and GPUs in steps of this size
@@ -114,9 +115,9 @@ class EvaluationConfig(StrictModel):
     origins: PositiveInt = 1  # forecast origins; 1 is the protocol exactly (the last test_size observations)
     step: PositiveInt | None = None  # observations between origins; default test_size (windows do not overlap)
     window: Literal["expanding", "sliding"] = "expanding"  # train on everything before an origin, or a fixed length
-    metric: Literal["rmse", "mae", "smape", "mase"] = "rmse"  # what the tables, box plots and statistics compare
+    metric: Literal[METRICS] = "rmse"  # what the tables, box plots and statistics compare
     season: PositiveInt | None = None  # MASE's seasonal naive lag (and the seasonal baselines'); default data.difference_lag
-    baselines: list[Literal["naive", "seasonal_naive", "ets", "arima"]] = []  # classical methods scored on the same origins
+    baselines: list[Literal[BASELINES]] = []  # classical methods scored on the same origins
 
     @field_validator("baselines")
     @classmethod

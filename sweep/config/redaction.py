@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Credentials in a storage URI, never printed or saved: user info and secret query values shown as ***."""
 
 from __future__ import annotations
 

@@ -78,7 +78,7 @@ def run_tuner(
     `confirming`: run these points' fresh repeats instead (`search.confirm`), in their own Tune experiment.
     """
     trainable = tune.with_resources(
-        tune.with_parameters(tune_trainable, catalogue={name: series_values[name] for name in plan.origins}),
+        tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
     )
     axes = shown_axes(config, plan)

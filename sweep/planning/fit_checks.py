@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Whether a series can hold the windows, batches and origins the config asks for: refused with the key named, or
+noted (rows trimmed to whole batches, forecasts through a batch-1 copy)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ class SeriesTooShort(ConfigError):
     """A series that cannot hold the windows the config asks for: refused, or skipped with `data.short_series: skip`."""
 
 
-def _check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:
+def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:
     """Refuse points the series cannot hold, naming the key; describe what trimming the others need.
 
     With several origins the earliest sees the fewest observations: it is the one checked.

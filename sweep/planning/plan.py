@@ -15,7 +15,7 @@ import numpy as np
 from sweep.config.grids import Range, StudyGrid, draw
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
-from sweep.planning.fit_checks import SeriesTooShort, _check_data_fits
+from sweep.planning.fit_checks import SeriesTooShort, check_data_fits
 from trainables import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, Origin, Point, backtest_origins
 
 
@@ -41,20 +41,37 @@ def point_key(point: Point) -> tuple:
     return tuple(sorted(point.items()))
 
 
-def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPlan:
+def build_plan(config: SweepConfig, series_values: dict[str, np.ndarray]) -> SweepPlan:
     """The sweep's points and each series' origins; a series that cannot hold them is refused by name (or skipped)."""
-    if len(catalogue) > 1 and config.search.confirm:
-        raise ConfigError(
-            f"`search.confirm` needs one series: across {len(catalogue)} series the winner is chosen by mean rank, and "
-            "`sweep.forecast` retrains it on each"
-        )
-    if len(catalogue) > 1 and config.diagnostics.every:
-        raise ConfigError(
-            f"`diagnostics.every` ({config.diagnostics.every}) needs one series: the diagnostic curves follow one series' "
-            f"training, and `data.source` names {len(catalogue)}"
-        )
+    _check_options_for_several_series(config, len(series_values))
     axes = used_axes(config)
     studies = {name: study_points(grid, axes, config, position) for position, (name, grid) in enumerate(config.studies.items())}
+    points, memberships = _unique_points(studies)
+    origins, notes = _series_origins(config, series_values, studies)
+    searched = next(iter(studies)) if config.search.type == "optuna" else None
+    if searched is not None:  # its points come from Optuna as it runs; the range ends above only checked the data
+        points, studies, memberships = [], {searched: []}, {}
+    groups = config.series_groups({name: len(series_values[name]) for name in origins})
+    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
+                     series_groups=groups, searched=searched)  # fmt: skip
+
+
+def _check_options_for_several_series(config: SweepConfig, series_count: int) -> None:
+    """Options that follow one series, refused once the data turns out to hold several."""
+    if series_count > 1 and config.search.confirm:
+        raise ConfigError(
+            f"`search.confirm` needs one series: across {series_count} series the winner is chosen by mean rank, and "
+            "`sweep.forecast` retrains it on each"
+        )
+    if series_count > 1 and config.diagnostics.every:
+        raise ConfigError(
+            f"`diagnostics.every` ({config.diagnostics.every}) needs one series: the diagnostic curves follow one series' "
+            f"training, and `data.source` names {series_count}"
+        )
+
+
+def _unique_points(studies: dict[str, list[Point]]) -> tuple[list[Point], dict[tuple, dict[str, int]]]:
+    """Each point once, in the order the studies first name it, and the studies (with positions) it belongs to."""
     memberships: dict[tuple, dict[str, int]] = {}
     points: list[Point] = []
     for name, grid_points in studies.items():
@@ -64,15 +81,23 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
                 memberships[key] = {}
                 points.append(point)
             memberships[key].setdefault(name, position)
+    return points, memberships
+
+
+def _series_origins(
+    config: SweepConfig, series_values: dict[str, np.ndarray], studies: dict[str, list[Point]]
+) -> tuple[dict[str, list[Origin]], list[str]]:
+    """Each series' origins, once its earliest origin is checked to hold every point; a series too short is refused,
+    or skipped with `data.short_series: skip`; the notes to print, each once."""
     notes, origins, series_of_note = [], {}, {}
-    for name, series in catalogue.items():
+    for name, series in series_values.items():
         series_origins = backtest_origins(
             len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
         )  # fmt: skip
         try:
-            series_notes = _check_data_fits(config, series, series_origins[0], studies)
+            series_notes = check_data_fits(config, series, series_origins[0], studies)
         except ConfigError as error:
-            if len(catalogue) == 1:
+            if len(series_values) == 1:
                 raise
             if isinstance(error, SeriesTooShort) and config.data.short_series == "skip":
                 notes.append(f"series {name!r} skipped: {error}")
@@ -82,15 +107,9 @@ def build_plan(config: SweepConfig, catalogue: dict[str, np.ndarray]) -> SweepPl
         for note in series_notes:
             series_of_note.setdefault(note, []).append(name)
         origins[name] = series_origins
-    searched = next(iter(studies)) if config.search.type == "optuna" else None
-    if searched is not None:  # its points come from Optuna as it runs; the range ends above only checked the data
-        points, studies, memberships = [], {searched: []}, {}
     if not origins:
-        raise ConfigError(f"every one of the {len(catalogue)} series is too short for the windows asked ({notes[0]})")
-    notes += [_for_series(note, names, len(catalogue)) for note, names in series_of_note.items()]
-    groups = config.series_groups({name: len(catalogue[name]) for name in origins})
-    return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
-                     series_groups=groups, searched=searched)  # fmt: skip
+        raise ConfigError(f"every one of the {len(series_values)} series is too short for the windows asked ({notes[0]})")
+    return origins, notes + [_for_series(note, names, len(series_values)) for note, names in series_of_note.items()]
 
 
 def _for_series(note: str, names: list[str], count: int) -> str:

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The columns that name a configuration in the trials frame: its axes, the ones a study varies, and its label."""
 
 from __future__ import annotations
 

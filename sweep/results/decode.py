@@ -16,7 +16,7 @@ from trainables import FinalReport, TrialRequest, TrialStatus, trial_id, trial_s
 class DecodedTrial:
     """One Tune trial, read through the contract."""
 
-    request: TrialRequest
+    request: TrialRequest | None  # None only for a trial an interruption left before Tune gave it a config (unfinished)
     status: TrialStatus
     metrics: dict[str, Any]  # its last report ({} if it made none)
     final: FinalReport | None  # its final report, when it completed
@@ -47,8 +47,8 @@ def decode(results: tune.ResultGrid, early_stopping: bool) -> list[DecodedTrial]
     for result in results:
         metrics = dict(result.metrics or {})
         status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
-        decoded.append(DecodedTrial(TrialRequest.from_tune(result.config), status, metrics, FinalReport.from_metrics(metrics),
-                                    result.error, result))  # fmt: skip
+        request = TrialRequest.from_tune(result.config) if result.config is not None else None
+        decoded.append(DecodedTrial(request, status, metrics, FinalReport.from_metrics(metrics), result.error, result))
     return decoded
 
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The protocol's persistence RMSE, drawn as a reference line where it is comparable."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from sweep.results.decode import DecodedTrial
 from trainables import SCORES, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, Origin, RepeatScores, TrialStatus
 
 _LEADING = ["repeat", "origin", "test_start", "seed", "status", "epochs_trained", *SCORES]
-RESULT_COLUMNS = [
-    *_LEADING, *(column for column in RepeatScores.columns() if column not in _LEADING), *FinalReport.FACTS, "trial_id", "error",
-]  # fmt: skip
+_REPEAT_FACTS = [column for column in RepeatScores.columns() if column not in _LEADING]
+# trials.parquet's columns in the order of its first release: a trial's own facts beside Tune's trial id
+RESULT_COLUMNS = [*_LEADING, *_REPEAT_FACTS, *FinalReport.FACTS[:1], "trial_id", *FinalReport.FACTS[1:], "error"]
 
 
 def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.DataFrame:

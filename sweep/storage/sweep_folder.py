@@ -106,26 +106,26 @@ def _check_same_config(folder: ResultsFolder, config: SweepConfig) -> None:
         raise ConfigError("cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences))
 
 
-def save_start(folder: ResultsFolder, config: SweepConfig, catalogue: dict[str, np.ndarray] | np.ndarray) -> None:
+def save_start(folder: ResultsFolder, config: SweepConfig, series_values: dict[str, np.ndarray] | np.ndarray) -> None:
     """What the sweep runs on, then its config: a folder with a config always has its data fingerprint."""
-    folder.write_bytes(DATA_FILE, json.dumps(data_fingerprint(catalogue)).encode())
+    folder.write_bytes(DATA_FILE, json.dumps(data_fingerprint(series_values)).encode())
     folder.write_bytes(CONFIG_FILE, yaml.safe_dump(config.redacted_dump(), sort_keys=False).encode())
 
 
-def data_fingerprint(catalogue: dict[str, np.ndarray] | np.ndarray) -> dict:
+def data_fingerprint(series_values: dict[str, np.ndarray] | np.ndarray) -> dict:
     """Observations and sha256 of the series; of each series by name when there are several."""
-    if isinstance(catalogue, dict) and len(catalogue) != 1:
-        return {name: data_fingerprint(values) for name, values in catalogue.items()}
-    values = next(iter(catalogue.values())) if isinstance(catalogue, dict) else catalogue
+    if isinstance(series_values, dict) and len(series_values) != 1:
+        return {name: data_fingerprint(values) for name, values in series_values.items()}
+    values = next(iter(series_values.values())) if isinstance(series_values, dict) else series_values
     values = np.ascontiguousarray(values, dtype=np.float64)
     return {"observations": len(values), "sha256": hashlib.sha256(values.tobytes()).hexdigest()}
 
 
-def check_same_data(folder: ResultsFolder, catalogue: dict[str, np.ndarray] | np.ndarray, source: str, action: str = "resume") -> None:
+def check_same_data(folder: ResultsFolder, series_values: dict[str, np.ndarray] | np.ndarray, source: str, action: str = "resume") -> None:
     """Refuse to resume (or forecast from) a sweep on other data than it ran on: scores would be mixed."""
     if not folder.exists(DATA_FILE):
         return  # a sweep started before fingerprints were kept
-    saved, current = json.loads(folder.read_text(DATA_FILE)), data_fingerprint(catalogue)
+    saved, current = json.loads(folder.read_text(DATA_FILE)), data_fingerprint(series_values)
     if saved == current:
         return
     if "sha256" not in current or "sha256" not in saved:

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_config
 
 from sweep.cli.forecast import main as forecast_main
 from sweep.data.series import load_series
@@ -21,8 +20,8 @@ studies:
 
 
 @pytest.fixture(scope="module")
-def backtest(tmp_path_factory, local_ray):
-    return run_config(tmp_path_factory.mktemp("backtest"), "backtest", BACKTEST)
+def backtest(sweeps):
+    return sweeps.run(BACKTEST)
 
 
 def test_every_repeat_is_scored_at_every_origin(backtest):

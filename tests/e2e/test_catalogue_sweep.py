@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_config
 
 from sweep.cli.forecast import main as forecast_main
 
@@ -21,7 +20,7 @@ studies:
 
 
 @pytest.fixture(scope="module")
-def catalogue(tmp_path_factory, local_ray):
+def catalogue(tmp_path_factory, sweeps):
     folder = tmp_path_factory.mktemp("catalogue")
     rng = np.random.default_rng(0)
     frames = [
@@ -30,7 +29,7 @@ def catalogue(tmp_path_factory, local_ray):
         for store, length in (("north", 24), ("south", 24), ("east", 24), ("pop-up", 8))
     ]  # fmt: skip
     pd.concat(frames).to_csv(folder / "stores.csv", index=False)
-    results, printed = run_config(folder, "catalogue", CATALOGUE.format(source=folder / "stores.csv"))
+    results, printed = sweeps.run(CATALOGUE.format(source=folder / "stores.csv"))
     return folder, results, printed
 
 
@@ -71,7 +70,7 @@ def test_per_series_tables_and_the_verdict_across_series(catalogue):
 
 def test_the_winner_across_series_forecasts_each_series(catalogue, capsys):
     folder, results, _ = catalogue
-    assert forecast_main(["--config", str(folder / "catalogue.yaml"), "--storage", str(results.parent)]) == 0
+    assert forecast_main(["--config", str(results.parent.parent / "catalogue.yaml"), "--storage", str(results.parent)]) == 0
     printed = capsys.readouterr().out
     written = pd.read_csv(results / "forecast.csv")
     assert written["series"].unique().tolist() == ["north", "south", "east"] and len(written) == 3 * 2

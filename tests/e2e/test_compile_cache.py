@@ -19,7 +19,7 @@ from sweep.execution.compile_cache import CACHE_VARIABLE, FLAG, cache_folder, wi
 COMPILE_TWO_SHAPES = """
 import json, sys
 import numpy as np
-from sweep.datasets import load_series
+from sweep.data.series import load_series
 from trainables.data import prepare
 from trainables.engines.compiled import CompiledRuns
 from trainables.model import initial_state

@@ -1,13 +1,9 @@
 """The study's proposed extensions as grid axes, end to end through a real local Ray."""
 
-import contextlib
-import io
-
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.cli.run import main
 from sweep.config.loading import parse_config
 from sweep.planning.plan import build_plan
 from trainables.contract import repeat_seed
@@ -26,22 +22,18 @@ studies:
 
 
 @pytest.fixture(scope="module")
-def sweeps(tmp_path_factory, local_ray):
+def extended_runs(sweeps):
     """The same extended sweep on each engine: engine -> (exit status, trials, printed output)."""
     runs = {}
     for engine in ("compiled", "keras"):
-        folder = tmp_path_factory.mktemp(engine)
-        (folder / "extended.yaml").write_text(EXTENDED.format(engine=engine))
-        printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            status = main(["--config", str(folder / "extended.yaml"), "--storage", str(folder)])
-        runs[engine] = status, pq.read_table(folder / "extended" / "trials.parquet").to_pandas(), printed.getvalue()
+        results, printed = sweeps.run(EXTENDED.format(engine=engine))
+        runs[engine] = 0, pq.read_table(results / "trials.parquet").to_pandas(), printed
     return runs
 
 
 @pytest.fixture(scope="module", params=["compiled", "keras"])
-def extended_sweep(request, sweeps):
-    return sweeps[request.param]
+def extended_sweep(request, extended_runs):
+    return extended_runs[request.param]
 
 
 def test_every_extension_point_runs_with_its_axes_as_columns(extended_sweep):
@@ -69,9 +61,9 @@ def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extended_sweep
     assert "data: shampoo: monthly shampoo sales" in printed
 
 
-def test_both_engines_give_the_same_scores_on_every_extension_point(sweeps):
+def test_both_engines_give_the_same_scores_on_every_extension_point(extended_runs):
     """The sweep-level view of the engine equivalence: same seeds, same scores, whichever engine ran."""
-    compiled, keras = sweeps["compiled"][1], sweeps["keras"][1]
+    compiled, keras = extended_runs["compiled"][1], extended_runs["keras"][1]
     scores = ("test_rmse", "test_mae", "test_smape", "test_mase", "train_rmse", "fit_seconds", "compile_seconds")
     keys = [column for column in compiled.columns if column not in (*scores, "trial_id", "node_id", "error")]
     joined = compiled.merge(keras, on=keys, suffixes=("", "_keras"), validate="one_to_one")

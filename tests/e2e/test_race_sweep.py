@@ -5,7 +5,6 @@ confirmed on fresh seeds."""
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_config
 
 from sweep.config.loading import parse_config
 from sweep.config.smoke import smoke_config
@@ -23,8 +22,8 @@ studies:
 
 
 @pytest.fixture(scope="module")
-def race(tmp_path_factory, local_ray):
-    return run_config(tmp_path_factory.mktemp("race"), "race", RACE)
+def race(sweeps):
+    return sweeps.run(RACE)
 
 
 def test_a_diverging_point_leaves_after_the_first_round_and_every_repeat_is_kept(race):

@@ -6,7 +6,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import run_config
 
 from sweep.config.loading import parse_config
 from sweep.config.smoke import smoke_config
@@ -89,8 +88,8 @@ studies:
 """
 
 
-def test_an_optuna_search_runs_every_suggested_point_with_all_its_repeats(tmp_path, local_ray):
-    results, printed = run_config(tmp_path, "optuna", OPTUNA)
+def test_an_optuna_search_runs_every_suggested_point_with_all_its_repeats(sweeps):
+    results, printed = sweeps.run(OPTUNA)
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     points = trials.groupby(["epochs", "neurons", "learning_rate"])["repeat"].apply(sorted)
     assert len(points) == 4 and all(repeats == [0, 1, 2] for repeats in points)  # four suggestions, three repeats each

@@ -1,12 +1,8 @@
 """Every shipped conf/*.yaml runs end to end in smoke mode, so none of them can rot unnoticed."""
 
-import contextlib
-import io
-
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.cli.run import main
 from sweep.config.loading import CONF_DIR, load_config
 from sweep.config.smoke import SMOKE_REPEATS, smoke_config
 
@@ -24,13 +20,9 @@ def test_smoke_mode_keeps_every_study_and_axis_and_cuts_the_cost():
 
 
 @pytest.mark.parametrize("config_path", SHIPPED, ids=[path.name for path in SHIPPED])
-def test_shipped_config_runs_in_smoke_mode(config_path, tmp_path, local_ray):
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", config_path.name, "--smoke", "--storage", str(tmp_path)])
-    assert status == 0, printed.getvalue()
+def test_shipped_config_runs_in_smoke_mode(config_path, sweeps):
+    results, _ = sweeps.shipped(config_path.name)
     config = load_config(config_path)
-    results = tmp_path / f"{config.name}-smoke"
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert set(trials["study"]) == set(config.studies)
     assert (trials["status"] == "completed").all() and trials["repeat"].max() == SMOKE_REPEATS - 1

@@ -27,14 +27,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module", params=["compiled", "keras"])
-def tiny_sweep(request, tmp_path_factory, local_ray):
-    """The compiled engine trains a point's repeats in one trial; the keras engine runs one trial each."""
-    folder = tmp_path_factory.mktemp("sweep")
-    (folder / "tiny.yaml").write_text(TINY + f"engine: {request.param}\n")
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        status = main(["--config", str(folder / "tiny.yaml"), "--storage", str(folder / "results")])
-    return status, folder / "results" / "tiny", printed.getvalue()
+def tiny_sweep(request, sweeps):
+    """The compiled engine trains a point's repeats in one trial; the keras engine runs one trial each (the factory
+    asserts that the run succeeded)."""
+    results, printed = sweeps.run(TINY + f"engine: {request.param}\n")
+    return 0, results, printed
 
 
 def test_sweep_succeeds_and_writes_every_output(tiny_sweep):

@@ -52,7 +52,10 @@ def test_a_second_run_of_the_same_sweep_is_refused_at_once(tmp_path, capsys):
 
 
 def test_a_claim_is_released_when_its_process_dies(tmp_path):
-    script = f"from sweep.lifecycle import claim; from sweep.storage import ResultsFolder; claim(ResultsFolder({str(tmp_path)!r}, 'x'))"
+    script = (
+        "from sweep.storage.sweep_folder import claim; from sweep.storage.folder import ResultsFolder; "
+        f"claim(ResultsFolder({str(tmp_path)!r}, 'x'))"
+    )
     subprocess.run([sys.executable, "-c", script], check=True)
     claim(ResultsFolder(str(tmp_path), "x")).release()
 
@@ -156,7 +159,7 @@ def test_credentials_in_a_storage_uri_are_never_shown(tmp_path, storage, shown):
 
 
 def test_saved_config_and_report_carry_no_credentials(tmp_path, shampoo):
-    from sweep import html_report
+    from sweep.reports import html as html_report
 
     secret = "s3://KEY:SECRET@bucket/x"
     config = parse_config({"name": "x", "storage": secret, "studies": {"a": {"epochs": [1], "batch_size": [4], "neurons": [1]}}})

@@ -3,7 +3,6 @@ repeat's scores as metrics, and TensorBoard files with the same scalars in each 
 
 import pandas as pd
 import pytest
-from conftest import run_config
 
 TRACKED = """\
 name: tracked
@@ -15,12 +14,12 @@ studies:
 """
 
 
-def test_each_trial_is_an_mlflow_run_with_its_point_and_every_repeat_score(tmp_path, local_ray, monkeypatch):
+def test_each_trial_is_an_mlflow_run_with_its_point_and_every_repeat_score(tmp_path, sweeps, monkeypatch):
     from mlflow.tracking import MlflowClient
 
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps its file store only on request
     store = (tmp_path / "mlruns").as_uri()
-    results, printed = run_config(tmp_path, "tracked", TRACKED.replace("STORE", store))
+    results, printed = sweeps.run(TRACKED.replace("STORE", store))
     client = MlflowClient(store)
     runs = client.search_runs([client.get_experiment_by_name("lstm-sweep-test").experiment_id])
     assert sorted(run.info.run_name for run in runs) == ["neurons=1 r0-1 shampoo", "neurons=2 r0-1 shampoo"]
