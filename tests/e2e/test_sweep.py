@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from sweep.cli.run import main
-from sweep.config.loading import CONF_DIR, load_config, resolve_config_path
+from sweep.config.loading import load_config
 
 TINY = """\
 name: tiny
@@ -203,17 +203,6 @@ def test_same_config_and_seed_give_the_same_numbers(tiny_sweep, tmp_path):
     pd.testing.assert_frame_equal(first, again)  # to the last digit
 
 
-def test_bare_config_name_is_found_in_conf(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert resolve_config_path("grid.yaml") == CONF_DIR / "grid.yaml"
-    assert resolve_config_path("seed") == CONF_DIR / "seed.yaml"
-
-
-@pytest.mark.parametrize("name", ["grid.yaml", "seed.yaml"])
-def test_shipped_configs_are_valid(name):
-    assert load_config(CONF_DIR / name).studies
-
-
 def test_storage_given_as_a_filesystem_uri(tmp_path, local_ray):
     """`storage` takes pyarrow URIs (s3://, gs://, ...): a file:// URI goes through the same code."""
     (tmp_path / "uri.yaml").write_text(TINY.replace("name: tiny", "name: uri") + "engine: compiled\n")
@@ -221,14 +210,3 @@ def test_storage_given_as_a_filesystem_uri(tmp_path, local_ray):
         assert main(["--config", str(tmp_path / "uri.yaml"), "--storage", f"file://{tmp_path}/remote"]) == 0
     trials = pq.read_table(tmp_path / "remote" / "uri" / "trials.parquet").to_pandas()
     assert len(trials) == 8 and (tmp_path / "remote" / "uri" / "tune").is_dir()
-
-
-def test_results_folder_writes_through_a_non_local_filesystem(tmp_path):
-    from sweep.storage.folder import ResultsFolder
-
-    folder = ResultsFolder(f"file://{tmp_path}", "streamed")
-    folder.local = False  # take the object-store branch: one stream per file, no rename
-    folder.write_csv("table.csv", pd.DataFrame({"a": [1, 2]}))
-    folder.write_bytes("deep/file.txt", b"x")
-    assert folder.read_text("table.csv") == "a\n1\n2\n"
-    assert folder.exists("deep/file.txt") and not folder.exists("missing")

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -249,43 +248,6 @@ def test_storage_that_is_not_writable(tmp_path, capsys):
     assert capsys.readouterr().err.strip().startswith(f"error: `storage` ('{locked}') cannot hold '{locked / 'x'}': ")
 
 
-def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
-    config = tmp_path / "sweep.yaml"
-    config.write_text("name: x\nresources: {cpus_per_trial: 1, gpus_per_trial: 0.5}\n" + VALID_STUDIES)
-    started = time.monotonic()
-    assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
-    assert time.monotonic() - started < 30  # an error in seconds, not trials pending forever
-    assert capsys.readouterr().err.strip() == (
-        "error: `resources.cpus_per_trial` (1) with `resources.gpus_per_trial` (0.5) fit on no node of the cluster "
-        "(1 node(s): 2 CPUs + 0 GPUs); lower them or add a node that has both"
-    )
-
-
-TWO_NODES = [
-    {"Alive": True, "Resources": {"CPU": 8.0, "GPU": 0.0}},
-    {"Alive": True, "Resources": {"CPU": 1.0, "GPU": 1.0}},
-    {"Alive": False, "Resources": {"CPU": 8.0, "GPU": 8.0}},  # a dead node holds nothing
-]
-
-
-@pytest.mark.parametrize("cpus, gpus, fits", [(8, 0, True), (1, 1, True), (0.5, 0.5, True), (2, 1, False), (8, 0.1, False), (16, 0, False)])
-def test_a_trial_must_fit_on_one_node_not_on_the_largest_figures_of_two(monkeypatch, cpus, gpus, fits):
-    from sweep.config.loading import parse_config
-    from sweep.config.validation import ConfigError
-    from sweep.execution import cluster
-
-    monkeypatch.setattr(cluster.ray, "nodes", lambda: TWO_NODES)
-    monkeypatch.setattr(cluster, "cluster_autoscales", lambda: False)
-    config = parse_config({"name": "x", "resources": {"cpus_per_trial": cpus, "gpus_per_trial": gpus}, "studies": {"a": VALID_GRID}})
-    if fits:
-        assert cluster.check_resources(config) is None
-    else:
-        with pytest.raises(ConfigError, match=r"fit on no node of the cluster \(2 node\(s\): 8 CPUs \+ 0 GPUs, 1 CPUs \+ 1 GPUs\)"):
-            cluster.check_resources(config)
-        monkeypatch.setattr(cluster, "cluster_autoscales", lambda: True)
-        assert cluster.check_resources(config).endswith("; the cluster autoscales, so trials wait for a node that fits")
-
-
 def test_short_series(tmp_path, capsys):
     data = tmp_path / "series.csv"
     data.write_text("month,sales\n" + "".join(f"{i},{i * i}\n" for i in range(10)))
@@ -354,25 +316,3 @@ def test_storage_that_cannot_hold_the_sweep_is_refused_before_ray_starts(tmp_pat
     assert error.startswith("error: " + message.replace("{tmp}", str(tmp_path))), error
     assert "SECRET" not in error
     assert not list(tmp_path.glob(".lstm-sweep-probe-*")), "the probe cleans up after itself"
-
-
-@pytest.mark.parametrize(
-    "report, autoscales",
-    [
-        ({"node_type_mapping": {"c64be388": "node_c64be388", "a1": "node_a1"}}, False),  # a plain `ray start` cluster
-        ({"node_type_mapping": {"c64be388": "head", "a1": "cpu-worker"}}, True),  # node types from an autoscaling config
-        (None, False),
-    ],
-)
-def test_an_autoscaler_is_told_from_a_plain_clusters_monitor(monkeypatch, report, autoscales):
-    import json
-
-    import ray.autoscaler.v2.utils
-    import ray.experimental.internal_kv
-
-    from sweep.execution.cluster import cluster_autoscales
-
-    status = json.dumps({"autoscaler_report": report}).encode()
-    monkeypatch.setattr(ray.experimental.internal_kv, "_internal_kv_get", lambda key: status)
-    monkeypatch.setattr(ray.autoscaler.v2.utils, "is_autoscaler_v2", lambda fetch_from_server: False)
-    assert cluster_autoscales() is autoscales

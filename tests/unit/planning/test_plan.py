@@ -1,0 +1,41 @@
+"""The plan: series grouped by length into trials; a series too short refused by name or skipped with a note."""
+
+import numpy as np
+import pytest
+
+from sweep.config.loading import parse_config
+from sweep.config.validation import ConfigError
+from sweep.planning.plan import build_plan
+
+GRID = {"epochs": [2], "batch_size": [4], "neurons": [1]}
+
+
+def _series(length: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return 100 + np.cumsum(rng.normal(1, 5, length))
+
+
+def test_a_series_too_short_is_refused_by_name_or_skipped_with_a_note():
+    catalogue = {"long": _series(40, 0), "tiny": _series(9, 1)}
+    config = parse_config({"name": "x", "data": {"test_size": 6}, "studies": {"s": GRID}})
+    with pytest.raises(ConfigError) as error:
+        build_plan(config, catalogue)
+    assert str(error.value).startswith("series 'tiny': `data.test_size` (6) leaves too few training rows: the series has 9 observations")
+    assert str(error.value).endswith("(or set `data.short_series: skip`)")
+    skipping = parse_config({"name": "x", "data": {"test_size": 6, "short_series": "skip"}, "studies": {"s": GRID}})
+    plan = build_plan(skipping, catalogue)
+    assert list(plan.origins) == ["long"]
+    assert any(note.startswith("series 'tiny' skipped: `data.test_size` (6) leaves too few training rows") for note in plan.notes)
+    confirm = parse_config({"name": "x", "search": {"confirm": True}, "studies": {"s": GRID}})
+    with pytest.raises(ConfigError, match="`search.confirm` needs one series"):
+        build_plan(confirm, catalogue)
+    diagnostics = parse_config({"name": "x", "diagnostics": {"every": 1}, "studies": {"s": GRID}})
+    with pytest.raises(ConfigError, match="`diagnostics.every` \\(1\\) needs one series"):
+        build_plan(diagnostics, catalogue)
+
+
+def test_series_are_grouped_by_length_into_trials():
+    config = parse_config({"name": "x", "series_per_trial": 2, "studies": {"s": GRID}})
+    lengths = {"a": 36, "b": 40, "c": 36, "d": 36, "e": 40}
+    assert config.series_groups(lengths) == [["a", "c"], ["d"], ["b", "e"]]
+    assert parse_config({"name": "x", "engine": "keras", "studies": {"s": GRID}}).series_groups(lengths) == [[name] for name in "acdbe"]
