@@ -15,17 +15,6 @@ def _series(length: int, seed: int) -> np.ndarray:
     return 100 + np.cumsum(rng.normal(1, 5, length))
 
 
-@pytest.fixture
-def files(tmp_path):
-    folder = tmp_path / "stores"
-    folder.mkdir()
-    for number in range(3):
-        dates = pd.period_range("2020-01", periods=30, freq="M").astype(str)
-        pd.DataFrame({"month": dates, "sales": _series(30, number)}).to_csv(folder / f"store{number}.csv", index=False)
-    (folder / "notes.txt").write_text("not data")
-    return folder
-
-
 def test_a_list_a_folder_and_a_glob_name_the_same_series(files):
     listed = load_catalogue(DataConfig(source=[str(files / f"store{number}.csv") for number in range(3)]))
     folder = load_catalogue(DataConfig(source=str(files)))
