@@ -57,7 +57,7 @@ def run_sweep(
     loaded = config if isinstance(config, SweepConfig) else load_config(config) if isinstance(config, str | Path) else parse_config(config)
     overrides = {key: value for key, value in (("storage", storage), ("name", name)) if value is not None}
     loaded = parse_config(loaded.model_dump() | overrides, source="run_sweep") if overrides else loaded
-    catalogue = in_memory(series) if series is not None else load_catalogue(loaded.data)
+    catalogue = in_memory(series, loaded.data.fill) if series is not None else load_catalogue(loaded.data)
     hint = "run_sweep(..., resume=True)"
     finished = execute(loaded, catalogue, address, num_cpus, resume, resume_hint=hint)
     print_finished(finished, loaded, catalogue.unit, hint)

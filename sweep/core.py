@@ -15,6 +15,7 @@ from sweep.execution.baseline_tasks import collect_baselines, submit_baselines
 from sweep.execution.cluster import alive_nodes, check_resources, start_ray
 from sweep.execution.tuner import run_tuner
 from sweep.planning.plan import SweepPlan, build_plan
+from sweep.planning.season import with_season
 from sweep.reports.files import write_results
 from sweep.results.decode import unfinished
 from sweep.results.outcome import Finished, Outcome, summarize_sweep
@@ -31,6 +32,7 @@ def execute(
     say: Callable[[str], None] = print,
 ) -> Finished:  # fmt: skip
     """Run (or resume) a sweep on the series of `loaded` and write its results; bad input raises ConfigError before Ray starts."""
+    config, season_note = with_season(config, loaded)
     plan = build_plan(config, loaded.values)
     catalogue = loaded.only(plan.origins)  # skipped series (`data.short_series: skip`) leave
     folder = results_folder(config)
@@ -44,7 +46,7 @@ def execute(
     if fresh:
         save_start(folder, config, catalogue.values)
     say(f"data: {loaded.provenance}")
-    for note in [*plan.notes, *([resource_note] if resource_note else [])]:
+    for note in [*([season_note] if season_note else []), *plan.notes, *([resource_note] if resource_note else [])]:
         say(f"note: {note}")
     if resume and fresh:
         say(f"note: {folder} held nothing computed yet; the sweep starts afresh")

@@ -12,10 +12,13 @@ from sweep.config.model import ConfigDeprecationWarning, SweepConfig
 from sweep.config.overrides import EXAMPLE, with_overrides
 from sweep.config.smoke import smoke_config
 
+CONFIG_HELP = "YAML sweep config: a path, or a file name in conf/"
 
-def add_config_arguments(parser: argparse.ArgumentParser, storage_help: str, name_help: str) -> None:
-    """`--config`, the KEY=VALUE overrides, `--storage` and `--name`, as every subcommand takes them."""
-    parser.add_argument("--config", required=True, help="YAML sweep config: a path, or a file name in conf/")
+
+def add_config_arguments(parser: argparse.ArgumentParser, storage_help: str, name_help: str, config_help: str = CONFIG_HELP) -> None:
+    """`--config`, the KEY=VALUE overrides, `--storage` and `--name`, as every subcommand takes them (`--config` required
+    unless a subcommand explains it otherwise)."""
+    parser.add_argument("--config", required=config_help == CONFIG_HELP, help=config_help)
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help=f"override a config key, dotted into sections ({EXAMPLE})")
     parser.add_argument("--storage", help=storage_help)
     parser.add_argument("--name", help=name_help)

@@ -1,6 +1,10 @@
 """Use the winner: train a finished sweep's best configuration on the whole series and forecast what comes next.
 
+    $ python -m sweep.forecast --name NAME [--storage DIR] [--study STUDY]
     $ python -m sweep.forecast --config grid.yaml [KEY=VALUE ...] [--storage DIR] [--name NAME] [--study STUDY]
+
+The sweep's own config (its saved config.yaml) says how to prepare the data; a config given on the
+command line is only checked against it, and refused with the keys that differ.
 
 The configuration is the study's best by the sweep's metric (lowest mean, only finite scores). Every
 one of its repeats, with the sweep's seeds, trains on every observation; each forecasts the next
@@ -18,22 +22,28 @@ import numpy as np
 import pandas as pd
 
 from sweep.cli.arguments import add_config_arguments, config_of
+from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import load_catalogue
 from sweep.planning.plan import build_plan
 from sweep.planning.requests import trial_request
+from sweep.planning.season import with_season
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.summary import baseline_means, lowest_mean_point
+from sweep.storage.folder import ResultsFolder
 from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
-from sweep.storage.sweep_folder import check_same_data, results_folder
+from sweep.storage.sweep_folder import check_same_data, config_differences, results_folder, results_folder_at, saved_config
 from trainables import canonical_point, forecast_next, score_column
+
+DEFAULT_STORAGE = SweepConfig.model_fields["storage"].default
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m sweep.forecast", description=__doc__.split("\n\n")[0])
     add_config_arguments(
-        parser, storage_help="override `storage`, as given to the sweep", name_help="override `name`, as given to the sweep"
-    )
+        parser, storage_help=f"where the sweep's results are (default: {DEFAULT_STORAGE})", name_help="the sweep's name",
+        config_help="the sweep's config, to check against the one it ran with (optional: the sweep's saved config.yaml is used)",
+    )  # fmt: skip
     parser.add_argument("--study", help="whose best configuration to use (default: the config's first study)")
     return parser.parse_args(argv)
 
@@ -54,11 +64,30 @@ def next_label(dates: list[str] | None, length: int) -> str:
     return f"observation {length + 1}"
 
 
+def sweep_config(args: argparse.Namespace) -> tuple[SweepConfig, ResultsFolder]:
+    """The config the sweep ran with (its saved config.yaml) and its folder. A config given on the command line must
+    resolve to the same one: forecasting with other preparation than the sweep chose would train another model."""
+    if args.config is None:
+        if args.name is None or args.overrides:
+            raise ConfigError("give the sweep's --name (and --storage, if not the default), or its --config with the overrides it ran with")
+        folder = results_folder_at(args.storage or DEFAULT_STORAGE, args.name)
+        return saved_config(folder), folder
+    given = config_of(args)
+    folder = results_folder(given)
+    saved = saved_config(folder)
+    differences = config_differences(saved.model_dump(), with_season(given, load_catalogue(given.data))[0].model_dump())
+    if differences:
+        raise ConfigError(
+            f"the config given differs from the one the sweep in {str(folder)!r} ran with: {'; '.join(differences)}; pass the "
+            "same overrides, or leave out --config to use the sweep's own"
+        )
+    return saved, folder
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        config = config_of(args)
-        folder = results_folder(config)
+        config, folder = sweep_config(args)
         if not folder.exists(TRIALS_FILE):
             raise ConfigError(f"{str(folder)!r} holds no finished sweep ({TRIALS_FILE} is missing); run the sweep first")
         study = args.study or next(iter(config.studies))

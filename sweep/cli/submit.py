@@ -28,6 +28,7 @@ from sweep.config.validation import ConfigError
 from sweep.data.catalogue import COLLECTIONS, load_catalogue, source_files
 from sweep.data.series import BUILT_IN
 from sweep.planning.plan import build_plan
+from sweep.planning.season import with_season
 
 JOB_CONFIG = "sweep.yaml"  # the config's name inside the job's working directory
 JOB_DATA = "data"  # the folder of the job's data files inside its working directory
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                 "give the cluster the store's own credentials (for S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY on its "
                 "nodes) and drop them from the URI"
             )
-        build_plan(config, load_catalogue(config.data).values)  # refuse bad input here, not on the cluster
+        catalogue = load_catalogue(config.data)
+        build_plan(with_season(config, catalogue)[0], catalogue.values)  # refuse bad input here, not on the cluster
         client = connect(args.address)
         with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
             entrypoint = job_config(config, Path(working_dir))

@@ -49,6 +49,7 @@ class DataConfig(StrictModel):
     date_format: str | None = None  # strftime codes, e.g. '%d/%m/%Y', for dates whose order of day and month is ambiguous
     test_size: PositiveInt = 12  # observations held out at the end of the series (the third year)
     difference_lag: PositiveInt = 1  # the series is differenced at this lag: 1 removes a trend, 12 a yearly season
+    fill: Literal["error", "interpolate", "forward"] = "error"  # dates missing from a dated series: refuse, or fill them
 
     @model_validator(mode="before")
     @classmethod
@@ -116,7 +117,9 @@ class EvaluationConfig(StrictModel):
     step: PositiveInt | None = None  # observations between origins; default test_size (windows do not overlap)
     window: Literal["expanding", "sliding"] = "expanding"  # train on everything before an origin, or a fixed length
     metric: Literal[METRICS] = "rmse"  # what the tables, box plots and statistics compare
-    season: PositiveInt | None = None  # MASE's seasonal naive lag (and the seasonal baselines'); default data.difference_lag
+    # MASE's seasonal naive lag and the seasonal baselines' season; default: from the dates' frequency (monthly 12,
+    # quarterly 4, weekly 52, daily 7, hourly 24, yearly 1), or `data.difference_lag` for series without dates
+    season: PositiveInt | None = None
     baselines: list[Literal[BASELINES]] = []  # classical methods scored on the same origins
 
     @field_validator("baselines")

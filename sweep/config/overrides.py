@@ -30,6 +30,12 @@ def with_overrides(config: SweepConfig, overrides: list[str]) -> SweepConfig:
             raise ConfigError(f"command line: the value of `{key}` is not valid YAML: {getattr(error, 'problem', error)}") from None
         section = payload
         parts = key.strip().split(".")
+        if parts[0] == "studies" and len(parts) > 2 and parts[1] not in payload["studies"]:
+            raise ConfigError(
+                f"command line: `{key}` names study {parts[1]!r}, which the config does not have (its studies: "
+                f"{', '.join(payload['studies'])}); set a key of one of them, or give a new study whole: "
+                f"'studies.{parts[1]}={{epochs: [...], batch_size: [...], neurons: [...]}}'"
+            )
         for depth, part in enumerate(parts[:-1]):
             if section.get(part) is None:
                 section[part] = {}

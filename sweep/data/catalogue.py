@@ -16,6 +16,7 @@ import pandas as pd
 from sweep.config.model import DataConfig
 from sweep.config.validation import ConfigError
 from sweep.data.files import read_table
+from sweep.data.frequency import Frequency, common_frequency, regular
 from sweep.data.series import BUILT_IN, LoadedSeries, load_series, series_from_table
 
 DATA_SUFFIXES = (".csv", ".parquet")
@@ -43,6 +44,11 @@ class Catalogue:
         """The common unit of the series, or a scale-free word when they differ."""
         units = {loaded.unit for loaded in self.series.values()}
         return units.pop() if len(units) == 1 else "each series' own unit"
+
+    @property
+    def frequency(self) -> Frequency | None:
+        """The one frequency of the series' dates (`common_frequency`), or None when they carry none."""
+        return common_frequency(self.series)
 
     def only(self, names) -> Catalogue:
         """The named series (those a plan kept), in this catalogue's order."""
@@ -114,6 +120,7 @@ def load_catalogue(data: DataConfig) -> Catalogue:
             named[name] = loaded
     if data.first_series is not None and data.first_series < len(named):
         named = dict(list(named.items())[: data.first_series])
+    named = {name: regular(name, loaded, data.fill) for name, loaded in named.items()}
     if isinstance(data.source, str) and data.source in COLLECTIONS:
         provenance = f"{data.source}: {COLLECTION_PROVENANCE[data.source]}{_first(data, len(named))}"
     elif len(named) == 1:
@@ -192,6 +199,7 @@ def _long_format(data: DataConfig) -> Catalogue:
             raise ConfigError(f"series {name!r}: {error}") from None
     if data.first_series is not None:
         named = dict(list(named.items())[: data.first_series])
+    named = {name: regular(name, loaded, data.fill) for name, loaded in named.items()}
     return Catalogue(
         named, f"{len(named)} series of data file {source!r}, one per value of column {data.series_column!r}{_first(data, len(named))}"
     )

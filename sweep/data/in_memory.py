@@ -7,11 +7,12 @@ import pandas as pd
 
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
+from sweep.data.frequency import regular
 from sweep.data.series import LoadedSeries, first_non_finite
 
 
-def in_memory(series: pd.Series) -> Catalogue:
-    """A pandas Series as a catalogue of one, checked as a file's value column is."""
+def in_memory(series: pd.Series, fill: str = "error") -> Catalogue:
+    """A pandas Series as a catalogue of one, checked as a file's value column is (gaps in its dates: `data.fill`)."""
     name = str(series.name) if series.name is not None else "series"
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
     if len(values) == 0:
@@ -28,7 +29,8 @@ def in_memory(series: pd.Series) -> Catalogue:
     order = np.argsort(index, kind="stable") if dated else np.arange(len(values))
     dates = _date_labels(index[order]) if dated else None
     provenance = f"{len(values)} observations of the in-memory series {name!r}, {'in date order' if dated else 'in the order given'}"
-    return Catalogue({name: LoadedSeries(values[order], provenance, unit=name, dates=dates)}, provenance)
+    loaded = regular(name, LoadedSeries(values[order], provenance, unit=name, dates=dates), fill)
+    return Catalogue({name: loaded}, loaded.provenance)
 
 
 def _date_labels(index: pd.DatetimeIndex | pd.PeriodIndex) -> list[str]:

@@ -16,6 +16,7 @@ from sweep.config.grids import Range, StudyGrid, draw
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.planning.fit_checks import SeriesTooShort, check_data_fits
+from sweep.planning.season import season_notes
 from trainables import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, Origin, Point, backtest_origins
 
 
@@ -51,6 +52,7 @@ def build_plan(config: SweepConfig, series_values: dict[str, np.ndarray]) -> Swe
     searched = next(iter(studies)) if config.search.type == "optuna" else None
     if searched is not None:  # its points come from Optuna as it runs; the range ends above only checked the data
         points, studies, memberships = [], {searched: []}, {}
+    notes += season_notes(config, origins)
     groups = config.series_groups({name: len(series_values[name]) for name in origins})
     return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
                      series_groups=groups, searched=searched)  # fmt: skip

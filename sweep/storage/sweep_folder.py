@@ -63,11 +63,15 @@ def claim(folder: ResultsFolder) -> Claim:
 
 def results_folder(config: SweepConfig) -> ResultsFolder:
     """`<storage>/<name>`; nothing is read or written yet."""
+    return results_folder_at(config.storage, config.name)
+
+
+def results_folder_at(storage: str, name: str) -> ResultsFolder:
     try:
-        return ResultsFolder(config.storage, config.name)
+        return ResultsFolder(storage, name)
     except (pa.ArrowInvalid, ValueError) as error:
         raise ConfigError(
-            f"`storage` ({redact(config.storage)!r}) is neither a folder nor a filesystem URI pyarrow knows "
+            f"`storage` ({redact(storage)!r}) is neither a folder nor a filesystem URI pyarrow knows "
             f"(s3://, gs://, hdfs://, abfs://, file://): {redact(str(error))}"
         ) from None
 
@@ -91,6 +95,11 @@ def starts_afresh(folder: ResultsFolder, config: SweepConfig, resume: bool, resu
     if computed and not started:
         raise ConfigError(f"{str(folder)!r} holds Tune results but no {CONFIG_FILE}; it was not made by lstm-sweep, choose another --name")
     if computed:
+        differences = _differences_from_saved(folder, config)
+        if differences:
+            raise ConfigError(
+                f"results folder {str(folder)!r} holds a sweep of another config ({'; '.join(differences)}); give this one its own --name"
+            )
         raise ConfigError(f"results folder {str(folder)!r} already exists; resume it with `{resume_command}` or choose another --name")
     try:
         folder.check_writable()
@@ -99,9 +108,19 @@ def starts_afresh(folder: ResultsFolder, config: SweepConfig, resume: bool, resu
     return True
 
 
+def saved_config(folder: ResultsFolder) -> SweepConfig:
+    """The config a sweep ran with, as saved when it started (its storage redacted)."""
+    if not folder.exists(CONFIG_FILE):
+        raise ConfigError(f"{str(folder)!r} holds no sweep ({CONFIG_FILE} is missing); check --name and --storage")
+    return parse_config(yaml.safe_load(folder.read_text(CONFIG_FILE)), source=f"{folder}/{CONFIG_FILE}")
+
+
+def _differences_from_saved(folder: ResultsFolder, config: SweepConfig) -> list[str]:
+    return config_differences(saved_config(folder).model_dump(), config.model_dump())
+
+
 def _check_same_config(folder: ResultsFolder, config: SweepConfig) -> None:
-    saved = parse_config(yaml.safe_load(folder.read_text(CONFIG_FILE)), source=f"{folder}/{CONFIG_FILE}")
-    differences = config_differences(saved.model_dump(), config.model_dump())
+    differences = _differences_from_saved(folder, config)
     if differences:
         raise ConfigError("cannot resume: the config differs from the one the sweep started with: " + "; ".join(differences))
 

@@ -84,5 +84,20 @@ def test_forecasting_before_the_sweep_ran_is_refused(tmp_path, capsys):
     (tmp_path / "never.yaml").write_text(BACKTEST.replace("name: backtest", "name: never"))
     assert forecast_main(["--config", str(tmp_path / "never.yaml"), "--storage", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (
-        f"error: '{tmp_path / 'never'}' holds no finished sweep (trials.parquet is missing); run the sweep first"
+        f"error: '{tmp_path / 'never'}' holds no sweep (config.yaml is missing); check --name and --storage"
     )
+
+
+def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backtest, capsys):
+    """Without --config the saved config.yaml prepares the data; a config given that resolves differently is an error
+    naming the keys, not a silently different model."""
+    results, _ = backtest
+    config = results.parent.parent / "backtest.yaml"
+    assert forecast_main(["--config", str(config), "--storage", str(results.parent)]) == 0
+    with_config = pd.read_csv(results / "forecast.csv")
+    assert forecast_main(["--name", "backtest", "--storage", str(results.parent)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(results / "forecast.csv"), with_config)  # the same forecast to the last digit
+    capsys.readouterr()
+    assert forecast_main(["--config", str(config), "data.difference_lag=2", "--storage", str(results.parent)]) == 2
+    error = capsys.readouterr().err
+    assert "the config given differs from the one the sweep in" in error and "`data.difference_lag` (1 -> 2)" in error

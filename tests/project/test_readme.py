@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -21,3 +23,28 @@ def test_quickstart_has_exactly_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     assert quickstart_commands()[1] in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_override_example_resolves_to_the_config_it_describes():
+    """The README's KEY=VALUE example, as a user would paste it (less the command name)."""
+    import shlex
+
+    from sweep.cli.arguments import resolve_config
+    from sweep.cli.run import parse_args
+
+    readme = (ROOT / "README.md").read_text()
+    example = next(line for line in readme.splitlines() if line.startswith("lstm-sweep run --config grid.yaml repeats="))
+    args = parse_args(shlex.split(example)[2:])
+    config = resolve_config(args.config, args.overrides, args.storage, args.name)
+    assert config.repeats == 3 and config.studies["epochs"].epochs == [250, 500] and config.scheduler is None
+    assert config.name == "grid-short"
+
+
+def test_an_override_of_a_study_the_config_lacks_names_its_studies():
+    from sweep.cli.arguments import resolve_config
+    from sweep.config.validation import ConfigError
+
+    with pytest.raises(
+        ConfigError, match=r"names study 'reference', which the config does not have \(its studies: epochs, batch, neurons\)"
+    ):
+        resolve_config("grid.yaml", ["studies.reference.epochs=[500,1000]"])

@@ -261,13 +261,19 @@ def test_short_series(tmp_path, capsys):
 
 def test_existing_results_folder_is_not_overwritten(tmp_path, capsys):
     (tmp_path / "out" / "x").mkdir(parents=True)
-    (tmp_path / "out" / "x" / "config.yaml").write_text("name: x\n" + VALID_STUDIES)
+    (tmp_path / "out" / "x" / "config.yaml").write_text("name: x\nevaluation: {season: 12}\n" + VALID_STUDIES)  # as saved
     config = tmp_path / "sweep.yaml"
     config.write_text("name: x\n" + VALID_STUDIES)
     assert main(["--config", str(config), "--storage", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == (
         f"error: results folder '{tmp_path / 'out' / 'x'}' already exists; resume it with "
         f"`python -m sweep.run --config {config} --storage {tmp_path / 'out'} --name x --resume` or choose another --name"
+    )
+    # the same name with another config (a forgotten --name after an override): the keys that differ, no resume hint
+    assert main(["--config", str(config), "repeats=3", "--storage", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: results folder '{tmp_path / 'out' / 'x'}' holds a sweep of another config (`repeats` (30 -> 3)); give this one "
+        "its own --name"
     )
 
 
