@@ -81,7 +81,7 @@ def _as_periods(dates: list[str]) -> pd.PeriodIndex | None:
     except (ValueError, TypeError):
         return None
     written_as_periods = [str(period) for period in periods] == list(dates)
-    return periods if written_as_periods and periods.freqstr[0] in "DMQYA" else None  # a time of day: a timestamp
+    return periods if written_as_periods and periods.freqstr[0] in "MQYA" else None  # a day or a time: a timestamp
 
 
 def regular(name: str, loaded: LoadedSeries, fill: str) -> LoadedSeries:

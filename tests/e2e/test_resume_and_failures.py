@@ -96,6 +96,7 @@ def test_resume_with_a_changed_config_is_refused(tmp_path, capsys):
     (tmp_path / "changed").mkdir()
     (tmp_path / "changed" / "config.yaml").write_text(
         KERAS_SWEEP.format(name="changed", epochs=30, max_failures=2).replace("repeats: 3", "repeats: 5")
+        + "evaluation: {season: 12}\n"  # a saved config holds the season inferred from the dates
     )
     assert main(["--config", str(config), "--storage", str(tmp_path), "--resume"]) == 2
     assert capsys.readouterr().err.strip() == (
