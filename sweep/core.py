@@ -27,7 +27,7 @@ from sweep.storage.sweep_folder import check_same_data, claim, results_folder, s
 
 
 def execute(
-    config: SweepConfig, loaded: Catalogue, address: str | None = None, num_cpus: int | None = None, resume: bool = False,
+    config: SweepConfig, loaded: Catalogue, address: str | None = None, num_cpus: int | None = None, resume: bool | str = False,
     worker_logs: bool = False, resume_hint: str = "the same call with resume=True", dashboard: bool = False,
     say: Callable[[str], None] = print,
 ) -> Finished:  # fmt: skip
@@ -48,7 +48,7 @@ def execute(
     say(f"data: {loaded.provenance}")
     for note in [*([season_note] if season_note else []), *plan.notes, *([resource_note] if resource_note else [])]:
         say(f"note: {note}")
-    if resume and fresh:
+    if resume is True and fresh:
         say(f"note: {folder} held nothing computed yet; the sweep starts afresh")
     baseline_tasks = submit_baselines(config, plan, catalogue.values)
     trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh)

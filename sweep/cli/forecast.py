@@ -6,7 +6,8 @@
 The sweep's own config (its saved config.yaml) says how to prepare the data; a config given on the
 command line is only checked against it, and refused with the keys that differ.
 
-The configuration is the study's best by the sweep's metric (lowest mean, only finite scores). Every
+The configuration is the study's robust choice (`--choice robust`: of the configurations tied with
+the lowest mean, the lowest 90th percentile over repeats) or its lowest mean (`--choice best`). Every
 one of its repeats, with the sweep's seeds, trains on every observation; each forecasts the next
 one (the sweep scored one-step forecasts, so that is the horizon it vouches for). The repeats'
 median and 10-90% spread are printed and every repeat's forecast is written to
@@ -29,7 +30,9 @@ from sweep.planning.plan import build_plan
 from sweep.planning.requests import trial_request
 from sweep.planning.season import with_season
 from sweep.results.across_series import lowest_mean_rank_point
-from sweep.results.summary import baseline_means, lowest_mean_point
+from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
+from sweep.results.verdicts import ROBUST_QUANTILE
+from sweep.search.confirmation import robust_choices
 from sweep.storage.folder import ResultsFolder
 from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, config_differences, results_folder, results_folder_at, saved_config
@@ -44,7 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser, storage_help=f"where the sweep's results are (default: {DEFAULT_STORAGE})", name_help="the sweep's name",
         config_help="the sweep's config, to check against the one it ran with (optional: the sweep's saved config.yaml is used)",
     )  # fmt: skip
-    parser.add_argument("--study", help="whose best configuration to use (default: the config's first study)")
+    parser.add_argument("--study", help="whose configuration to use (default: the config's first study)")
+    parser.add_argument(
+        "--choice", choices=["robust", "best"], default="robust",
+        help="robust (default): of the configurations tied with the lowest mean, the lowest 90th percentile over repeats; "
+        "best: the lowest mean. Across several series both are the lowest mean rank",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -84,6 +92,28 @@ def sweep_config(args: argparse.Namespace) -> tuple[SweepConfig, ResultsFolder]:
     return saved, folder
 
 
+def chosen_point(
+    trials: pd.DataFrame, baselines: pd.DataFrame | None, study: str, metric: str, choice: str, several: bool
+) -> tuple[dict, str]:
+    """The configuration to forecast with, and the rule that chose it in words; refused when the rule chooses none."""
+    if several:
+        point = lowest_mean_rank_point(trials, study, metric)
+        rule = f"lowest mean rank of test {metric} across series"
+    elif choice == "best":
+        point, rule = lowest_mean_point(trials, study, metric), f"lowest mean test {metric}"
+    else:
+        statistics = study_statistics(trials, study, metric, baselines)
+        point = robust_choices({study: statistics}).get(study)
+        rule = f"robust choice: of those tied with the lowest mean test {metric}, the lowest {ROBUST_QUANTILE}th percentile"
+        if point is None and not statistics.empty:
+            raise ConfigError(
+                f"study {study!r} has no robust choice: {tied_line(statistics)}; `--choice best` forecasts with its lowest mean"
+            )
+    if point is None:
+        raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
+    return point, rule
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -97,19 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = loaded.only(build_plan(config, loaded.values).origins)
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet(TRIALS_FILE)
+        baselines = folder.read_parquet(BASELINES_FILE) if folder.exists(BASELINES_FILE) else None
         several = len(catalogue.series) > 1
-        point = (lowest_mean_rank_point if several else lowest_mean_point)(trials, study, config.evaluation.metric)
-        if point is None:
-            raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
+        point, chosen = chosen_point(trials, baselines, study, config.evaluation.metric, args.choice, several)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    metric = config.evaluation.metric
-    chosen = f"lowest mean rank of test {metric} across series" if several else f"lowest mean test {metric}"
     trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
-    print(f"study {study}: best configuration {label} ({chosen}), {config.repeats} repeats {trained}")
+    print(f"study {study}: configuration {label} ({chosen}), {config.repeats} repeats {trained}")
     frames = []
     for name, series in catalogue.series.items():
         request = trial_request(config, point, range(config.repeats), [name])
@@ -121,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{name}: " if several else ""
         print(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
     folder.write_csv(FORECAST_FILE, pd.concat(frames, ignore_index=True))
-    if folder.exists(BASELINES_FILE):
-        _better_baselines(trials, folder.read_parquet(BASELINES_FILE), point, config.evaluation.metric)
+    if baselines is not None:
+        _better_baselines(trials, baselines, point, config.evaluation.metric)
     print(f"every repeat's forecast in {folder}/{FORECAST_FILE}")
     return 0
 

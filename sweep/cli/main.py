@@ -1,4 +1,4 @@
-"""`lstm-sweep run | submit | forecast`: the installed console command; each subcommand is `python -m sweep.<name>`."""
+"""`lstm-sweep run | submit | forecast | configs`: the installed console command; each subcommand is `python -m sweep.<name>`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ COMMANDS = {
     "run": ("sweep.cli.run", "run a sweep on a local Ray or a cluster you are on"),
     "submit": ("sweep.cli.submit", "submit a sweep to a running Ray cluster as a Ray job"),
     "forecast": ("sweep.cli.forecast", "train a sweep's best configuration on all the data and forecast ahead"),
+    "configs": ("sweep.cli.configs", "list the shipped configs, one line each"),
 }
 
 

@@ -23,16 +23,35 @@ from sweep.core import execute
 from sweep.data.catalogue import load_catalogue
 from sweep.reports.console import print_finished
 
+EXAMPLES = """examples:
+  lstm-sweep configs                                     the shipped configs, one line each
+  lstm-sweep run --config grid.yaml                      the default sweep: the study's grids, cut down
+  lstm-sweep run --config monthly.yaml data.source=sales.csv data.series_column=product --name sales --smoke
+                                                         your long CSV through the monthly config, in seconds
+  lstm-sweep run --config monthly.yaml data.source=sales.csv data.series_column=product --name sales
+  lstm-sweep forecast --name sales                       the winner's forecast, from the sweep's saved config
+  lstm-sweep run --config grid.yaml --name grid --resume   continue an interrupted sweep
+  lstm-sweep run --config grid.yaml --resume auto        start, or continue if started: one command for a retried job
+
+exit status: 0 done, 1 finished with failed repeats (results written), 2 bad input (nothing ran),
+130 interrupted (nothing computed is lost: --resume continues)"""
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m sweep.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="lstm-sweep run", description=__doc__.split("\n\n")[0], epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_config_arguments(
         parser, storage_help="override `storage`: the folder (or pyarrow URI, e.g. s3://...) for all outputs",
         name_help="override `name`: results go to <storage>/<name>",
     )  # fmt: skip
     parser.add_argument("--address", help="join a running Ray cluster (auto, or HOST:PORT) instead of starting one")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
-    parser.add_argument("--resume", action="store_true", help="continue an interrupted sweep of the same name")
+    parser.add_argument(
+        "--resume", nargs="?", const=True, default=False, choices=["auto"],
+        help="continue an interrupted sweep of the same name; `--resume auto`: or start it afresh if it never started (one "
+        "command a retried job can repeat)",
+    )  # fmt: skip
     parser.add_argument("--worker-logs", action="store_true", help="show the workers' output (TensorFlow's start-up lines) on the console")
     parser.add_argument("--dashboard", action="store_true", help="start the local Ray's dashboard (off by default: ~2 s of start-up)")
     parser.add_argument(

@@ -76,17 +76,21 @@ def results_folder_at(storage: str, name: str) -> ResultsFolder:
         ) from None
 
 
-def starts_afresh(folder: ResultsFolder, config: SweepConfig, resume: bool, resume_command: str) -> bool:
+def starts_afresh(folder: ResultsFolder, config: SweepConfig, resume: bool | str, resume_command: str) -> bool:
     """Whether the sweep starts afresh in its (claimed) folder, checked before anything runs.
 
     A folder holding nothing computed (a start killed before its config was saved) is started
-    afresh, with or without --resume: no state ever needs deleting by hand.
+    afresh, with or without --resume: no state ever needs deleting by hand. `resume="auto"` (a job
+    that may be retried with one command) starts afresh where nothing was started and resumes a
+    sweep of the same config; another config's sweep is refused with the keys that differ.
     """
     try:
         exists, started = folder.exists(), folder.exists(CONFIG_FILE)
         computed = started or folder.exists(TUNE_FOLDER)
     except OSError as error:
         raise ConfigError(f"`storage` ({redact(config.storage)!r}) cannot hold {str(folder)!r}: {redact(str(error))}") from None
+    if resume == "auto":
+        resume = started
     if resume and not exists:
         raise ConfigError(f"cannot resume: {str(folder)!r} holds no sweep ({CONFIG_FILE} is missing)")
     if resume and started:

@@ -68,7 +68,7 @@ def test_forecasts_of_the_trials_and_the_baselines_are_kept(backtest):
 def test_the_winner_forecasts_the_next_observation_with_every_repeat(backtest, capsys):
     results, _ = backtest
     config = results.parent.parent / "backtest.yaml"
-    assert forecast_main(["--config", str(config), "--storage", str(results.parent)]) == 0
+    assert forecast_main(["--config", str(config), "--storage", str(results.parent), "--choice", "best"]) == 0
     printed = capsys.readouterr().out
     written = pd.read_csv(results / "forecast.csv")
     assert len(written) == 3 and written["repeat"].tolist() == [0, 1, 2] and (written["next"] == "1904-01").all()
@@ -93,9 +93,9 @@ def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backt
     naming the keys, not a silently different model."""
     results, _ = backtest
     config = results.parent.parent / "backtest.yaml"
-    assert forecast_main(["--config", str(config), "--storage", str(results.parent)]) == 0
+    assert forecast_main(["--config", str(config), "--storage", str(results.parent), "--choice", "best"]) == 0
     with_config = pd.read_csv(results / "forecast.csv")
-    assert forecast_main(["--name", "backtest", "--storage", str(results.parent)]) == 0
+    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--choice", "best"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(results / "forecast.csv"), with_config)  # the same forecast to the last digit
     capsys.readouterr()
     assert forecast_main(["--config", str(config), "data.difference_lag=2", "--storage", str(results.parent)]) == 2

@@ -76,6 +76,22 @@ def test_resume_on_changed_data_is_refused_naming_the_file(tmp_path, capsys, sha
     assert error.endswith("restore the file or start a new --name")
 
 
+def test_resume_auto_starts_a_missing_sweep_resumes_the_same_one_and_refuses_another(tmp_path, local_ray, capsys):
+    """`--resume auto`: the one command a retried job repeats."""
+    config = tiny_config(tmp_path, "job")
+    command = ["--config", str(config), "--storage", str(tmp_path), "--resume", "auto"]
+    assert main(command) == 0  # no folder yet: starts afresh
+    first = pq.read_table(tmp_path / "job" / "trials.parquet").to_pandas()
+    assert main(command) == 0  # the same config: resumes, every trial already finished
+    again = pq.read_table(tmp_path / "job" / "trials.parquet").to_pandas()
+    assert again["trial_id"].tolist() == first["trial_id"].tolist() and again["test_rmse"].tolist() == first["test_rmse"].tolist()
+    capsys.readouterr()
+    assert main([*command, "repeats=3"]) == 2  # another config: refused, naming the keys
+    assert capsys.readouterr().err.strip() == (
+        "error: cannot resume: the config differs from the one the sweep started with: `repeats` (2 -> 3)"
+    )
+
+
 def test_half_started_folders_start_afresh_and_study_names_stay_apart(tmp_path, local_ray):
     """A folder killed before its config was saved holds nothing computed: a new run and a resume both start it."""
     (tmp_path / "fresh").mkdir()

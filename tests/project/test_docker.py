@@ -70,7 +70,7 @@ def test_rayjob_runs_the_full_study_on_the_pinned_ray_with_token_auth_and_expose
     assert set(documents) == {"RayJob", "PersistentVolumeClaim"}
     job = documents["RayJob"]["spec"]
     command = shlex.split(job["entrypoint"])
-    assert command[:2] == ["lstm-sweep", "run"]
+    assert command[:2] == ["lstm-sweep", "run"] and command[-2:] == ["--resume", "auto"]  # one command a retry can repeat
     assert load_config(CONF_DIR / command[command.index("--config") + 1]).name == "shampoo-seed"
     cluster = job["rayClusterSpec"]
     assert cluster["rayVersion"] == pinned("ray") and cluster["authOptions"]["mode"] == "token"
