@@ -1,4 +1,4 @@
-"""The Python API the CLI wraps: run a sweep from a notebook or a script, on a file or an in-memory series.
+"""The Python API the CLI wraps: run a sweep from a notebook or a script, on files or in-memory series, and forecast.
 
 >>> import pandas as pd
 >>> from sweep import run_sweep
@@ -17,17 +17,21 @@ ray: ...
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from sweep.config.loading import load_config, parse_config
 from sweep.config.model import SweepConfig
+from sweep.config.validation import ConfigError
 from sweep.core import execute
-from sweep.data.catalogue import load_catalogue
-from sweep.data.in_memory import in_memory
+from sweep.data.catalogue import Catalogue, load_catalogue
+from sweep.data.in_memory import in_memory_catalogue
+from sweep.forecasting import forecast_winner
 from sweep.reports.console import print_finished
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.layout import FORECAST_FILE
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,22 @@ class SweepResult:
     trials: pd.DataFrame  # one row per (series, study, point, repeat, origin): trials.parquet
     summary: pd.DataFrame  # describe() and the statistics per (series, study, point): summary.csv
     tables: dict[str, pd.DataFrame]  # study -> its describe() table as printed (with several series: "series/study")
+    baselines: pd.DataFrame  # the baselines' scores per (series, baseline, origin): baselines.parquet; empty without them
+    across: dict[str, pd.DataFrame]  # study -> each method judged across series (mean rank, wins, verdict); {} for one series
+    config: SweepConfig  # the config as it ran (its season settled)
+    catalogue: Catalogue = field(repr=False)  # the series it ran on
+    results: ResultsFolder = field(repr=False)  # `folder`, as a filesystem the forecast writes to
+
+    def forecast(self, study: str | None = None, choice: str = "robust") -> pd.DataFrame:
+        """What `lstm-sweep forecast` does, from memory: the chosen configuration (`choice`: robust or best; across
+        series, the lowest mean rank) trained on all of each series, every repeat's next-value forecast, also written to
+        `<folder>/forecast.csv`. Prints the same lines."""
+        baselines = self.baselines if not self.baselines.empty else None
+        forecast = forecast_winner(self.config, self.catalogue, self.trials, baselines, study, choice)
+        for line in forecast.lines:
+            print(line)
+        self.results.write_csv(FORECAST_FILE, forecast.frame)
+        return forecast.frame
 
 
 class SweepInterrupted(RuntimeError):
@@ -43,21 +63,27 @@ class SweepInterrupted(RuntimeError):
 
 
 def run_sweep(
-    config: str | Path | dict | SweepConfig, series: pd.Series | None = None, *, storage: str | None = None, name: str | None = None,
-    num_cpus: int | None = None, address: str | None = None, resume: bool = False,
+    config: str | Path | dict | SweepConfig, series: pd.Series | None = None, *, data: pd.DataFrame | dict | None = None,
+    storage: str | None = None, name: str | None = None, num_cpus: int | None = None, address: str | None = None,
+    resume: bool = False,
 ) -> SweepResult:  # fmt: skip
     """Run a sweep as `python -m sweep.run` does, and return its results as DataFrames.
 
     `config`: a YAML path (or a file name in conf/), a dict of the YAML's keys, or a `SweepConfig`.
     `series`: a pandas Series to sweep instead of `data.source`; a DatetimeIndex or PeriodIndex orders
-    it and gives the dates, any other index keeps the order given. Bad input raises `ConfigError`,
+    it and gives the dates, any other index keeps the order given. `data`: several series instead, as a
+    dict of Series or a long DataFrame (`unique_id, ds, y`, or the columns `data.series_column`,
+    `data.date_column` and `data.value_column` name). Bad input raises `ConfigError`,
     naming the key; an interrupted sweep raises `SweepInterrupted`. A Ray already running in this
     process is used as it is, else one is started (`num_cpus`) or joined (`address`).
     """
     loaded = config if isinstance(config, SweepConfig) else load_config(config) if isinstance(config, str | Path) else parse_config(config)
     overrides = {key: value for key, value in (("storage", storage), ("name", name)) if value is not None}
     loaded = parse_config(loaded.model_dump() | overrides, source="run_sweep") if overrides else loaded
-    catalogue = in_memory(series, loaded.data.fill) if series is not None else load_catalogue(loaded.data)
+    if series is not None and data is not None:
+        raise ConfigError("give `series` (one) or `data` (several), not both")
+    given = series if series is not None else data
+    catalogue = in_memory_catalogue(given, loaded.data) if given is not None else load_catalogue(loaded.data)
     hint = "run_sweep(..., resume=True)"
     finished = execute(loaded, catalogue, address, num_cpus, resume, resume_hint=hint)
     print_finished(finished, loaded, catalogue.unit, hint)
@@ -66,4 +92,15 @@ def run_sweep(
     outcome = finished.outcome
     several = {f"{series}/{study}": table for series, studies in outcome.tables.items() for study, table in studies.items()}
     tables = outcome.single or several
-    return SweepResult(str(finished.folder), outcome.trials, outcome.summary, tables)
+    across = {study: judged.comparison for study, judged in outcome.across.items()}
+    return SweepResult(
+        str(finished.folder),
+        outcome.trials,
+        outcome.summary,
+        tables,
+        outcome.baselines,
+        across,
+        finished.config,
+        catalogue,
+        finished.folder,
+    )

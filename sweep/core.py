@@ -53,16 +53,16 @@ def execute(
     baseline_tasks = submit_baselines(config, plan, catalogue.values)
     trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh)
     if unfinished(trials):
-        return Finished(folder, plan, unfinished=unfinished(trials))
+        return Finished(folder, plan, config, unfinished=unfinished(trials))
     outcome = summarize_sweep(config, plan, trials, catalogue, collect_baselines(baseline_tasks))
     persistence = reference_line(config, catalogue)
     write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started, len(alive_nodes()))
     if config.search.confirm:
         confirmation = _confirm(config, plan, catalogue, folder, outcome, fresh)
         if confirmation is None:
-            return Finished(folder, plan, outcome, persistence, unfinished=1, while_confirming=True)
+            return Finished(folder, plan, config, outcome, persistence, unfinished=1, while_confirming=True)
         outcome = outcome.confirmed(confirmation)
-    return Finished(folder, plan, outcome, persistence, wall_seconds=time.perf_counter() - started)
+    return Finished(folder, plan, config, outcome, persistence, wall_seconds=time.perf_counter() - started)
 
 
 def _confirm(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: ResultsFolder, outcome: Outcome, fresh: bool):

@@ -1,14 +1,45 @@
-"""A pandas Series given to `run_sweep` as a catalogue of one, checked by the same rules as a file's column."""
+"""Series given to `run_sweep` in memory: one pandas Series, a dict of them, or a long DataFrame
+(neuralforecast's `unique_id, ds, y`, or the columns `data.*_column` name), each checked by the same
+rules as a file's column."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from sweep.config.model import DataConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
 from sweep.data.frequency import regular
 from sweep.data.series import LoadedSeries, first_non_finite
+
+LONG_COLUMNS = ("unique_id", "ds", "y")  # neuralforecast's and statsforecast's long frame
+
+
+def in_memory_catalogue(data: pd.Series | dict | pd.DataFrame, config: DataConfig) -> Catalogue:
+    """The series `data` holds, in the order given, as a catalogue; a long frame's columns default to `LONG_COLUMNS`."""
+    if isinstance(data, pd.Series):
+        return in_memory(data, config.fill)
+    if isinstance(data, pd.DataFrame):
+        data = _long_frame_series(data, config)
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"`data` must be a pandas Series, a dict of them, or a long DataFrame; received {type(data).__name__}")
+    named = {str(name): in_memory(series.rename(str(name)), config.fill).series[str(name)] for name, series in data.items()}
+    return Catalogue(named, f"{len(named)} in-memory series" if len(named) > 1 else next(iter(named.values())).provenance)
+
+
+def _long_frame_series(frame: pd.DataFrame, config: DataConfig) -> dict[str, pd.Series]:
+    names = (config.series_column or LONG_COLUMNS[0], config.date_column or LONG_COLUMNS[1], config.value_column or LONG_COLUMNS[2])
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise ConfigError(
+            f"the DataFrame lacks column(s) {', '.join(map(repr, missing))}; it has {list(frame.columns)}: name yours with "
+            "`data.series_column`, `data.date_column` and `data.value_column`, or use neuralforecast's unique_id, ds, y"
+        )
+    ids, dates, values = names
+    stamps = frame[dates] if isinstance(frame[dates].dtype, pd.PeriodDtype) else pd.to_datetime(frame[dates])
+    indexed = pd.Series(frame[values].to_numpy(), index=pd.Index(stamps)).groupby(frame[ids].to_numpy(), sort=False)
+    return {str(name): group for name, group in indexed}
 
 
 def in_memory(series: pd.Series, fill: str = "error") -> Catalogue:

@@ -85,6 +85,7 @@ class Finished:
 
     folder: ResultsFolder
     plan: SweepPlan
+    config: SweepConfig  # as it ran: its season settled (`sweep.planning.season`)
     outcome: Outcome | None = None  # None when interrupted before the sweep's own trials finished
     persistence: float | None = None  # the protocol's persistence RMSE, where comparable (`reference_line`)
     unfinished: int = 0  # trials an interruption left; a resume runs them

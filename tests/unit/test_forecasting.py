@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sweep.cli.forecast import chosen_point
 from sweep.config.validation import ConfigError
+from sweep.forecasting import chosen_point
 
 
 def trials(scores: dict[int, list[float]]) -> pd.DataFrame:

@@ -1,0 +1,109 @@
+"""Use the winner: train a finished sweep's chosen configuration on all of each series and forecast the next value.
+
+Shared by `lstm-sweep forecast` (which reads the sweep's files) and `SweepResult.forecast` (which holds
+them in memory). Every repeat of the configuration, with the sweep's seeds, trains on every
+observation; each forecasts the next one: the one-step horizon the sweep scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sweep.config.model import SweepConfig
+from sweep.config.validation import ConfigError
+from sweep.data.catalogue import Catalogue
+from sweep.planning.requests import trial_request
+from sweep.results.across_series import lowest_mean_rank_point
+from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
+from sweep.results.verdicts import ROBUST_QUANTILE
+from sweep.search.confirmation import robust_choices
+from trainables import canonical_point, forecast_next, score_column
+
+CHOICES = ("robust", "best")
+
+
+@dataclass(frozen=True)
+class WinnerForecast:
+    frame: pd.DataFrame  # one row per (series, repeat): forecast.csv
+    lines: list[str]  # what a person reads: the choice, each series' median and spread, better baselines
+
+
+def chosen_point(
+    trials: pd.DataFrame, baselines: pd.DataFrame | None, study: str, metric: str, choice: str, several: bool
+) -> tuple[dict, str]:
+    """The configuration to forecast with, and the rule that chose it in words; refused when the rule chooses none."""
+    if several:
+        point = lowest_mean_rank_point(trials, study, metric)
+        rule = f"lowest mean rank of test {metric} across series"
+    elif choice == "best":
+        point, rule = lowest_mean_point(trials, study, metric), f"lowest mean test {metric}"
+    else:
+        statistics = study_statistics(trials, study, metric, baselines)
+        point = robust_choices({study: statistics}).get(study)
+        rule = f"robust choice: of those tied with the lowest mean test {metric}, the lowest {ROBUST_QUANTILE}th percentile"
+        if point is None and not statistics.empty:
+            raise ConfigError(
+                f"study {study!r} has no robust choice: {tied_line(statistics)}; `--choice best` forecasts with its lowest mean"
+            )
+    if point is None:
+        raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
+    return point, rule
+
+
+def forecast_winner(
+    config: SweepConfig, catalogue: Catalogue, trials: pd.DataFrame, baselines: pd.DataFrame | None, study: str | None = None,
+    choice: str = "robust",
+) -> WinnerForecast:  # fmt: skip
+    """The chosen configuration's next-value forecast for every series of the sweep; bad input raises ConfigError."""
+    study = study or next(iter(config.studies))
+    if study not in config.studies:
+        raise ConfigError(f"`--study` ({study!r}) is not a study of the sweep; its studies: {', '.join(config.studies)}")
+    if choice not in CHOICES:
+        raise ConfigError(f"`--choice` ({choice!r}) must be one of {', '.join(CHOICES)}")
+    several = len(catalogue.series) > 1
+    point, rule = chosen_point(trials, baselines, study, config.evaluation.metric, choice, several)
+    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
+    lines = [f"study {study}: configuration {label} ({rule}), {config.repeats} repeats {trained}"]
+    frames = []
+    for name, series in catalogue.series.items():
+        request = trial_request(config, point, range(config.repeats), [name])
+        forecasts = forecast_next(request, series.values)
+        when = next_label(series.dates, len(series.values))
+        frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
+                                    "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
+        low, median, high = np.percentile(forecasts, [10, 50, 90])
+        where = f"{name}: " if several else ""
+        lines.append(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
+    if baselines is not None:
+        lines += better_baselines(trials, baselines, point, config.evaluation.metric)
+    return WinnerForecast(pd.concat(frames, ignore_index=True), lines)
+
+
+def next_label(dates: list[str] | None, length: int) -> str:
+    """The next period (yearly, quarterly, monthly series) or date (a regular frequency), else the position."""
+    if dates:
+        try:
+            period = pd.Period(dates[-1])
+            if str(period) == dates[-1] and period.freqstr[0] in "YAQM":
+                return str(period + 1)
+        except ValueError:
+            pass
+        index = pd.DatetimeIndex(dates)
+        frequency = pd.infer_freq(index) if len(index) >= 3 else None
+        if frequency:
+            return str(index[-1] + pd.tseries.frequencies.to_offset(frequency))
+    return f"observation {length + 1}"
+
+
+def better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> list[str]:
+    """A note for each baseline that scored better than the chosen configuration (mean over series, origins and repeats)."""
+    completed = trials[trials["status"] == "completed"]
+    of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
+    point_mean = completed.loc[of_point].groupby("series")[score_column(metric)].mean().mean()
+    means = baseline_means(baselines, metric)
+    return [f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})"
+            for name, mean in means[means < point_mean].items()]  # fmt: skip
