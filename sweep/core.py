@@ -6,6 +6,7 @@ pass `print`), and what it computed comes back as `Finished`, which `sweep.repor
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -13,6 +14,7 @@ from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
 from sweep.execution.baseline_tasks import collect_baselines, submit_baselines
 from sweep.execution.cluster import alive_nodes, check_resources, start_ray
+from sweep.execution.preflight import check_nodes, expected_versions
 from sweep.execution.tuner import run_tuner
 from sweep.planning.plan import SweepPlan, build_plan
 from sweep.planning.season import with_season
@@ -43,6 +45,8 @@ def execute(
     started = time.perf_counter()
     say(start_ray(config, address, num_cpus, worker_logs, dashboard))
     resource_note = check_resources(config)
+    if address or os.environ.get("RAY_ADDRESS"):  # a cluster's nodes bring their own installations; a local Ray shares ours
+        check_nodes(expected_versions())
     if fresh:
         save_start(folder, config, catalogue.values)
     say(f"data: {loaded.provenance}")

@@ -88,3 +88,20 @@ class SweepFactory:
 @pytest.fixture(scope="session")
 def sweeps(tmp_path_factory, local_ray) -> SweepFactory:
     return SweepFactory(tmp_path_factory.mktemp("sweeps"))
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """An S3 API on 127.0.0.1 (moto's server), its keys in the environment as a user exports them."""
+    from s3_server import start_s3
+
+    server, endpoint = start_s3()
+    saved = {name: os.environ.get(name) for name in endpoint.environment}
+    os.environ.update(endpoint.environment)
+    yield endpoint
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

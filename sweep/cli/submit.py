@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from sweep.config.redaction import has_credentials, redact
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import COLLECTIONS, load_catalogue, source_files
 from sweep.data.series import BUILT_IN
+from sweep.execution.preflight import EXPECTED_VARIABLE, expected_versions
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             runtime_env = {
                 "working_dir": working_dir,
                 "py_modules": [str(Path(sweep.__file__).parent), str(Path(trainables.__file__).parent)],
-            }  # the job's `sweep.run` adds the workers' env_vars itself; Ray refuses the same key twice
+                "env_vars": {EXPECTED_VARIABLE: json.dumps(expected_versions())},  # checked on every node before the sweep
+            }  # the job's `sweep.run` adds the workers' other env_vars itself; Ray refuses the same key twice
             job_id = submit_when_ready(client, entrypoint, runtime_env)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -15,7 +15,7 @@ from pydantic import (
 )  # fmt: skip
 
 from sweep.config.grids import Range, StudyGrid
-from sweep.config.redaction import redact
+from sweep.config.redaction import has_credentials, redact
 from sweep.config.validation import StrictModel
 from trainables import BASELINES, METRICS
 
@@ -59,6 +59,12 @@ class DataConfig(StrictModel):
     @field_validator("source")
     @classmethod
     def sources_once(cls, source: str | list[str]) -> str | list[str]:
+        with_credentials = [item for item in ([source] if isinstance(source, str) else source) if has_credentials(item)]
+        if with_credentials:
+            raise ValueError(
+                f"({redact(with_credentials[0])!r}) carries credentials, which would be saved with the results; give them as "
+                "the store expects them in the environment (for S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+            )
         if isinstance(source, list):
             repeated = sorted({name for name in source if source.count(name) > 1})
             if repeated:

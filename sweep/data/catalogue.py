@@ -15,7 +15,7 @@ import pandas as pd
 
 from sweep.config.model import DataConfig
 from sweep.config.validation import ConfigError
-from sweep.data.files import read_table
+from sweep.data.files import is_uri, read_table, source_exists
 from sweep.data.frequency import Frequency, common_frequency, regular
 from sweep.data.series import BUILT_IN, LoadedSeries, load_series, series_from_table
 
@@ -140,11 +140,15 @@ def _expand(source: str, data: DataConfig) -> list[tuple[str, LoadedSeries]]:
         return [(name, _collection_member(source, name, load)) for name, load in COLLECTIONS[source].items()]
     if source in BUILT_IN:
         return [(source, load_series(source))]
-    return [(Path(file).stem, _file(file, data)) for file in _files(source)]
+    return [(Path(file.split("?")[0]).stem, _file(file, data)) for file in _files(source)]
 
 
 def _files(source: str) -> list[str]:
-    """The data files one item of `data.source` names: itself, a folder's, or a pattern's matches."""
+    """The data files one item of `data.source` names: itself, a folder's, or a pattern's matches (a URI: one file)."""
+    if is_uri(source):
+        if not source_exists(source):
+            raise ConfigError(f"`data.source` ({source!r}) names no file")
+        return [source]
     path = Path(source).expanduser()
     if path.is_file():
         return [source]
@@ -177,10 +181,9 @@ def _collection_member(collection: str, name: str, load: Callable[[], pd.Series]
 def _long_format(data: DataConfig) -> Catalogue:
     """One file, one row per (series, date): each series' rows read as a file of its own would be."""
     source = data.source
-    path = Path(source).expanduser()
-    if not path.is_file():
+    if not source_exists(source):
         raise ConfigError(f"`data.source` ({source!r}) must be an existing file when `data.series_column` is set")
-    table = read_table(path, source)
+    table = read_table(source)
     if data.series_column not in table.cells.columns:
         raise ConfigError(
             f"`data.series_column` ({data.series_column!r}) is not a column of data file {source!r}; columns: {list(table.cells.columns)}"
@@ -206,8 +209,12 @@ def _long_format(data: DataConfig) -> Catalogue:
 
 
 def source_files(data: DataConfig) -> list[Path]:
-    """The files the series come from (none for built-in ones): what a job submitted to a cluster must carry."""
+    """The local files the series come from (none for built-in ones or URIs, which the cluster reads itself): what a
+    job submitted to a cluster must carry."""
     sources = data.source if isinstance(data.source, list) else [data.source]
     return [
-        Path(file).expanduser() for source in sources if source not in COLLECTIONS and source not in BUILT_IN for file in _files(source)
+        Path(file).expanduser()
+        for source in sources
+        if source not in COLLECTIONS and source not in BUILT_IN and not is_uri(source)
+        for file in _files(source)
     ]

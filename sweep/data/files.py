@@ -16,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from sweep.config.validation import ConfigError
 
@@ -42,21 +45,46 @@ class Table:
         return Table(cells, self.is_csv, self.separator, rows)
 
 
-def read_table(path: Path, source: str) -> Table:
-    if path.suffix.lower() == ".parquet":
+def is_uri(source: str) -> bool:
+    """A file on a pyarrow filesystem (s3://, gs://, hdfs://, abfs://, file://), read the same way as a local one."""
+    return "://" in source
+
+
+def source_exists(source: str) -> bool:
+    """Whether `source` names a readable file, locally or behind a filesystem URI."""
+    if not is_uri(source):
+        return Path(source).expanduser().is_file()
+    try:
+        filesystem, inner = pafs.FileSystem.from_uri(source)
+        return filesystem.get_file_info(inner).type == pafs.FileType.File
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ConfigError(f"`data.source` ({source!r}) cannot be reached: {str(error).strip().splitlines()[0]}") from None
+
+
+def _read_bytes(source: str) -> bytes:
+    if not is_uri(source):
+        return Path(source).expanduser().read_bytes()
+    filesystem, inner = pafs.FileSystem.from_uri(source)
+    with filesystem.open_input_stream(inner) as stream:
+        return stream.read()
+
+
+def read_table(source: str) -> Table:
+    """A data file's cells as text, from a local path or a filesystem URI; refused with the reason when unreadable."""
+    if source.lower().split("?")[0].endswith(".parquet"):
         try:
-            frame = pd.read_parquet(path)
-        except (OSError, ValueError) as error:
+            frame = pq.read_table(io.BytesIO(_read_bytes(source))).to_pandas()
+        except (OSError, ValueError, pa.ArrowException) as error:
             raise ConfigError(f"data file {source!r} is not a readable Parquet file: {error}") from None
         return Table(frame.map(lambda value: "" if value is None else str(value)), is_csv=False, separator=None)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_bytes(source).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError(
             f"data file {source!r} is not UTF-8 text (byte {error.start} is {error.object[error.start : error.start + 1]!r}); "
             "save it as UTF-8 CSV"
         ) from None
-    except OSError as error:
+    except (OSError, pa.ArrowException) as error:
         raise ConfigError(f"data file {source!r} cannot be read: {error}") from None
     return _parse_csv(text, source)
 

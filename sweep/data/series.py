@@ -12,7 +12,7 @@ import pandas as pd
 
 from sweep.config.validation import ConfigError
 from sweep.data.dates import AmbiguousDates, MixedZones, parse_dates
-from sweep.data.files import SEPARATOR_NAMES, Table, numbers, read_table
+from sweep.data.files import SEPARATOR_NAMES, Table, numbers, read_table, source_exists
 
 DATA_DIR = Path(__file__).resolve().parent  # shipped inside the package: no download at run time
 
@@ -105,10 +105,9 @@ def load_series(
         series = built_in.load()
         provenance = f"{source}: {built_in.provenance}, {series.index[0]} to {series.index[-1]}"
         return LoadedSeries(series.to_numpy(dtype=np.float64), provenance, built_in.unit, [str(label) for label in series.index])
-    path = Path(source).expanduser()
-    if not path.is_file():
+    if not source_exists(source):
         raise ConfigError(f"`data.source` ({source!r}) is neither a built-in data set ({', '.join(BUILT_IN)}) nor an existing file")
-    return series_from_table(read_table(path, source), source, value_column, date_column, date_format)
+    return series_from_table(read_table(source), source, value_column, date_column, date_format)
 
 
 def series_from_table(

@@ -1,6 +1,7 @@
 """A real two-node Ray cluster on this machine (`ray start`), with token authentication, driven
 through the Ray Jobs API by `sweep.submit` and by `ray job submit`."""
 
+import json
 import os
 import secrets
 import shutil
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
+from sweep.execution.preflight import EXPECTED_VARIABLE, expected_versions
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP = """\
@@ -106,6 +109,18 @@ def test_sweep_submitted_as_a_job_runs_on_both_nodes(cluster, tmp_path):
     assert len(trials) == 8 and (trials["status"] == "completed").all()
     per_node = trials.groupby("node_id").size()
     assert len(per_node) == 2, per_node  # trials ran on the head and on the worker node
+
+
+def test_a_cluster_lacking_a_package_fails_before_the_sweep_naming_it(cluster, tmp_path):
+    """Every node is asked, before any trial runs, for the packages the submitting machine has (here one more that no
+    node has): the job ends with one error line naming the nodes and the package, and nothing is computed."""
+    expected = expected_versions() | {"lstm-sweep-absent-probe": "1.0"}
+    completed = submit(cluster, tmp_path, "lacking", env=cluster["env"] | {EXPECTED_VARIABLE: json.dumps(expected)})
+    assert completed.returncode == 2, completed.stdout[-3000:] + completed.stderr[-3000:]
+    errors = [line for line in completed.stdout.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith("error: the cluster cannot run the trials: node ")
+    assert errors[0].count("lacks lstm-sweep-absent-probe") == 2  # the head and the worker node
+    assert "Traceback" not in completed.stdout and not (tmp_path / "lacking" / "trials.parquet").exists()
 
 
 def test_ray_job_submit_runs_the_cli_too(cluster, tmp_path):
