@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ class S3Endpoint:
 def start_s3():
     """A moto S3 server on a free loopback port, and the endpoint it answers on; stop it with `server.stop()`."""
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -1,0 +1,48 @@
+"""A sweep whose data and results live in object storage: an S3 API on loopback (moto's server), the endpoint in the
+URIs and the keys in the environment, as a user gives them."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from sweep.cli.forecast import main as forecast_main
+from sweep.cli.run import main
+
+CONFIG = """\
+name: stored
+repeats: 2
+data: {{source: "{source}", test_size: 4}}
+storage: "{storage}"
+evaluation: {{baselines: [naive]}}
+studies:
+  units: {{epochs: [2], batch_size: [2], neurons: [1, 2]}}
+"""
+
+
+def test_data_read_from_and_results_written_to_s3_then_forecast_from_there(s3, local_ray, tmp_path, capsys):
+    filesystem = s3.filesystem()
+    filesystem.create_dir("lake")
+    months = pd.period_range("2021-01", periods=30, freq="M").astype(str)
+    frame = pd.DataFrame({"month": months, "sales": 100 + np.cumsum(np.random.default_rng(2).normal(1, 4, 30))})
+    with filesystem.open_output_stream("lake/sales.csv") as stream:
+        stream.write(frame.to_csv(index=False).encode())
+    storage = s3.uri("lake/sweeps")
+    (tmp_path / "stored.yaml").write_text(CONFIG.format(source=s3.uri("lake/sales.csv"), storage=storage))
+    assert main(["--config", str(tmp_path / "stored.yaml")]) == 0
+    printed = capsys.readouterr().out
+    assert "note: season 12, inferred from monthly dates" in printed
+    listed = filesystem.get_file_info(pafs.FileSelector("lake/sweeps/stored", recursive=True))
+    written = {info.path.removeprefix("lake/sweeps/stored/") for info in listed}
+    assert {"config.yaml", "data.json", "trials.parquet", "forecasts.parquet", "baselines.parquet", "summary.csv", "report.html",
+            "units_boxplot.png"} <= written  # fmt: skip
+    assert any(path.startswith("tune/") for path in written)  # Tune's experiment state, for --resume
+    with filesystem.open_input_file("lake/sweeps/stored/trials.parquet") as stream:
+        trials = pq.read_table(io.BytesIO(stream.read())).to_pandas()
+    assert len(trials) == 2 * 2 and (trials["status"] == "completed").all()
+    assert forecast_main(["--name", "stored", "--storage", storage, "--choice", "best"]) == 0
+    with filesystem.open_input_stream("lake/sweeps/stored/forecast.csv") as stream:
+        forecast = pd.read_csv(io.BytesIO(stream.read()))
+    assert len(forecast) == 2 and (pd.to_datetime(forecast["next"]) == pd.Timestamp("2023-07-01")).all()
