@@ -17,10 +17,11 @@ from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
 from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
+from sweep.results.columns import BASELINE_SUFFIX
 from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
 from sweep.search.confirmation import robust_choices
-from trainables import canonical_point, forecast_next, score_column
+from trainables import baseline_next, canonical_point, forecast_next, score_column
 
 CHOICES = ("robust", "best")
 
@@ -45,12 +46,18 @@ def chosen_point(
         point = robust_choices({study: statistics}).get(study)
         rule = f"robust choice: of those tied with the lowest mean test {metric}, the lowest {ROBUST_QUANTILE}th percentile"
         if point is None and not statistics.empty:
-            raise ConfigError(
-                f"study {study!r} has no robust choice: {tied_line(statistics)}; `--choice best` forecasts with its lowest mean"
-            )
+            raise ConfigError(f"study {study!r} has no robust choice: {_why_no_robust_choice(statistics)}")
     if point is None:
         raise ConfigError(f"study {study!r} has no configuration whose repeats all completed with finite scores")
     return point, rule
+
+
+def _why_no_robust_choice(statistics: pd.DataFrame) -> str:
+    """The tied set's verdict, and what to ask for instead: the lowest mean, or the baseline that won."""
+    reason = tied_line(statistics).removesuffix(": no robust choice")
+    best = statistics.index[statistics["best"] & statistics["baseline"]]
+    baseline = f", `--method {best[0].removesuffix(BASELINE_SUFFIX)}` with the baseline that won" if len(best) else ""
+    return f"{reason}; `--choice best` forecasts with the configuration of lowest mean{baseline}"
 
 
 def forecast_winner(
@@ -81,6 +88,24 @@ def forecast_winner(
     if baselines is not None:
         lines += better_baselines(trials, baselines, point, config.evaluation.metric)
     return WinnerForecast(pd.concat(frames, ignore_index=True), lines)
+
+
+def forecast_baseline(config: SweepConfig, catalogue: Catalogue, baselines: pd.DataFrame | None, name: str) -> WinnerForecast:
+    """A baseline the sweep scored, fitted on all of each series, forecasting the next value (`--method`)."""
+    if name not in config.evaluation.baselines:
+        scored = ", ".join(config.evaluation.baselines) or "none"
+        raise ConfigError(f"`--method` ({name!r}) is not a baseline the sweep scored; its baselines: {scored}")
+    season = config.evaluation.season_for(config.data)
+    rows, lines = [], [f"baseline {name}, fitted on all of each series (season {season})"]
+    for series_name, series in catalogue.series.items():
+        forecast = baseline_next(name, series.values, season)
+        if forecast.error:
+            raise ConfigError(f"baseline {name} could not be fitted to series {series_name!r}: {forecast.error}")
+        when = next_label(series.dates, len(series.values))
+        rows.append({"series": series_name, "method": name, "model": forecast.model, "next": when, "forecast": forecast.forecasts[0]})
+        where = f"{series_name}: " if len(catalogue.series) > 1 else ""
+        lines.append(f"{where}forecast for {when}: {forecast.forecasts[0]:.3f} {series.unit} ({forecast.model})")
+    return WinnerForecast(pd.DataFrame(rows), lines)
 
 
 def next_label(dates: list[str] | None, length: int) -> str:

@@ -50,6 +50,13 @@ from trainables.spec import ALL_AXES, EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATE
 from trainables.trainable import forecast_next, run_trial, tune_trainable
 
 
+def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecast:
+    """A baseline fitted on the whole series, forecasting the next observation (`trainables/baselines.py`)."""
+    from trainables.baselines import baseline_next as forecast  # statsmodels, as below
+
+    return forecast(name, series, season)
+
+
 def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
     """One baseline fitted at one origin (`trainables/baselines.py`), run as a Ray task beside the trials."""
     from trainables.baselines import baseline_forecast as forecast  # statsmodels: ~1 s of import a sweep without baselines skips
@@ -58,10 +65,10 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
 
 
 __all__ = [
-    "ALL_AXES", "BASELINES", "EXTENSION_DEFAULTS", "METRICS", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "POINT_AXES",
-    "SCHEDULER_METRIC", "SCORES", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "BaselineForecast", "DiagnosticReport", "FinalReport",
-    "ModelSpec", "Origin", "Point", "RepeatScores", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins",
-    "baseline_forecast", "canonical_point", "forecast_batch_size", "forecast_next", "forecast_scores", "minimum_length",
-    "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column", "seasonal_naive_scale",
-    "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable", "without_repeat_list",
+    "ALL_AXES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "METRICS", "ModelSpec",
+    "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES", "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES",
+    "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins",
+    "baseline_forecast", "baseline_next", "canonical_point", "forecast_batch_size", "forecast_next", "forecast_scores",
+    "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column",
+    "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable", "without_repeat_list",
 ]  # fmt: skip

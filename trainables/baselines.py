@@ -48,6 +48,13 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
     return BaselineForecast(name, origin.index, [float(value) for value in forecasts], model)
 
 
+def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecast:
+    """Fit `name` on the whole series and forecast the observation after it: the walk-forward's one step, with an
+    unknown placeholder as the step's actual (ETS's equals statsmodels' own `forecast(1)` of the same fit)."""
+    extended = np.append(np.asarray(series, dtype=np.float64), np.nan)
+    return baseline_forecast(name, extended, Origin(0, 0, len(series), len(series) + 1), season)
+
+
 def _naive(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
     return observations[training - 1 : -1], "last observation"
 

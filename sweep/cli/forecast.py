@@ -23,7 +23,7 @@ from sweep.cli.arguments import add_config_arguments, config_of
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import load_catalogue
-from sweep.forecasting import forecast_winner
+from sweep.forecasting import forecast_baseline, forecast_winner
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 from sweep.storage.folder import ResultsFolder
@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="robust (default): of the configurations tied with the lowest mean, the lowest 90th percentile over repeats; "
         "best: the lowest mean. Across several series both are the lowest mean rank",
     )  # fmt: skip
+    parser.add_argument("--method", metavar="BASELINE", help="forecast with one of the sweep's baselines instead (when one won)")
     return parser.parse_args(argv)
 
 
@@ -79,14 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet(TRIALS_FILE)
         baselines = folder.read_parquet(BASELINES_FILE) if folder.exists(BASELINES_FILE) else None
-        forecast = forecast_winner(config, catalogue, trials, baselines, args.study, args.choice)
+        if args.method:
+            forecast = forecast_baseline(config, catalogue, baselines, args.method)
+        else:
+            forecast = forecast_winner(config, catalogue, trials, baselines, args.study, args.choice)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for line in forecast.lines:
         print(line)
     folder.write_csv(FORECAST_FILE, forecast.frame)
-    print(f"every repeat's forecast in {folder}/{FORECAST_FILE}")
+    print(f"written to {folder}/{FORECAST_FILE}")
     return 0
 
 

@@ -101,3 +101,14 @@ def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backt
     assert forecast_main(["--config", str(config), "data.difference_lag=2", "--storage", str(results.parent)]) == 2
     error = capsys.readouterr().err
     assert "the config given differs from the one the sweep in" in error and "`data.difference_lag` (1 -> 2)" in error
+
+
+def test_a_baseline_that_won_forecasts_with_method(backtest, capsys):
+    results, _ = backtest
+    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--method", "ets"]) == 0
+    written = pd.read_csv(results / "forecast.csv")
+    assert written[["series", "method", "next"]].values.tolist() == [["shampoo", "ets", "1904-01"]]
+    assert written["model"].str.startswith("ETS(A").all() and np.isfinite(written["forecast"]).all()
+    assert "forecast for 1904-01: " in capsys.readouterr().out
+    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--method", "seasonal_naive"]) == 2
+    assert "`--method` ('seasonal_naive') is not a baseline the sweep scored; its baselines: naive, ets, arima" in capsys.readouterr().err

@@ -31,6 +31,10 @@ def test_robust_is_the_tied_configuration_with_the_lowest_90th_percentile_best_t
 def test_no_robust_choice_when_a_baseline_beats_every_configuration():
     frame = trials({1: [10.0, 10.5, 11.0, 10.2, 10.8] * 4, 2: [12.0, 12.5, 13.0, 12.2, 12.8] * 4})
     baselines = pd.DataFrame({"series": "x", "baseline": "ets", "origin": [0], "status": "completed", "test_rmse": [1.0]})
-    with pytest.raises(ConfigError, match=r"has no robust choice: the best is ets \(baseline\); all 2 configurations are worse"):
+    expected = (
+        r"has no robust choice: the best is ets \(baseline\); all 2 configurations are worse .*; `--choice best` forecasts "
+        r"with the configuration of lowest mean, `--method ets` with the baseline that won"
+    )
+    with pytest.raises(ConfigError, match=expected):
         chosen_point(frame, baselines, "s", "rmse", "robust", several=False)
     assert chosen_point(frame, baselines, "s", "rmse", "best", several=False)[0]["neurons"] == 1

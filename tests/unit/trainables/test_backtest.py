@@ -136,3 +136,21 @@ def test_sliding_origins_train_side_by_side_in_one_call(shampoo):
     rows = run_trial(request_for("compiled", 3, "sliding", epochs=2, neurons=3), shampoo).repeats
     assert {row.training_rows for row in rows} == {20}  # one shape...
     assert len({row.compile_seconds for row in rows}) == 1 and rows[0].compile_seconds > 0  # ...one call shares one compile
+
+
+def test_a_baselines_next_value_is_its_own_one_step_forecast_from_all_the_data():
+    import warnings
+
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    from trainables.baselines import baseline_next
+
+    series = load_series("co2").values[-120:]
+    assert baseline_next("naive", series, 12).forecasts == [series[-1]]
+    assert baseline_next("seasonal_naive", series, 12).forecasts == [series[-12]]
+    ets = baseline_next("ets", series, 12)
+    assert ets.model == "ETS(A, additive trend, additive season)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = ETSModel(series, error="add", trend="add", damped_trend=False, seasonal="add", seasonal_periods=12).fit(disp=False)
+    np.testing.assert_allclose(ets.forecasts, fit.forecast(1), rtol=1e-10)  # statsmodels' own forecast of the same fit
