@@ -26,3 +26,9 @@ def test_no_module_imports_itself_through_others():
         if graph.chain_exists(importer=imported, imported=module)
     ]
     assert circles == []
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by their file name (no packages under tests/): two of one name cannot both run."""
+    names = [path.name for path in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted(name for name in set(names) if names.count(name) > 1) == []
