@@ -1,18 +1,22 @@
 """Submit a sweep to a running Ray cluster as a job, through the Ray Jobs API.
 
-    $ python -m sweep.submit --address http://HOST:8265 --config PATH [KEY=VALUE ...] [--storage DIR] [--name NAME] [--wait] [--smoke]
+    $ python -m sweep.submit --address http://HOST:8265 --config PATH [KEY=VALUE ...] [--storage DIR] [--name NAME]
+                             [--pip | --image IMAGE] [--wait] [--smoke]
 
 The config (and its CSV, if it names a local file) travels in the job's `runtime_env` with this
 checkout's `sweep` and `trainables` packages; the job runs `python -m sweep.run` on the cluster.
-Token authentication (Ray 2.60's default) uses RAY_AUTH_TOKEN or ~/.ray/auth_token.
+`--pip` also has Ray install this installation's dependencies at their installed versions for the job;
+`--image` runs the job in a container image that holds lstm-sweep (its config and data then come from
+object storage or the shipped configs). Token authentication (Ray 2.60's default) uses RAY_AUTH_TOKEN
+or ~/.ray/auth_token.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import shlex
 import sys
 import tempfile
 import time
@@ -20,15 +24,14 @@ from pathlib import Path
 
 import yaml
 
-import sweep
-import trainables
 from sweep.cli.arguments import add_config_arguments, config_of
+from sweep.config.loading import CONF_DIR, resolve_config_path
 from sweep.config.model import SweepConfig
 from sweep.config.redaction import has_credentials, redact
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import COLLECTIONS, load_catalogue, source_files
 from sweep.data.series import BUILT_IN
-from sweep.execution.preflight import EXPECTED_VARIABLE, expected_versions
+from sweep.execution.job_environment import code_environment, image_environment
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 
@@ -46,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_config_arguments(
         parser, storage_help="override `storage`: a path on the cluster or a URI such as s3://bucket/dir", name_help="override `name`"
     )
+    packages = parser.add_mutually_exclusive_group()
+    packages.add_argument("--pip", action="store_true", help="have Ray install this machine's versions of the dependencies for the job")
+    packages.add_argument("--image", help="run the job in this image (lstm-sweep installed; Ray's image_uri, podman on the nodes)")
     parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
     parser.add_argument("--smoke", action="store_true", help="submit the config's smoke run (see `python -m sweep.run --help`)")
     return parser.parse_args(argv)
@@ -67,6 +73,21 @@ def job_config(config: SweepConfig, working_dir: Path) -> str:
         payload["storage"] = str(Path(config.storage).resolve())
     (working_dir / JOB_CONFIG).write_text(yaml.safe_dump(payload, sort_keys=False))
     return f"python -m sweep.run --config {JOB_CONFIG}"
+
+
+def image_entrypoint(args: argparse.Namespace, config: SweepConfig) -> str:
+    """The command the image runs: the command line as given, since nothing but the image reaches the cluster."""
+    local_config = "://" not in args.config and resolve_config_path(args.config).resolve().parent != CONF_DIR.resolve()
+    if local_config or source_files(config.data):
+        what = f"--config {args.config}" if local_config else f"data.source {config.data.source!r}"
+        raise ConfigError(
+            f"with --image the job carries no files, and {what} is a file on this machine; put it in object storage "
+            "(s3://bucket/...) or submit without --image, which sends it with the job"
+        )
+    command = ["lstm-sweep", "run", "--config", args.config, *args.overrides]
+    for flag, value in (("--storage", args.storage), ("--name", args.name)):
+        command += [flag, value] if value is not None else []
+    return shlex.join([*command, *(["--smoke"] if args.smoke else [])])
 
 
 def enable_token_if_available() -> None:
@@ -126,14 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = load_catalogue(config.data)
         build_plan(with_season(config, catalogue)[0], catalogue.values)  # refuse bad input here, not on the cluster
         client = connect(args.address)
-        with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
-            entrypoint = job_config(config, Path(working_dir))
-            runtime_env = {
-                "working_dir": working_dir,
-                "py_modules": [str(Path(sweep.__file__).parent), str(Path(trainables.__file__).parent)],
-                "env_vars": {EXPECTED_VARIABLE: json.dumps(expected_versions())},  # checked on every node before the sweep
-            }  # the job's `sweep.run` adds the workers' other env_vars itself; Ray refuses the same key twice
-            job_id = submit_when_ready(client, entrypoint, runtime_env)
+        if args.image:
+            entrypoint = image_entrypoint(args, config)
+            job_id = submit_when_ready(client, entrypoint, image_environment(args.image))
+        else:
+            with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
+                entrypoint = job_config(config, Path(working_dir))
+                job_id = submit_when_ready(client, entrypoint, code_environment(Path(working_dir), pip=args.pip))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

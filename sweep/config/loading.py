@@ -7,11 +7,14 @@ import difflib
 import sysconfig
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.fs as pafs
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from sweep.config.grids import AXIS_TAGS, StudyGrid
 from sweep.config.model import SweepConfig
+from sweep.config.redaction import has_credentials, redact
 from sweep.config.validation import ConfigError
 
 CHECKOUT_CONF_DIR = Path(__file__).resolve().parents[2] / "conf"  # a checkout's conf/, beside sweep/
@@ -50,23 +53,40 @@ class UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def load_config(path: str | Path) -> SweepConfig:
-    resolved = resolve_config_path(path)
+def read_config_bytes(path: str | Path) -> tuple[str, bytes]:
+    """(where it was found, its bytes): a local path or bare name, or an object-store URI (`s3://bucket/sweep.yaml`,
+    read with pyarrow as `data.source` is, so a cluster's job can take its config from where its data lives)."""
+    if "://" not in str(path):
+        resolved = resolve_config_path(path)
+        return str(resolved), resolved.read_bytes()
+    uri = str(path)
+    if has_credentials(uri):
+        raise ConfigError(f"config URI {redact(uri)!r} carries credentials; give them in the environment (for S3: AWS_ACCESS_KEY_ID ...)")
     try:
-        text = resolved.read_bytes().decode("utf-8-sig")
+        filesystem, inner = pafs.FileSystem.from_uri(uri)
+        with filesystem.open_input_stream(inner) as stream:
+            return redact(uri), stream.read()
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise ConfigError(f"config file {redact(uri)!r} cannot be read: {str(error).strip().splitlines()[0]}") from None
+
+
+def load_config(path: str | Path) -> SweepConfig:
+    resolved, raw = read_config_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ConfigError(f"config file {str(resolved)!r} is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+        raise ConfigError(f"config file {resolved!r} is not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     try:
         payload = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config file {str(resolved)!r} is not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+        raise ConfigError(f"config file {resolved!r} is not valid YAML{where}: {getattr(error, 'problem', error)}") from None
     if payload is None:
-        raise ConfigError(f"config file {str(resolved)!r} is empty; expected a mapping with at least `name` and `studies`")
+        raise ConfigError(f"config file {resolved!r} is empty; expected a mapping with at least `name` and `studies`")
     if not isinstance(payload, dict):
-        raise ConfigError(f"config file {str(resolved)!r} must hold a mapping of keys; received {type(payload).__name__}")
-    return parse_config(payload, source=str(resolved))
+        raise ConfigError(f"config file {resolved!r} must hold a mapping of keys; received {type(payload).__name__}")
+    return parse_config(payload, source=resolved)
 
 
 def parse_config(payload: dict, source: str = "config") -> SweepConfig:

@@ -1,5 +1,5 @@
-"""A sweep whose data and results live in object storage: an S3 API on loopback (moto's server), the endpoint in the
-URIs and the keys in the environment, as a user gives them."""
+"""A sweep whose config, data and results live in object storage: an S3 API on loopback (moto's server), the keys in
+the environment and the endpoint in the URIs or in AWS_ENDPOINT_URL, as a user (or the KubeRay recipe) gives them."""
 
 import io
 
@@ -22,7 +22,7 @@ studies:
 """
 
 
-def test_data_read_from_and_results_written_to_s3_then_forecast_from_there(s3, local_ray, tmp_path, capsys):
+def test_config_and_data_read_from_and_results_written_to_s3_then_forecast_from_there(s3, local_ray, monkeypatch, capsys):
     filesystem = s3.filesystem()
     filesystem.create_dir("lake")
     months = pd.period_range("2021-01", periods=30, freq="M").astype(str)
@@ -30,8 +30,10 @@ def test_data_read_from_and_results_written_to_s3_then_forecast_from_there(s3, l
     with filesystem.open_output_stream("lake/sales.csv") as stream:
         stream.write(frame.to_csv(index=False).encode())
     storage = s3.uri("lake/sweeps")
-    (tmp_path / "stored.yaml").write_text(CONFIG.format(source=s3.uri("lake/sales.csv"), storage=storage))
-    assert main(["--config", str(tmp_path / "stored.yaml")]) == 0
+    with filesystem.open_output_stream("lake/configs/stored.yaml") as stream:
+        stream.write(CONFIG.format(source=s3.uri("lake/sales.csv"), storage=storage).encode())
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{s3.address}")  # an S3-compatible store's endpoint, as the recipe sets it
+    assert main(["--config", "s3://lake/configs/stored.yaml"]) == 0
     printed = capsys.readouterr().out
     assert "note: season 12, inferred from monthly dates" in printed
     listed = filesystem.get_file_info(pafs.FileSelector("lake/sweeps/stored", recursive=True))

@@ -8,7 +8,9 @@ import jsonschema
 import pytest
 import yaml
 
+from sweep.cli.run import parse_args
 from sweep.config.loading import CONF_DIR, load_config
+from sweep.config.overrides import with_overrides
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
@@ -50,15 +52,19 @@ def pinned(package: str) -> str:
     return re.search(rf"^{package}==(\S+)$", (ROOT / "constraints.txt").read_text(), flags=re.M).group(1)
 
 
-def rayjob_documents() -> dict[str, dict]:
-    return {document["kind"]: document for document in yaml.safe_load_all((DOCKER / "kuberay-rayjob.yaml").read_text())}
+RAYJOBS = ["kuberay-rayjob.yaml", "kuberay-s3-rayjob.yaml"]
 
 
-def test_rayjob_is_valid_against_kuberays_own_crd_schema():
+def rayjob_documents(file_name: str = "kuberay-rayjob.yaml") -> dict[str, dict]:
+    return {document["kind"]: document for document in yaml.safe_load_all((DOCKER / file_name).read_text())}
+
+
+@pytest.mark.parametrize("file_name", RAYJOBS)
+def test_rayjob_is_valid_against_kuberays_own_crd_schema(file_name):
     crd = yaml.safe_load((DOCKER / "kuberay" / "ray.io_rayjobs.yaml").read_text())
     version = next(version for version in crd["spec"]["versions"] if version["name"] == "v1")
     validator = jsonschema.Draft202012Validator(version["schema"]["openAPIV3Schema"])
-    job = rayjob_documents()["RayJob"]
+    job = rayjob_documents(file_name)["RayJob"]
     assert job["apiVersion"] == f"{crd['spec']['group']}/v1" and job["kind"] == crd["spec"]["names"]["kind"]
     assert not [error.message for error in validator.iter_errors(job)]
     broken = job | {"spec": job["spec"] | {"rayClusterSpec": job["spec"]["rayClusterSpec"] | {"authOptions": {"mode": "tokens"}}}}
@@ -84,6 +90,29 @@ def test_rayjob_runs_the_full_study_on_the_pinned_ray_with_token_auth_and_expose
     assert all("volumes" not in group["template"]["spec"] for group in cluster["workerGroupSpecs"])
     gpu = next(group for group in cluster["workerGroupSpecs"] if group["groupName"] == "gpu-workers")
     assert gpu["replicas"] == 0 and gpu["template"]["spec"]["containers"][0]["image"].endswith(":gpu")
+
+
+def test_s3_recipe_reads_config_and_data_from_s3_writes_results_there_and_takes_keys_from_a_secret():
+    job = rayjob_documents("kuberay-s3-rayjob.yaml")["RayJob"]["spec"]
+    arguments = run_arguments(shlex.split(job["entrypoint"]))
+    assert arguments.config.startswith("s3://") and arguments.storage.startswith("s3://") and arguments.resume == "auto"
+    shipped = load_config(CONF_DIR / Path(arguments.config).name)  # the config the recipe uploads is a shipped one
+    config = with_overrides(shipped, arguments.overrides)
+    assert config.data.source.startswith("s3://") and config.data.source.endswith(".csv")
+    cluster = job["rayClusterSpec"]
+    assert cluster["rayVersion"] == pinned("ray") and cluster["authOptions"]["mode"] == "token"
+    groups = [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]
+    for container in (container for group in groups for container in group["template"]["spec"]["containers"]):
+        assert container["envFrom"] == [{"secretRef": {"name": "lstm-sweep-s3"}}]  # keys from a Secret, never in the file
+        assert {item["name"] for item in container["env"]} == {"AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"}
+        assert container["image"].endswith("/lstm-sweep:cpu")
+    assert not re.search(r"AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)\s*:", (DOCKER / "kuberay-s3-rayjob.yaml").read_text())
+
+
+def run_arguments(command: list[str]):
+    """`lstm-sweep run`'s parsed arguments of a command line."""
+    assert command[:2] == ["lstm-sweep", "run"]
+    return parse_args(command[2:])
 
 
 def test_documented_module_commands_exist():

@@ -1,10 +1,10 @@
-"""Data read from object storage: an s3:// URI goes through the same reader and checks as a local file."""
+"""Data and configs read from object storage: an s3:// URI goes through the same reader and checks as a local file."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sweep.config.loading import parse_config
+from sweep.config.loading import load_config, parse_config
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import load_catalogue
 
@@ -39,3 +39,16 @@ def test_a_missing_object_and_credentials_in_the_uri_are_refused_by_name(s3):
         load_catalogue(parse_config({"name": "x", "data": {"source": s3.uri("data/none.csv")}, "studies": STUDIES}).data)
     with pytest.raises(ConfigError, match=r"`data.source` \('s3://\*\*\*@data/sales.csv'\) carries credentials"):
         parse_config({"name": "x", "data": {"source": "s3://KEY:SECRET@data/sales.csv"}, "studies": STUDIES})
+
+
+def test_a_config_is_read_from_s3_and_a_missing_one_is_named(s3, monkeypatch):
+    filesystem = s3.filesystem()
+    filesystem.create_dir("configs")
+    with filesystem.open_output_stream("configs/sweep.yaml") as stream:
+        stream.write(b"name: remote\nstudies:\n  s: {epochs: [1], batch_size: [4], neurons: [1]}\n")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{s3.address}")
+    assert load_config("s3://configs/sweep.yaml").name == "remote"
+    with pytest.raises(ConfigError, match=r"config file 's3://configs/none.yaml' cannot be read: .*"):
+        load_config("s3://configs/none.yaml")
+    with pytest.raises(ConfigError, match=r"config URI 's3://\*\*\*@configs/sweep.yaml' carries credentials"):
+        load_config("s3://KEY:SECRET@configs/sweep.yaml")
