@@ -23,11 +23,24 @@ atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
 os.environ["TF_XLA_FLAGS"] = with_cache_flag(os.environ.get("TF_XLA_FLAGS", ""))
 
 
+RAY_FIXTURES = {"local_ray", "sweeps", "s3"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
-    """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone)."""
+    """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone).
+
+    Under pytest-xdist (`-n 2`, the suite's default) the tests on the session's Ray (its sweeps, the S3 server) run in one
+    worker, in order, sharing them; the end-to-end tests that start Ray processes of their own (a `ray start` cluster,
+    a CLI run to interrupt) run in order too, beside them; the in-process tests fill both workers meanwhile.
+    """
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+        if RAY_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group("session-ray"))
+        elif "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("own-ray"))
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +54,7 @@ def local_ray():
     import ray
 
     ray.init(
+        address="local",  # a new Ray, even while a test's `ray start` cluster is recorded on the machine
         num_cpus=2,
         include_dashboard=False,
         runtime_env={"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_XLA_FLAGS": os.environ["TF_XLA_FLAGS"]}},
