@@ -98,6 +98,7 @@ except ImportError:
     from sweep.datasets import load_series
 from trainables.data import prepare
 from trainables.engines import compiled
+from trainables.engines.stable_names import stable_names
 from trainables.model import initial_state
 from trainables.spec import ModelSpec
 
@@ -107,7 +108,7 @@ for batch_size, neurons in json.loads(sys.argv[1]):
     data = prepare(load_series("shampoo").values, 12, batch_size=batch_size)
     initial = [initial_state(spec, seed) for seed in range(30)]
     runs = compiled.CompiledRuns(data, batch_size, spec, initial)  # compiles every function; timed apart below
-    with compiled.stable_names(key):
+    with stable_names(key):
         model = compiled.CompiledLSTM(spec, batch_size, 30)
         arguments = (tf.constant(1), runs.train_x, runs.train_y, runs.first_train_batch)
         started = time.perf_counter()

@@ -17,7 +17,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainables.backtest import METRICS, Origin, WindowKind, backtest_origins, forecast_scores, seasonal_naive_scale
+from trainables.backtest import (
+    METRICS,
+    Origin,
+    WindowKind,
+    backtest_origins,
+    forecast_scores,
+    horizon_scores,
+    scored_steps,
+    seasonal_naive_scale,
+)  # fmt: skip
 from trainables.contract import (
     BASELINES,
     NODE_ID,
@@ -57,11 +66,11 @@ def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecas
     return forecast(name, series, season)
 
 
-def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
+def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int, horizon: int = 1) -> BaselineForecast:
     """One baseline fitted at one origin (`trainables/baselines.py`), run as a Ray task beside the trials."""
     from trainables.baselines import baseline_forecast as forecast  # statsmodels: ~1 s of import a sweep without baselines skips
 
-    return forecast(name, series, origin, season)
+    return forecast(name, series, origin, season, horizon)
 
 
 __all__ = [
@@ -69,6 +78,7 @@ __all__ = [
     "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES", "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES",
     "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins",
     "baseline_forecast", "baseline_next", "canonical_point", "forecast_batch_size", "forecast_next", "forecast_scores",
-    "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column",
-    "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable", "without_repeat_list",
+    "horizon_scores", "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column",
+    "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable",
+    "without_repeat_list",
 ]  # fmt: skip

@@ -4,6 +4,13 @@ An origin sees only the observations up to the end of its own test window: its t
 (from the series' start, or a fixed length that slides) and then `test_size` observations forecast
 one step at a time. With one origin this is the protocol's split: train on all but the last
 `test_size` observations, forecast those.
+
+With a horizon H > 1, every observation before a test observation is a cutoff: cutoff k (0 ..
+test_size-1) is the last observation before the test window's k-th, and it forecasts H steps
+without any observation after it. Step h of cutoff k targets test observation k + h - 1; steps past
+the window's end are not scored, so step h is scored at test_size - h + 1 cutoffs. A cutoff's
+forecasts are kept cutoff-major (k * H + h - 1); with H = 1 they are the protocol's one-step
+forecasts, in its order.
 """
 
 from __future__ import annotations
@@ -47,6 +54,31 @@ def seasonal_naive_scale(history: np.ndarray, season: int) -> float:
     if len(history) <= season:
         return float("nan")
     return float(np.mean(np.abs(history[season:] - history[:-season])))
+
+
+def scored_steps(test_size: int, horizon: int) -> np.ndarray:
+    """(test_size * horizon,) booleans, cutoff-major: which (cutoff, step) forecasts target an observation of the window."""
+    cutoffs, steps = np.divmod(np.arange(test_size * horizon), horizon)
+    return cutoffs + steps < test_size
+
+
+def step_targets(actual: np.ndarray, horizon: int) -> np.ndarray:
+    """(test_size * horizon,) the observation each (cutoff, step) forecast targets, cutoff-major; NaN past the window."""
+    actual = np.asarray(actual, dtype=np.float64)
+    cutoffs, steps = np.divmod(np.arange(len(actual) * horizon), horizon)
+    positions = cutoffs + steps
+    return np.where(positions < len(actual), actual[np.minimum(positions, len(actual) - 1)], np.nan)
+
+
+def horizon_scores(actual: np.ndarray, forecasts: np.ndarray, scale: float, horizon: int = 1) -> dict[str, np.ndarray]:
+    """`forecast_scores` over every scored (cutoff, step) forecast of `forecasts` (..., test_size * horizon), cutoff-major.
+
+    With horizon 1 these are the one-step forecasts themselves, scored exactly as before horizons existed.
+    """
+    if horizon == 1:
+        return forecast_scores(actual, forecasts, scale)
+    scored = scored_steps(len(actual), horizon)
+    return forecast_scores(step_targets(actual, horizon)[scored], np.asarray(forecasts)[..., scored], scale)
 
 
 def forecast_scores(actual: np.ndarray, forecasts: np.ndarray, scale: float) -> dict[str, np.ndarray]:

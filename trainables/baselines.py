@@ -5,6 +5,11 @@ walk-forward goes through the test window, each one-step forecast using only the
 before it (for ETS and ARIMA: the one-step-ahead predictions of the fitted model run over the
 origin's observations, which at step t condition on observations before t).
 
+With a horizon H > 1 each baseline forecasts H steps from every cutoff of the test window (the
+layout of `trainables/backtest.py`): the naive methods from the observations up to the cutoff, ETS
+and ARIMA with statsmodels' own `forecast(H)` of the model fitted at the origin, its state brought
+up to the cutoff with the parameters held fixed (no refit).
+
 Order selection is small and fixed, so a baseline costs milliseconds per origin:
 - `naive`: the last observation. `seasonal_naive`: the observation one season earlier.
 - `ets`: statsmodels' `ETSModel`, additive errors; trend none, additive or damped additive; an
@@ -26,21 +31,21 @@ from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.stattools import kpss
 
-from trainables.backtest import Origin
+from trainables.backtest import Origin, scored_steps
 from trainables.contract import BASELINES, BaselineForecast
 
 
-def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int) -> BaselineForecast:
-    """Fit `name` on the origin's training window and walk forward through its test window; a fit that
-    raises is reported, not raised, so one failing baseline never stops a sweep."""
+def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int, horizon: int = 1) -> BaselineForecast:
+    """Fit `name` on the origin's training window and walk forward through its test window (`horizon` steps from each
+    cutoff); a fit that raises is reported, not raised, so one failing baseline never stops a sweep."""
     observations = np.asarray(series[origin.start : origin.end], dtype=np.float64)
     training = origin.test_start - origin.start
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels' convergence chatter (its import sets "always": imported above)
             with np.errstate(all="ignore"):
-                forecasts, model = _METHODS[name](observations, training, season)
-        if not np.all(np.isfinite(forecasts)):
+                forecasts, model = _METHODS[name](observations, training, season, horizon)
+        if not np.all(np.isfinite(forecasts[scored_steps(len(observations) - training, horizon)])):
             raise ValueError("the fitted model forecast a non-finite value")
     except Exception as error:  # noqa: BLE001 - any library failure becomes a reported failed baseline
         message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
@@ -55,40 +60,71 @@ def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecas
     return baseline_forecast(name, extended, Origin(0, 0, len(series), len(series) + 1), season)
 
 
-def _naive(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
-    return observations[training - 1 : -1], "last observation"
+def _naive(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+    if horizon == 1:
+        return observations[training - 1 : -1], "last observation"
+    return _from_cutoffs(observations, training, horizon, lambda known: np.repeat(known[-1], horizon)), "last observation"
 
 
-def _seasonal_naive(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
-    return observations[training - season : len(observations) - season], f"observation {season} steps earlier"
+def _seasonal_naive(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+    model = f"observation {season} steps earlier"
+    if horizon == 1:
+        return observations[training - season : len(observations) - season], model
+    steps = np.arange(1, horizon + 1)
+    back = season * ((steps - 1) // season + 1)  # the same season's observation in the last full season known
+    return _from_cutoffs(observations, training, horizon, lambda known: known[len(known) - back + steps - 1]), model
 
 
-def _ets(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
-    seasons = [None, "add"] if season > 1 and training >= 2 * season else [None]
+def _ets(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+    fit, options = ets_fit(observations[:training], season)
+    trend = {None: "no trend", "add": "damped trend" if options["damped_trend"] else "additive trend"}[options["trend"]]
+    model = f"ETS(A, {trend}, {'additive season' if options['seasonal'] else 'no season'})"
+    if horizon == 1:
+        return np.asarray(ETSModel(observations, **options).smooth(fit.params).fittedvalues)[training:], model
+    return _from_cutoffs(
+        observations, training, horizon, lambda known: np.asarray(ETSModel(known, **options).smooth(fit.params).forecast(horizon))
+    ), model  # fmt: skip
+
+
+def ets_fit(history: np.ndarray, season: int):
+    """The ETS model chosen by AICc on `history`, fitted, and its options."""
+    seasons = [None, "add"] if season > 1 and len(history) >= 2 * season else [None]
     candidates = [(None, False), ("add", False), ("add", True)]
     fits = []
     for (trend, damped), seasonal in itertools.product(candidates, seasons):
         options = {"error": "add", "trend": trend, "damped_trend": damped, "seasonal": seasonal,
                    "seasonal_periods": season if seasonal else None}  # fmt: skip
-        fits.append((_fitted(lambda o=options: ETSModel(observations[:training], **o).fit(disp=False)), options))
-    fit, options = _lowest_aicc(fits)
-    predictions = np.asarray(ETSModel(observations, **options).smooth(fit.params).fittedvalues)
-    trend = {None: "no trend", "add": "damped trend" if options["damped_trend"] else "additive trend"}[options["trend"]]
-    return predictions[training:], f"ETS(A, {trend}, {'additive season' if options['seasonal'] else 'no season'})"
+        fits.append((_fitted(lambda o=options: ETSModel(history, **o).fit(disp=False)), options))
+    return _lowest_aicc(fits)
 
 
-def _arima(observations: np.ndarray, training: int, season: int) -> tuple[np.ndarray, str]:
-    history = observations[:training]
+def _arima(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+    fit, options = arima_fit(observations[:training], season)
+    seasonal_order = options["seasonal_order"]
+    seasonal = f"({','.join(map(str, seasonal_order[:3]))})[{season}]" if seasonal_order[3] else ""
+    model = f"ARIMA({','.join(map(str, options['order']))}){seasonal}"
+    if horizon == 1:
+        return np.asarray(fit.apply(observations).get_prediction(start=training).predicted_mean), model
+    return _from_cutoffs(observations, training, horizon, lambda known: np.asarray(fit.apply(known).forecast(horizon))), model
+
+
+def arima_fit(history: np.ndarray, season: int):
+    """The ARIMA model chosen by KPSS and AICc on `history`, fitted, and its options."""
     d = int(kpss(history, regression="c", nlags="auto")[1] < 0.05)
-    seasonal_order = (0, 1, 1, season) if season > 1 and training >= 3 * season else (0, 0, 0, 0)
+    seasonal_order = (0, 1, 1, season) if season > 1 and len(history) >= 3 * season else (0, 0, 0, 0)
     fits = []
     for p, q in itertools.product((0, 1) if seasonal_order[3] else (0, 1, 2), (0, 1)):
         options = {"order": (p, d, q), "seasonal_order": seasonal_order, "trend": _ARIMA_TREND[d + seasonal_order[1]]}
         fits.append((_fitted(lambda o=options: ARIMA(history, **o).fit(cov_type="none")), options))  # AICc needs no standard errors
-    fit, options = _lowest_aicc(fits)
-    predictions = np.asarray(fit.apply(observations).get_prediction(start=training).predicted_mean)
-    seasonal = f"({','.join(map(str, seasonal_order[:3]))})[{season}]" if seasonal_order[3] else ""
-    return predictions, f"ARIMA({','.join(map(str, options['order']))}){seasonal}"
+    return _lowest_aicc(fits)
+
+
+def _from_cutoffs(observations: np.ndarray, training: int, horizon: int, forecast_from: Callable) -> np.ndarray:
+    """`forecast_from(observations up to the cutoff)` -> (horizon,) at every cutoff of the test window, cutoff-major, NaN
+    where a step is past the window."""
+    test_size = len(observations) - training
+    forecasts = np.concatenate([forecast_from(observations[: training + cutoff]) for cutoff in range(test_size)])
+    return np.where(scored_steps(test_size, horizon), forecasts, np.nan)
 
 
 def _fitted(fit: Callable):

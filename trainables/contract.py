@@ -76,6 +76,7 @@ class TrialRequest:
     season: int = 1  # MASE's seasonal naive lag (`evaluation.season`)
     series: tuple[str, ...] = ()  # which of the sweep's series the trial fits (their names), trained side by side
     race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
+    horizon: int = 1  # steps forecast from each cutoff (`evaluation.horizon`); 1 is the protocol's walk-forward
 
     def to_tune(self) -> dict[str, Any]:
         """The request as the flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
@@ -134,7 +135,8 @@ class RepeatScores:
     test_mase: float = float("nan")  # MAE over the training window's in-sample seasonal naive MAE
     training_rows: int = 0  # rows trained on, after trimming to whole batches
     trimmed_rows: int = 0  # leading training rows dropped by that trimming
-    forecasts: list[float] = field(default_factory=list)  # the one-step forecasts of the test window, in order
+    # the test window's forecasts: one-step, in order; with a horizon H, H per cutoff, cutoff-major (NaN past the window)
+    forecasts: list[float] = field(default_factory=list)
     series: str = ""  # which of the trial's series
 
     def without_forecasts(self) -> dict[str, Any]:
@@ -252,7 +254,7 @@ class BaselineForecast:
 
     baseline: str
     origin: int
-    forecasts: list[float]  # empty when the fit failed
+    forecasts: list[float]  # laid out as `RepeatScores.forecasts`; empty when the fit failed
     model: str  # the model order selection chose, in words
     error: str | None = None
 

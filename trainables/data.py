@@ -65,6 +65,30 @@ class PreparedSeries:
         differences = (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
         return differences + previous
 
+    def to_step_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
+        """Invert scaling, then differencing, of multi-step forecasts (..., cutoffs, horizon).
+
+        Cutoff k's last known observation is `raw[first_target_index + k - 1]`; its step h adds the
+        forecast difference to the observation `difference_lag` steps before its target, which is
+        itself a forecast once h > difference_lag. With horizon 1 this is `to_observations`.
+        """
+        differences = (np.asarray(scaled_yhat, dtype=np.float64) - self.scaler.min_[-1]) / self.scaler.scale_[-1]
+        cutoffs, horizon = differences.shape[-2:]
+        last_known = first_target_index - 1 + np.arange(cutoffs)
+        observations = np.empty_like(differences)
+        for step in range(horizon):
+            if step < self.difference_lag:
+                previous = self.raw[last_known + step + 1 - self.difference_lag]
+            else:
+                previous = observations[..., step - self.difference_lag]
+            observations[..., step] = differences[..., step] + previous
+        return observations
+
+    def input_scaling(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min_, scale_) of the scaler as float32: inputs are `difference * scale_[:window] + min_[:window]`, the target
+        column the last; what a recursive forecast needs to turn its own forecast into the next input."""
+        return self.scaler.min_.astype(np.float32), self.scaler.scale_.astype(np.float32)
+
     def rmse(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """RMSE in the series' units of scaled forecasts against the observations they target."""
         forecasts = self.to_observations(scaled_yhat, first_target_index)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from trainables.backtest import Origin, backtest_origins, forecast_scores, seasonal_naive_scale
+from trainables.backtest import Origin, backtest_origins, horizon_scores, scored_steps, seasonal_naive_scale
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
 from trainables.data import PreparedSeries, prepare, prepare_future
 
@@ -108,15 +108,16 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
             if epochs_done < request.epochs and report is not None:
                 report(diagnostic.to_metrics())
     train_yhat, test_yhat = runs.walk_forward()
+    steps = runs.rollout(request.horizon) if request.horizon > 1 else None
     fits = len(request.seeds) * len(windows)  # repeat-fits trained together share the seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
     rows = []
     for position, window in enumerate(windows):
         lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
         data, origin, series = window.prepared, window.origin, window.values
-        forecasts = data.to_observations(test_yhat[lanes], data.test_target_index)
+        forecasts = _forecasts(data, test_yhat[lanes], None if steps is None else steps[lanes])
         scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
-        scores = forecast_scores(series[origin.test_start : origin.end], forecasts, scale)
+        scores = horizon_scores(series[origin.test_start : origin.end], forecasts, scale, request.horizon)
         train_rmse = data.train_rmse(train_yhat[lanes])
         rows += [
             RepeatScores(
@@ -127,6 +128,14 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
             for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
         ]  # fmt: skip
     return rows, diagnostic
+
+
+def _forecasts(data: PreparedSeries, test_yhat: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
+    """(repeats, forecasts) in the series' units: the one-step walk-forward's, or each cutoff's steps (NaN past the window)."""
+    if steps is None:
+        return data.to_observations(test_yhat, data.test_target_index)
+    observations = data.to_step_observations(steps, data.test_target_index).reshape(len(steps), -1)
+    return np.where(scored_steps(len(data.test), steps.shape[-1]), observations, np.nan)
 
 
 def forecast_next(request: TrialRequest, series: np.ndarray) -> np.ndarray:

@@ -127,6 +127,9 @@ class EvaluationConfig(StrictModel):
     # quarterly 4, weekly 52, daily 7, hourly 24, yearly 1), or `data.difference_lag` for series without dates
     season: PositiveInt | None = None
     baselines: list[Literal[BASELINES]] = []  # classical methods scored on the same origins
+    # steps forecast from every cutoff (each observation before a test one), with no observation after it; 1 is the
+    # protocol's one-step walk-forward. Scores cover every (cutoff, step) inside the test window, and each step alone.
+    horizon: PositiveInt = 1
 
     @field_validator("baselines")
     @classmethod
@@ -226,6 +229,11 @@ class SweepConfig(StrictModel):
         self._ranges_fit_the_search()
         if self.search.type == "race" and self.search.initial_for(self.repeats) > self.repeats:
             raise ValueError(f"`search.initial_repeats` ({self.search.initial_repeats}) is more than `repeats` ({self.repeats})")
+        if self.evaluation.horizon > self.data.test_size:
+            raise ValueError(
+                f"`evaluation.horizon` ({self.evaluation.horizon}) is longer than `data.test_size` ({self.data.test_size}): "
+                f"every step must be scored inside an origin's test window; set data.test_size={self.evaluation.horizon} or more"
+            )
         if self.evaluation.origins > 1 and self.diagnostics.every:
             raise ValueError(
                 f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "

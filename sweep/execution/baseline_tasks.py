@@ -21,7 +21,10 @@ def submit_baselines(config: SweepConfig, plan: SweepPlan, series_values: dict[s
     tasks = []
     for series, origins in plan.origins.items():
         shared = ray.put(series_values[series])
-        tasks += [(series, task.remote(name, shared, origin, season)) for name in config.evaluation.baselines for origin in origins]
+        tasks += [
+            (series, task.remote(name, shared, origin, season, config.evaluation.horizon))
+            for name in config.evaluation.baselines for origin in origins
+        ]  # fmt: skip
     return tasks
 
 

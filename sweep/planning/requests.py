@@ -27,6 +27,7 @@ def trial_request(
         origin_step=config.evaluation.step_for(config.data),
         window=config.evaluation.window,
         season=config.evaluation.season_for(config.data),
+        horizon=config.evaluation.horizon,
     )
 
 

@@ -148,6 +148,29 @@ def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, se
     return figure
 
 
+def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):
+    """Each configuration's (solid) and baseline's (dashed, grey, a marker each) mean metric against the horizon step."""
+    steps = [column for column in by_step.columns if column.startswith("h")]
+    configurations = [method for method in by_step.index if ":" in method]  # "study: axis value"; baselines are bare names
+    colors = plt.cm.tab10.colors if len(configurations) <= 10 else plt.cm.viridis(np.linspace(0, 1, len(configurations)))
+    styles = {method: {"color": color, "linestyle": "-", "marker": "o"} for method, color in zip(configurations, colors)}
+    for method, marker in zip((method for method in by_step.index if ":" not in method), "s^Dvx*"):
+        styles[method] = {"color": "dimgrey", "linestyle": "--", "marker": marker}
+    figure, ax = plt.subplots(figsize=(8, 4.5))
+    for method, row in by_step.iterrows():
+        ax.plot(range(1, len(steps) + 1), row[steps].to_numpy(dtype=float), label=method, markersize=4, **styles[method])
+    ax.set_xticks(range(1, len(steps) + 1))
+    ax.set_xlabel("horizon step h (forecasts from every cutoff)")
+    ax.set_ylabel(metric_label(metric, unit))
+    baselines = len(by_step) - len(configurations)
+    ax.set_title(f"{METRIC_NAMES[metric]} by horizon step: {len(configurations)} configurations, {baselines} baselines")
+    if len(configurations) <= MAX_LEGEND_CURVES:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
 def point_file_name(point: dict) -> str:
     return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
 

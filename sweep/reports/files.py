@@ -10,6 +10,7 @@ from sweep.planning.plan import SweepPlan
 from sweep.reports.console import friedman_line
 from sweep.reports.figures import (
     box_plots,
+    by_step_figure,
     diagnostic_curves,
     forecast_figure,
     median_curves,
@@ -25,6 +26,8 @@ from sweep.storage.folder import ResultsFolder
 from sweep.storage.layout import (
     ACROSS_SERIES_FILE,
     BASELINES_FILE,
+    BY_STEP_FIGURE,
+    BY_STEP_FILE,
     DIAGNOSTICS_FOLDER,
     FORECASTS_FILE,
     HISTORY_FILE,
@@ -45,6 +48,8 @@ def write_results(
     if config.evaluation.baselines:
         folder.write_parquet(BASELINES_FILE, outcome.baselines)
     folder.write_csv(SUMMARY_FILE, outcome.summary)
+    if outcome.by_step is not None:
+        folder.write_csv(BY_STEP_FILE, outcome.by_step.reset_index())
     if outcome.across:
         folder.write_csv(ACROSS_SERIES_FILE, pd.concat(
             [across_frame(outcome.trials, result.comparison, study, result.friedman_p) for study, result in outcome.across.items()]
@@ -55,6 +60,9 @@ def write_results(
     else:
         study_pngs, point_pngs = _series_figures(folder, config, plan, outcome, next(iter(catalogue.series.values())), persistence)
         tables = outcome.single
+    if outcome.by_step is not None:
+        figure = by_step_figure(outcome.by_step, config.evaluation.metric, catalogue.unit)
+        study_pngs[next(iter(study_pngs))][BY_STEP_FIGURE] = folder.write_figure(BY_STEP_FIGURE, figure)
     facts = environment(node_count, wall_seconds)
     notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}
     page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes)
@@ -109,4 +117,5 @@ def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, uni
     means = baseline_means(outcome.baselines, metric)
     best_baseline = means.idxmin() if not means.empty else None
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    return forecast_figure(outcome.forecasts, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
+    one_step = outcome.forecasts[outcome.forecasts["h"] == 1]  # the walk-forward's forecasts, whatever the horizon
+    return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)

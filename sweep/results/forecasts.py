@@ -8,14 +8,14 @@ import pandas as pd
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.decode import DecodedTrial
-from trainables import SCORES, BaselineForecast, forecast_scores, score_column, seasonal_naive_scale
+from trainables import SCORES, BaselineForecast, horizon_scores, score_column, seasonal_naive_scale
 
 BASELINE_COLUMNS = ["series", "baseline", "model", "origin", "test_start", "status", *SCORES, "error"]
-FORECAST_COLUMNS = ["repeat", "origin", "step", "index", "date", "actual", "forecast"]
+FORECAST_COLUMNS = ["repeat", "origin", "step", "cutoff", "h", "index", "date", "actual", "forecast"]
 
 
 def baselines_frame(
-    forecasts: list[tuple[str, BaselineForecast]], plan: SweepPlan, series_values: dict[str, np.ndarray], season: int
+    forecasts: list[tuple[str, BaselineForecast]], plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, horizon: int = 1
 ) -> pd.DataFrame:
     """One row per (series, baseline, origin): its scores on the same test window as the trials, or its error."""
     rows = []
@@ -25,16 +25,19 @@ def baselines_frame(
                "test_start": origin.test_start, "status": "failed" if forecast.error else "completed", "error": forecast.error}  # fmt: skip
         if not forecast.error:
             scale = seasonal_naive_scale(series[origin.start : origin.test_start], season)
-            scores = forecast_scores(series[origin.test_start : origin.end], np.array(forecast.forecasts), scale)
+            scores = horizon_scores(series[origin.test_start : origin.end], np.array(forecast.forecasts), scale, horizon)
             row |= {score_column(metric): float(value) for metric, value in scores.items()}
         rows.append(row)
     return pd.DataFrame(rows, columns=BASELINE_COLUMNS)
 
 
 def forecasts_frame(
-    trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]]
+    trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1
 ) -> pd.DataFrame:
-    """Every one-step forecast: (series, study, point, repeat, origin, step, index, date, actual, forecast).
+    """Every scored forecast: (series, study, point, repeat, origin, step, cutoff, h, index, date, actual, forecast).
+
+    `step` counts the cutoffs of a test window from 1, `cutoff` is the index of the last observation a forecast knew and
+    `h` its horizon step, so `index` = cutoff + h; with horizon 1, one row per test observation.
 
     A shared point's forecasts appear under each of its studies, like its trials; baselines' rows
     have no study, point or repeat (they belong to every study).
@@ -60,10 +63,12 @@ def forecasts_frame(
     frame = pd.DataFrame(windows).reindex(
         columns=["series", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"]
     )
-    frame = frame.explode("forecast")  # each window's rows keep its index: the steps count within it
-    frame["step"] = frame.groupby(level=0).cumcount() + 1
-    frame = frame.reset_index(drop=True)
-    frame["index"] = frame["test_start"] + frame["step"] - 1
+    frame = frame.explode("forecast")  # each window's rows keep its index: the forecasts count within it, cutoff-major
+    position = frame.groupby(level=0).cumcount().to_numpy()
+    frame["step"], frame["h"] = position // horizon + 1, position % horizon + 1
+    frame["cutoff"] = frame["test_start"] + frame["step"] - 2
+    frame = frame[frame["forecast"].notna()].reset_index(drop=True)  # steps past the window's end are not forecasts scored
+    frame["index"] = frame["cutoff"] + frame["h"]
     frame["actual"], frame["date"] = np.nan, None
     for name, rows in frame.groupby("series", sort=False).groups.items():
         loaded = catalogue.series[name]

@@ -13,6 +13,7 @@ from sweep.results.across_series import AcrossSeries, across_series
 from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
+from sweep.results.horizons import by_step_table, step_scores
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
@@ -32,6 +33,7 @@ class Outcome:
     history: pd.DataFrame | None  # with diagnostics only
     across: dict[str, AcrossSeries]  # study -> its comparison across series; empty with one series
     confirmation: pd.DataFrame | None = None  # with `search.confirm`: selection against confirmation means
+    by_step: pd.DataFrame | None = None  # with `evaluation.horizon` > 1: each method's mean metric at each step (`by_step_table`)
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -57,7 +59,9 @@ def summarize_sweep(
 ) -> Outcome:  # fmt: skip
 
     metric = config.evaluation.metric
-    baselines = baselines_frame(baseline_forecasts, plan, catalogue.values, config.evaluation.season_for(config.data))
+    baselines = baselines_frame(
+        baseline_forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), config.evaluation.horizon
+    )
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
     statistics, tables, summaries = {}, {}, []
     for series in plan.origins:
@@ -67,9 +71,15 @@ def summarize_sweep(
         summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
     summary = pd.concat(summaries, ignore_index=True)
     across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
+    forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
+    by_step = None
+    if config.evaluation.horizon > 1:
+        scores = step_scores(forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), metric)
+        by_step = by_step_table(scores, metric)
     return Outcome(
         trials=trials,
-        forecasts=forecasts_frame(trials_run, plan, catalogue, baseline_forecasts),
+        forecasts=forecasts,
+        by_step=by_step,
         baselines=baselines,
         statistics=statistics,
         tables=tables,

@@ -21,15 +21,14 @@ trial's origins share one compile.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import itertools
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
 
 import numpy as np
 
 from trainables.data import PreparedSeries, forecast_batch_size
+from trainables.engines.lstm_cell import lane_matmul, lstm_cell
+from trainables.engines.stable_names import stable_names
 from trainables.model import InitialState
 from trainables.spec import ModelSpec
 
@@ -38,49 +37,6 @@ from trainables.spec import ModelSpec
 # shape skip compiling. Bounded, since a shape costs ~18 MB and a long sweep can see hundreds.
 _COMPILED: OrderedDict[tuple, CompiledLSTM] = OrderedDict()
 COMPILED_SHAPES_KEPT = 16
-
-
-def lane_matmul(inputs, weights):
-    """(repeats, batch, k) x (repeats, k, m) -> (repeats, batch, m), each repeat its own weights.
-
-    For k > 1 a broadcast product summed over k, not a batched matmul: XLA's CPU backend runs a
-    batched dot of these tiny matrices as one small matrix product per repeat, and those calls were
-    most of a training step (2-5 units took 5-15x the time of 1 unit). For k = 1 XLA already turns
-    the matmul into a product: it stays, so one-unit runs keep their numbers to the last digit.
-    """
-    import tensorflow as tf
-
-    if inputs.shape[-1] == 1:
-        return tf.einsum("rbk,rkm->rbm", inputs, weights)
-    return tf.reduce_sum(inputs[..., :, None] * weights[:, None, :, :], axis=-2)
-
-
-def lstm_cell(x, h, c, kernel, recurrent_kernel, bias, input_masks, recurrent_masks):
-    """Keras `LSTMCell` for one time step, batched over repeats.
-
-    x: (repeats, batch, inputs); h, c: (repeats, batch, n); kernel (repeats, inputs, 4n); recurrent_kernel
-    (repeats, n, 4n); bias (repeats, 4n). Gate order i, f, c, o. Masks: none, one for all gates (Keras's
-    fused implementation, dropout only) or one per gate (its per-gate one, with recurrent dropout).
-    """
-    import tensorflow as tf
-
-    if len(input_masks) == 1:
-        x = x * input_masks[0]
-    if len(input_masks) < 4 and not recurrent_masks:
-        z = lane_matmul(x, kernel) + lane_matmul(h, recurrent_kernel) + bias[:, None, :]
-        z_input, z_forget, z_cell, z_output = tf.split(z, 4, axis=-1)
-    else:
-        gate_inputs = [x * mask for mask in input_masks] or [x] * 4
-        gate_states = [h * mask for mask in recurrent_masks] or [h] * 4
-        kernels, recurrent_kernels = tf.split(kernel, 4, axis=-1), tf.split(recurrent_kernel, 4, axis=-1)
-        biases = tf.split(bias, 4, axis=-1)
-        z_input, z_forget, z_cell, z_output = (
-            lane_matmul(xg, kg) + bg[:, None, :] + lane_matmul(hg, rg)
-            for xg, hg, kg, rg, bg in zip(gate_inputs, gate_states, kernels, recurrent_kernels, biases)
-        )
-    c = tf.sigmoid(z_forget) * c + tf.sigmoid(z_input) * tf.tanh(z_cell)
-    h = tf.sigmoid(z_output) * tf.tanh(c)
-    return h, c
 
 
 class CompiledLSTM:
@@ -110,6 +66,7 @@ class CompiledLSTM:
         # One function per input shape (walk-forward, test alone), so neither ever retraces.
         self.forecast_walk = tf.function(self._forecast, jit_compile=True)
         self.forecast_test = tf.function(self._forecast, jit_compile=True)
+        self.rollouts: dict[int, object] = {}  # horizon -> its compiled recursive forecast
 
     def _start(self, initial_weights, dropout_seeds):
         for variable, value in zip(self.variables, initial_weights):
@@ -251,6 +208,61 @@ class CompiledLSTM:
             forecasts, _ = tf.scan(forecast_step, inputs, initializer=initial)
         return tf.transpose(forecasts, [1, 0, 2])
 
+    def rollout_function(self, horizon: int):
+        import tensorflow as tf
+
+        if horizon not in self.rollouts:
+            self.rollouts[horizon] = tf.function(
+                lambda *arguments: self._rollout(*arguments, horizon=horizon), jit_compile=True, autograph=False
+            )
+        return self.rollouts[horizon]
+
+    def _states_entering(self, inputs, first_batch):
+        """Each layer's (h, c) as every batch of the walk-forward inputs arrives: (batches, repeats, batch, n) each."""
+        import tensorflow as tf
+
+        def step(carry, indexed):
+            index, x = indexed
+            _, states = carry
+            first = index <= first_batch if self.padded else tf.equal(index, 0)
+            states = tf.nest.map_structure(lambda state: tf.where(first, tf.zeros_like(state), state), states)
+            return states, self._call(x, states, None)[1]
+
+        batch_size = inputs.shape[-3]
+        initial = (self.zero_states(batch_size), self.zero_states(batch_size))
+        entering, _ = tf.scan(step, (tf.range(inputs.shape[0]), inputs), initializer=initial)
+        return entering
+
+    def _rollout(self, inputs, first_batch, test_inputs, low, scale, *, horizon: int):
+        """Recursive forecasts of `horizon` steps from every test row's cutoff: (repeats, test rows, horizon).
+
+        Each test row starts from the state its lane holds when the walk-forward reaches it, forecasts from its own
+        inputs, then from the differences known at the cutoff followed by its forecasts, rescaled as inputs: the
+        state carried on, all cutoffs of all repeats side by side. `test_inputs` (repeats, rows, window) are the test
+        rows' scaled inputs; `low`, `scale` (repeats, window + 1) each lane's scaler.
+        """
+        import tensorflow as tf
+
+        rows, window = test_inputs.shape[1], test_inputs.shape[2]
+        test_batches = rows // inputs.shape[-3]
+        states = tf.nest.map_structure(
+            lambda state: tf.reshape(tf.transpose(state[-test_batches:], [1, 0, 2, 3]), (self.repeats, rows, state.shape[-1])),
+            self._states_entering(inputs, first_batch),
+        )
+        input_low, input_scale = low[:, None, :window], scale[:, None, :window]
+        target_low, target_scale = low[:, None, window], scale[:, None, window]
+
+        def step(carry, _):
+            _, differences, scaled, states = carry
+            samples = tf.stack([scaled[..., time : time + self.spec.lags] for time in range(self.spec.timesteps)], axis=2)
+            yhat, states = self._call(samples, states, None)
+            differences = tf.concat([differences[..., 1:], ((yhat - target_low) / target_scale)[..., None]], axis=-1)
+            return yhat, differences, differences * input_scale + input_low, states
+
+        start = (tf.zeros((self.repeats, rows)), (test_inputs - input_low) / input_scale, test_inputs, states)
+        forecasts = tf.scan(step, tf.range(horizon), initializer=start)[0]  # (horizon, repeats, rows)
+        return tf.transpose(forecasts, [1, 2, 0])
+
 
 class CompiledRuns:
     """Repeats of one point trained together: `train` in chunks, `diagnose` between, `walk_forward` at the end.
@@ -295,8 +307,12 @@ class CompiledRuns:
         self.first_forecast_batch = tf.constant(self.padding_rows // self.forecast_batch_size)
         self.test_x = tf.constant(stacked(lambda item: item.samples(item.test), self.forecast_batch_size, padding_rows=0))
         self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
+        lane_data = [item for item in datasets for _ in range(lanes)]  # one entry per repeat lane, origin-major
+        self.test_inputs = tf.constant(np.stack([item.test[:, :-1] for item in lane_data]))
+        self.low, self.scale = (tf.constant(np.stack(arrays)) for arrays in zip(*(item.input_scaling() for item in lane_data)))
         train_rows = len(datasets[0].train) + self.padding_rows
         key = (batch_size, spec, self.repeats, train_rows, len(datasets[0].test), padded, len(datasets))
+        self.key = key
         self.compile_seconds = 0.0
         if key in _COMPILED:
             _COMPILED.move_to_end(key)
@@ -348,6 +364,19 @@ class CompiledRuns:
         split = self.train_forecast_x.shape[0] * self.forecast_batch_size
         return forecasts[:, self.padding_rows : split], forecasts[:, split:]
 
+    def rollout(self, horizon: int) -> np.ndarray:
+        """(repeats, test rows, horizon) scaled recursive forecasts from every cutoff of the test window; one compile per
+        shape and horizon (on first use, its seconds added to `compile_seconds`)."""
+        new = horizon not in self.compiled.rollouts
+        started = time.perf_counter()
+        with stable_names((*self.key, "rollout", horizon)) if new else contextlib.nullcontext():
+            forecasts = self.compiled.rollout_function(horizon)(
+                self.walk_x, self.first_forecast_batch, self.test_inputs, self.low, self.scale
+            ).numpy()
+        if new:
+            self.compile_seconds += time.perf_counter() - started
+        return forecasts
+
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state.
 
@@ -356,38 +385,6 @@ class CompiledRuns:
         train_yhat = self.walk_forward()[0]
         # The warming pass already advanced the generators by the train and test forecasts Keras makes here.
         return train_yhat, self._forecast_test()
-
-
-@contextlib.contextmanager
-def stable_names(key: tuple) -> Iterator[None]:
-    """Names for the functions traced meanwhile numbered from the shape's own range, not the process's counter.
-
-    TensorFlow names each traced function (and each loop body and gradient) after a process-wide
-    counter that every tensor also draws from, and XLA's persistent cache keys its entries by those
-    names: a shape traced after another in one process and first in the next would miss the cache.
-    Here only the names draw from a counter of the shape's own (ranges 10^6 apart from 10^12 up), so
-    they follow the shape's own tracing, which is the same in every process. A TensorFlow that names
-    functions otherwise is left alone: the cache then only serves a worker's repeated order.
-    """
-    from tensorflow.python.eager.polymorphic_function import concrete_function
-    from tensorflow.python.ops import control_flow_util_v2
-
-    ids = itertools.count(10**12 + int(hashlib.sha256(repr(key).encode()).hexdigest()[:9], 16) * 10**6)
-    names = {
-        (concrete_function, "_forward_name"): lambda n: f"__forward_{n}_{next(ids)}",
-        (concrete_function, "_backward_name"): lambda n: f"__backward_{n}_{next(ids)}",
-        (concrete_function, "_inference_name"): lambda n: f"__inference_{n}_{next(ids)}",
-        (control_flow_util_v2, "unique_fn_name"): lambda scope, name: f"{scope}{name}_{next(ids)}".replace("/", "_"),
-        (control_flow_util_v2, "unique_grad_fn_name"): lambda forward_name: f"{forward_name}_grad_{next(ids)}",
-    }
-    originals = {place: getattr(*place) for place in names if hasattr(*place)}
-    for module, name in originals:
-        setattr(module, name, names[module, name])
-    try:
-        yield
-    finally:
-        for (module, name), original in originals.items():
-            setattr(module, name, original)
 
 
 def _evict_least_recently_used() -> None:

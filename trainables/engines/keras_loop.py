@@ -35,6 +35,43 @@ def forecast(model, data: PreparedSeries, rows: np.ndarray, batch_size: int) -> 
     return model.predict(data.samples(rows), batch_size=batch_size, verbose=0)[:, 0]
 
 
+def states_entering_test_rows(model, data: PreparedSeries, batch_size: int) -> list[list[np.ndarray]]:
+    """Walk the training then the test inputs batch by batch from a reset state, as `walk_forward` does, and keep the
+    (h, c) of every LSTM layer that each test row's lane holds when the row comes: what its cutoff knows."""
+    layers = [layer for layer in model.layers if getattr(layer, "stateful", False)]
+    reset_states(model)
+    for rows in data.samples(data.train).reshape(-1, batch_size, data.timesteps, data.lags):
+        model.predict_on_batch(rows)
+    entering = []
+    for rows in data.samples(data.test).reshape(-1, batch_size, data.timesteps, data.lags):
+        held = [variable.numpy() for layer in layers for variable in layer.states]
+        entering += [[state[lane : lane + 1] for state in held] for lane in range(batch_size)]
+        model.predict_on_batch(rows)
+    reset_states(model)
+    return entering
+
+
+def recursive_forecasts(stepper, data: PreparedSeries, entering: list[list[np.ndarray]], horizon: int) -> np.ndarray:
+    """(test rows, horizon) scaled forecasts: from each test row's state, `horizon` one-step calls of the batch-1 `stepper`,
+    each fed the differences known at the cutoff followed by the forecasts already made (the reference the compiled
+    engine's rollout is checked against)."""
+    layers = [layer for layer in stepper.layers if getattr(layer, "stateful", False)]
+    low, scale = data.input_scaling()
+    window = data.window
+    forecasts = np.empty((len(data.test), horizon), dtype=np.float32)
+    for row, states in enumerate(entering):
+        for variable, state in zip((variable for layer in layers for variable in layer.states), states):
+            variable.assign(state)
+        differences = (data.test[row, :window] - low[:window]) / scale[:window]
+        inputs = data.test[row, :window]
+        for step in range(horizon):
+            sample = data.samples(np.append(inputs, np.float32(0))[None, :])
+            forecasts[row, step] = stepper.predict_on_batch(sample)[0, 0]
+            differences = np.append(differences[1:], (forecasts[row, step] - low[window]) / scale[window])
+            inputs = differences * scale[:window] + low[:window]
+    return forecasts
+
+
 def batch_one_copy(model, spec: ModelSpec, initial: InitialState):
     """A batch-1 stateful model holding `model`'s current weights, for forecasting row by row."""
     copy = build_stateful_lstm(spec, 1, initial, compile=False)
@@ -75,6 +112,14 @@ class KerasRuns:
         for model in forecasters:
             reset_states(model)
         return np.stack(train_yhat), np.stack(test_yhat)
+
+    def rollout(self, horizon: int) -> np.ndarray:
+        """(repeats, test rows, horizon) scaled recursive forecasts from every cutoff of the test window."""
+        forecasts = []
+        for model, state in zip(self._forecasters(), self.initial):
+            entering = states_entering_test_rows(model, self.data, self.forecast_batch_size)
+            forecasts.append(recursive_forecasts(batch_one_copy(model, self.spec, state), self.data, entering, horizon))
+        return np.stack(forecasts)
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state."""

@@ -58,6 +58,11 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         ),
         ("name: x\ndata: {difference_lag: 0}\n" + VALID_STUDIES, "{config}: `data.difference_lag` must be > 0; received 0"),
         (
+            "name: x\nevaluation: {horizon: 18}\n" + VALID_STUDIES,
+            "{config}: `evaluation.horizon` (18) is longer than `data.test_size` (12): every step must be scored inside an origin's "
+            "test window; set data.test_size=18 or more",
+        ),
+        (
             "name: x\ndata: {lag: 1, difference_lag: 1}\n" + VALID_STUDIES,
             "{config}: `data.lag` is the old name of `data.difference_lag`; give only `difference_lag`",
         ),

@@ -1,0 +1,42 @@
+"""A sweep forecasting several steps from every cutoff: LSTM and baselines scored by step, in the files and the printout."""
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sweep.data.series import load_series
+
+HORIZONS = """\
+name: horizons
+repeats: 2
+data: {test_size: 6}
+evaluation: {origins: 2, horizon: 3, metric: mase, baselines: [naive, seasonal_naive, ets]}
+studies:
+  units: {epochs: [3], batch_size: [2], neurons: [1, 2]}
+"""
+
+
+def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(sweeps):
+    results, printed = sweeps.run(HORIZONS)
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    shampoo = load_series("shampoo").values
+    assert set(forecasts["h"]) == {1, 2, 3}
+    assert (forecasts["index"] == forecasts["cutoff"] + forecasts["h"]).all()
+    np.testing.assert_array_equal(forecasts["actual"], shampoo[forecasts["index"]])
+    per_window = forecasts.groupby(["baseline", "neurons", "repeat", "origin"], dropna=False).size()
+    assert (per_window == 6 + 5 + 4).all() and len(per_window) == 2 * (2 * 2 + 3)  # steps inside each 6-long test window
+    assert forecasts.groupby(["origin", "h"])["cutoff"].min().to_dict() == {(0, h): 23 for h in (1, 2, 3)} | {(1, h): 29 for h in (1, 2, 3)}
+    by_step = pd.read_csv(results / "by_step.csv").set_index("method")
+    assert set(by_step.index) == {"units: neurons 1", "units: neurons 2", "naive", "seasonal_naive", "ets"}
+    assert list(by_step.columns) == ["h1", "h2", "h3", "mean"] and np.isfinite(by_step.to_numpy()).all()
+    naive = forecasts[(forecasts["baseline"] == "naive") & (forecasts["h"] == 3)]
+    by_hand = [  # MASE at step 3 of each origin: its MAE over the seasonal naive's in-sample MAE on its training window
+        np.mean(np.abs(rows["forecast"] - rows["actual"])) / np.mean(np.abs(shampoo[12:training] - shampoo[: training - 12]))
+        for (_, rows), training in zip(naive.groupby("origin"), (24, 30))
+    ]
+    assert by_step.loc["naive", "h3"] == pytest.approx(np.mean(by_hand))
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert np.isfinite(trials["test_mase"]).all() and len(trials) == 2 * 2 * 2
+    assert "test MASE (scale-free) by horizon step, 3 steps from every cutoff" in printed
+    assert (results / "by_step.png").stat().st_size > 10_000
