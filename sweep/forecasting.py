@@ -120,7 +120,10 @@ def next_label(dates: list[str] | None, length: int) -> str:
         index = pd.DatetimeIndex(dates)
         frequency = pd.infer_freq(index) if len(index) >= 3 else None
         if frequency:
-            return str(index[-1] + pd.tseries.frequencies.to_offset(frequency))
+            following = index[-1] + pd.tseries.frequencies.to_offset(frequency)
+            if frequency[0] in "YAQM":  # dated at a period's start or end: the period itself, as its dates name it
+                return str(following.to_period(frequency[0].replace("A", "Y")))
+            return following.strftime("%Y-%m-%d") if following == following.normalize() else str(following)
     return f"observation {length + 1}"
 
 

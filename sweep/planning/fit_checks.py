@@ -50,7 +50,21 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
                 f"batch_size {batch_size} does not divide the {test_size} test rows: it trains at batch {batch_size} "
                 f"and forecasts with a batch-1 stateful copy of the trained weights"
             )
+    _check_mase_scale(config, len(series) - test_size)
     return list(dict.fromkeys(notes))
+
+
+def _check_mase_scale(config: SweepConfig, earliest_training: int) -> None:
+    """MASE divides by the seasonal naive's in-sample error on an origin's training window: undefined within one season."""
+    season = config.evaluation.season_for(config.data)
+    if config.evaluation.metric != "mase" or earliest_training > season:
+        return
+    fixes = "use fewer origins or a smaller `evaluation.step`, " if config.evaluation.origins > 1 else ""
+    raise SeriesTooShort(
+        f"`evaluation.metric: mase` divides by the seasonal naive's in-sample error on each origin's training window, and "
+        f"the earliest origin's holds {earliest_training} observations, not more than the season ({season}); it needs at "
+        f"least {season + 1}: {fixes}a smaller `data.test_size`, or `evaluation.metric: smape`"
+    )
 
 
 def _check_origins_fit(config: SweepConfig, full_length: int, earliest_length: int, needed: int) -> None:

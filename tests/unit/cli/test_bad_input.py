@@ -107,6 +107,12 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "and needs at least 37 (test_size 20 + difference_lag 12 + window 1 + 4 training rows)",
         ),
         (
+            "name: x\nevaluation: {metric: mase, origins: 2}\n" + VALID_STUDIES,
+            "`evaluation.metric: mase` divides by the seasonal naive's in-sample error on each origin's training window, and the "
+            "earliest origin's holds 12 observations, not more than the season (12); it needs at least 13: use fewer origins or a "
+            "smaller `evaluation.step`, a smaller `data.test_size`, or `evaluation.metric: smape`",
+        ),
+        (
             "name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
             "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp), a built-in collection "
             "(classic_monthly), an existing file or folder, nor a pattern matching files",
