@@ -130,6 +130,19 @@ class EvaluationConfig(StrictModel):
     # steps forecast from every cutoff (each observation before a test one), with no observation after it; 1 is the
     # protocol's one-step walk-forward. Scores cover every (cutoff, step) inside the test window, and each step alone.
     horizon: PositiveInt = 1
+    # prediction intervals (percent) from the backtest's own errors: conformal, each calibrated on the errors of the same
+    # method, series and step known by its cutoff only; scored by coverage, MSIS (with 95) and the repeats' CRPS
+    levels: list[float] = []
+
+    @field_validator("levels")
+    @classmethod
+    def levels_are_percentages(cls, levels: list[float]) -> list[float]:
+        outside = [level for level in levels if not 0 < level < 100]
+        if outside:
+            raise ValueError(f"must lie strictly between 0 and 100 (percent, e.g. [80, 95]); received {outside[0]!r}")
+        if len(set(levels)) < len(levels):
+            raise ValueError(f"lists a level more than once; received {levels}")
+        return sorted(levels)
 
     @field_validator("baselines")
     @classmethod

@@ -3,6 +3,8 @@ noted (rows trimmed to whole batches, forecasts through a batch-1 copy)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sweep.config.model import SweepConfig
@@ -52,6 +54,33 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
             )
     _check_mase_scale(config, len(series) - test_size)
     return list(dict.fromkeys(notes))
+
+
+def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:
+    """Refuse levels whose intervals at the last step could never be calibrated; note how few errors the last cutoff knows.
+
+    A conformal interval at level L needs L / (100 - L) errors known by its cutoff (same method, series and step): the
+    last scored cutoff of the last origin knows the most, so when even it falls short no forecast gets an interval.
+    """
+    if not config.evaluation.levels:
+        return []
+    horizon, level = config.evaluation.horizon, config.evaluation.levels[-1]
+    last_cutoff = origins[-1].end - 1 - horizon  # the last whose step `horizon` is scored
+    known = sum(
+        origin.test_start + cutoff + horizon - 1 <= last_cutoff
+        for origin in origins for cutoff in range(origin.end - origin.test_start - horizon + 1)
+    )  # fmt: skip
+    needed = math.ceil(level / (100 - level))
+    if known < needed:
+        raise SeriesTooShort(
+            f"`evaluation.levels` ({level:g}%) needs {needed} errors known by a cutoff to calibrate its interval at step "
+            f"{horizon}, and the last cutoff knows {known}: add origins (`evaluation.origins`), lengthen `data.test_size`, "
+            "or lower the level"
+        )
+    if known < 4 * needed:
+        return [f"intervals at {level:g}% and step {horizon} are calibrated on at most {known} known errors (the last cutoff; "
+                "earlier ones know fewer, and the first have no interval): their coverage is noisy"]  # fmt: skip
+    return []
 
 
 def _check_mase_scale(config: SweepConfig, earliest_training: int) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 from sweep.config.grids import Range, StudyGrid, draw
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
-from sweep.planning.fit_checks import SeriesTooShort, check_data_fits
+from sweep.planning.fit_checks import SeriesTooShort, check_calibration, check_data_fits
 from sweep.planning.season import season_notes
 from trainables import EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, Origin, Point, backtest_origins
 
@@ -97,7 +97,7 @@ def _series_origins(
             len(series), config.data.test_size, config.evaluation.origins, config.evaluation.step_for(config.data), config.evaluation.window
         )  # fmt: skip
         try:
-            series_notes = check_data_fits(config, series, series_origins[0], studies)
+            series_notes = check_data_fits(config, series, series_origins[0], studies) + check_calibration(config, series_origins)
         except ConfigError as error:
             if len(series_values) == 1:
                 raise

@@ -66,6 +66,9 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
     if outcome.by_step is not None:
         print(f"\n{label} by horizon step, {config.evaluation.horizon} steps from every cutoff (mean over repeats, origins and "
               f"series; `mean` over the steps):\n{outcome.by_step.round(3).to_string()}")  # fmt: skip
+    if outcome.interval_scores is not None:
+        print(f"\nintervals (conformal, from the errors each cutoff knew; configurations: the median of their repeats)"
+              f"{_origins_phrase(config)}:\n{outcome.interval_scores.round(3).to_string()}")  # fmt: skip
     if "race_round" in outcome.trials.columns:
         print(f"\n{race_line(outcome.trials, outcome.summary, axis_names, config)}")
     if config.search.type in ("random", "optuna"):

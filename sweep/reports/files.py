@@ -31,6 +31,8 @@ from sweep.storage.layout import (
     DIAGNOSTICS_FOLDER,
     FORECASTS_FILE,
     HISTORY_FILE,
+    INTERVAL_SCORES_FILE,
+    INTERVALS_FILE,
     REPORT_FILE,
     SUMMARY_FILE,
     TRIALS_FILE,
@@ -50,6 +52,9 @@ def write_results(
     folder.write_csv(SUMMARY_FILE, outcome.summary)
     if outcome.by_step is not None:
         folder.write_csv(BY_STEP_FILE, outcome.by_step.reset_index())
+    if outcome.intervals is not None:
+        folder.write_parquet(INTERVALS_FILE, outcome.intervals.drop(columns="members"))
+        folder.write_csv(INTERVAL_SCORES_FILE, outcome.interval_scores.reset_index())
     if outcome.across:
         folder.write_csv(ACROSS_SERIES_FILE, pd.concat(
             [across_frame(outcome.trials, result.comparison, study, result.friedman_p) for study, result in outcome.across.items()]

@@ -16,7 +16,7 @@ def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[st
 
     MASE is scaled as everywhere else, by the origin's training window. Baselines have no repeat (-1 here).
     """
-    frame = forecasts.assign(**{METHOD: method_labels(forecasts, plan), "repeat": forecasts["repeat"].fillna(-1).astype(int)})
+    frame = forecasts.assign(**{METHOD: method_labels(forecasts, plan.axis_names), "repeat": forecasts["repeat"].fillna(-1).astype(int)})
     rows = []
     for (series, method, repeat, origin_index, h), group in frame.groupby(["series", METHOD, "repeat", "origin", "h"], sort=False):
         origin = plan.origins[series][origin_index]
@@ -33,14 +33,14 @@ def by_step_table(scores: pd.DataFrame, metric: str) -> pd.DataFrame:
     return table.assign(mean=table.mean(axis=1)).sort_values("mean")
 
 
-def method_labels(forecasts: pd.DataFrame, plan: SweepPlan) -> pd.Series:
+def method_labels(forecasts: pd.DataFrame, axis_names: list[str]) -> pd.Series:
     """The label "study: axis value, ..." for a configuration's rows (the axes that vary in its study), the name for a baseline's."""
     labels = pd.Series(forecasts["baseline"], index=forecasts.index, dtype=object)
     configurations = forecasts["baseline"].isna()
-    keys = forecasts.loc[configurations, ["study", *plan.axis_names]]
+    keys = forecasts.loc[configurations, ["study", *axis_names]]
     label_of = {}
     for study, points in keys.drop_duplicates().groupby("study", sort=False):
-        varying = [axis for axis in plan.axis_names if points[axis].nunique() > 1] or plan.axis_names[:1]
+        varying = [axis for axis in axis_names if points[axis].nunique() > 1] or axis_names[:1]
         for point in points.itertuples(index=False):
             label_of[tuple(point)] = f"{study}: " + ", ".join(f"{axis} {getattr(point, axis)}" for axis in varying)
     labels[configurations] = [label_of[key] for key in keys.itertuples(index=False, name=None)]

@@ -14,6 +14,7 @@ from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
 from sweep.results.horizons import by_step_table, step_scores
+from sweep.results.intervals import conformal_intervals, interval_table
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
@@ -34,6 +35,8 @@ class Outcome:
     across: dict[str, AcrossSeries]  # study -> its comparison across series; empty with one series
     confirmation: pd.DataFrame | None = None  # with `search.confirm`: selection against confirmation means
     by_step: pd.DataFrame | None = None  # with `evaluation.horizon` > 1: each method's mean metric at each step (`by_step_table`)
+    intervals: pd.DataFrame | None = None  # with `evaluation.levels`: each method's forecasts with their intervals
+    interval_scores: pd.DataFrame | None = None  # with `evaluation.levels`: coverage, MSIS, CRPS per method
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -72,14 +75,19 @@ def summarize_sweep(
     summary = pd.concat(summaries, ignore_index=True)
     across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    by_step = None
+    by_step, intervals, interval_scores = None, None, None
+    season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
     if config.evaluation.horizon > 1:
-        scores = step_scores(forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), metric)
-        by_step = by_step_table(scores, metric)
+        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, metric), metric)
+    if levels and not forecasts.empty:
+        intervals = conformal_intervals(forecasts, plan.axis_names, levels)
+        interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)
     return Outcome(
         trials=trials,
         forecasts=forecasts,
         by_step=by_step,
+        intervals=intervals,
+        interval_scores=interval_scores,
         baselines=baselines,
         statistics=statistics,
         tables=tables,

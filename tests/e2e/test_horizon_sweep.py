@@ -11,7 +11,7 @@ HORIZONS = """\
 name: horizons
 repeats: 2
 data: {test_size: 6}
-evaluation: {origins: 2, horizon: 3, metric: mase, baselines: [naive, seasonal_naive, ets]}
+evaluation: {origins: 2, horizon: 3, metric: mase, baselines: [naive, seasonal_naive, ets], levels: [80]}
 studies:
   units: {epochs: [3], batch_size: [2], neurons: [1, 2]}
 """
@@ -40,3 +40,13 @@ def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(sweeps):
     assert np.isfinite(trials["test_mase"]).all() and len(trials) == 2 * 2 * 2
     assert "test MASE (scale-free) by horizon step, 3 steps from every cutoff" in printed
     assert (results / "by_step.png").stat().st_size > 10_000
+    # intervals: calibrated on the errors each cutoff knew (5 at most at step 3, and the printout says so), scored per method
+    intervals = pq.read_table(results / "intervals.parquet").to_pandas()
+    assert {"lo-80", "hi-80", "calibration", "seed_spread"} <= set(intervals.columns)
+    assert intervals.groupby("h")["calibration"].max().to_dict() == {1: 11, 2: 8, 3: 5}
+    calibrated = intervals[intervals["lo-80"].notna()]
+    assert len(calibrated) and (calibrated["lo-80"] <= calibrated["forecast"]).all() and (calibrated["calibration"] >= 4).all()
+    scores = pd.read_csv(results / "intervals.csv").set_index("method")
+    assert set(scores.index) == set(by_step.index) and scores["coverage-80"].between(0, 1).all()
+    assert scores.loc["naive", "seed spread (10-90%)"] == 0 and scores.loc["units: neurons 2", "crps (scaled)"] > 0
+    assert "note: intervals at 80% and step 3 are calibrated on at most 5 known errors" in printed

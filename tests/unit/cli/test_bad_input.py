@@ -113,6 +113,15 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "smaller `evaluation.step`, a smaller `data.test_size`, or `evaluation.metric: smape`",
         ),
         (
+            "name: x\nevaluation: {levels: [80, 100]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.levels` must lie strictly between 0 and 100 (percent, e.g. [80, 95]); received 100.0",
+        ),
+        (
+            "name: x\nevaluation: {levels: [95]}\n" + VALID_STUDIES,
+            "`evaluation.levels` (95%) needs 19 errors known by a cutoff to calibrate its interval at step 1, and the last cutoff "
+            "knows 11: add origins (`evaluation.origins`), lengthen `data.test_size`, or lower the level",
+        ),
+        (
             "name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,
             "`data.source` ('no-such.csv') is neither a built-in data set (shampoo, sunspots, nile, co2, us_gdp), a built-in collection "
             "(classic_monthly), an existing file or folder, nor a pattern matching files",

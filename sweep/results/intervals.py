@@ -1,0 +1,104 @@
+"""Prediction intervals from the backtest's own errors (split conformal), and how well they hold.
+
+Each method's point forecast is, for a configuration, the median of its repeats' forecasts (the seed ensemble) and,
+for a baseline, its forecast. The interval at level L around a forecast from cutoff t at step h is that forecast
+plus or minus the ceil((n + 1) L / 100)-th smallest absolute error of the same method, series and step among the n
+forecasts whose targets were observed by t (any origin): only errors known at the cutoff, so the coverage reported is
+out of sample. Too few known errors (n < L / (100 - L)) leave the forecast without an interval at that level. The
+seeds' spread enters through the median's errors; `seed_spread` reports it beside the interval's half-width.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import scoringrules
+
+from sweep.planning.plan import SweepPlan
+from sweep.results.horizons import METHOD, method_labels
+from trainables import seasonal_naive_scale
+
+MSIS_LEVEL = 95.0  # M4's MSIS scores the 95% interval (alpha 0.05)
+KEYS = ["series", METHOD, "origin", "cutoff", "h"]
+
+
+def lo(level: float) -> str:
+    """The anchors' column names: `lo-95`, `hi-95` (`lo-97.5` for a fractional level)."""
+    return f"lo-{level:g}"
+
+
+def hi(level: float) -> str:
+    return f"hi-{level:g}"
+
+
+def minimum_calibration(level: float) -> int:
+    """The fewest known errors that give a finite conformal interval at `level` percent."""
+    return math.ceil(level / (100 - level))
+
+
+def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: list[float]) -> pd.DataFrame:
+    """One row per (series, method, origin, cutoff, h): the ensemble's median forecast, the actual, `lo-L`/`hi-L` per
+    level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range)
+    and `members` (every repeat's forecast, for the ensemble's CRPS)."""
+    frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
+    grouped = frame.groupby(KEYS, sort=False)
+    ensemble = grouped.agg(
+        index=("index", "first"), actual=("actual", "first"), forecast=("forecast", "median"),
+        seed_spread=("forecast", lambda values: np.quantile(values, 0.9) - np.quantile(values, 0.1)),
+    ).reset_index()  # fmt: skip
+    ensemble["members"] = grouped["forecast"].agg(list).to_numpy()
+    ensemble["calibration"] = 0
+    for level in levels:
+        ensemble[lo(level)], ensemble[hi(level)] = np.nan, np.nan
+    for _, rows in ensemble.groupby(["series", METHOD, "h"], sort=False).groups.items():
+        _calibrate(ensemble, rows, levels)
+    return ensemble
+
+
+def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
+    errors = (ensemble.loc[rows, "actual"] - ensemble.loc[rows, "forecast"]).abs().to_numpy()
+    targets, cutoffs, centres = (ensemble.loc[rows, column].to_numpy() for column in ("index", "cutoff", "forecast"))
+    known_counts, bounds = [], {level: ([], []) for level in levels}
+    for cutoff, centre in zip(cutoffs, centres):
+        known = np.sort(errors[targets <= cutoff])
+        known_counts.append(len(known))
+        for level in levels:
+            rank = math.ceil((len(known) + 1) * level / 100)
+            width = known[rank - 1] if rank <= len(known) else np.nan
+            bounds[level][0].append(centre - width)
+            bounds[level][1].append(centre + width)
+    ensemble.loc[rows, "calibration"] = known_counts
+    for level, (lower, upper) in bounds.items():
+        ensemble.loc[rows, lo(level)], ensemble.loc[rows, hi(level)] = lower, upper
+
+
+def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, levels: list[float]):
+    """Per method: each level's coverage (share of calibrated forecasts whose actual fell inside), MSIS (M4: the 95%
+    interval score over the seasonal naive's in-sample error, as MASE scales), the ensemble's CRPS on the same scale,
+    the forecasts with an interval at every level, and the mean half-width at the highest level against the seeds' spread."""
+    scales = {(series, origin.index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
+              for series, origins in plan.origins.items() for origin in origins}  # fmt: skip
+    scale = np.array([scales[key] for key in zip(ensemble["series"], ensemble["origin"])])
+    calibrated = ensemble[[lo(level) for level in levels]].notna().all(axis=1).to_numpy()
+    actual = ensemble["actual"].to_numpy()
+    columns = {}
+    for level in levels:
+        inside = (ensemble[lo(level)] <= actual) & (actual <= ensemble[hi(level)])
+        columns[f"coverage-{level:g}"] = inside.astype(float).where(calibrated)
+    if MSIS_LEVEL in levels:
+        score = scoringrules.interval_score(actual, ensemble[lo(MSIS_LEVEL)].to_numpy(), ensemble[hi(MSIS_LEVEL)].to_numpy(), 0.05)
+        columns["msis"] = pd.Series(score / scale).where(calibrated)
+    members = ensemble["members"].tolist()
+    width = max(len(values) for values in members)
+    padded = np.array([np.resize(values, width) for values in members])  # a baseline's single forecast: a point mass
+    columns["crps (scaled)"] = pd.Series(scoringrules.crps_ensemble(actual, padded) / scale)
+    columns["calibrated forecasts"] = pd.Series(calibrated.astype(float))
+    top = levels[-1]
+    columns[f"half-width-{top:g}"] = ((ensemble[hi(top)] - ensemble[lo(top)]) / 2).where(calibrated)
+    columns["seed spread (10-90%)"] = ensemble["seed_spread"]
+    scores = pd.DataFrame({METHOD: ensemble[METHOD], **{name: pd.Series(values).to_numpy() for name, values in columns.items()}})
+    table = scores.groupby(METHOD, sort=False).mean()
+    table["calibrated forecasts"] = scores.groupby(METHOD, sort=False)["calibrated forecasts"].sum().astype(int)
+    return table.sort_values("crps (scaled)")
