@@ -30,8 +30,9 @@ from sweep.data.catalogue import Catalogue, load_catalogue
 from sweep.data.in_memory import in_memory_catalogue
 from sweep.forecasting import forecast_winner
 from sweep.reports.console import print_finished
+from sweep.reports.files import write_forecast
 from sweep.storage.folder import ResultsFolder
-from sweep.storage.layout import FORECAST_FILE
+from sweep.storage.layout import FORECASTS_FILE
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,17 @@ class SweepResult:
     catalogue: Catalogue = field(repr=False)  # the series it ran on
     results: ResultsFolder = field(repr=False)  # `folder`, as a filesystem the forecast writes to
 
-    def forecast(self, study: str | None = None, choice: str = "robust") -> pd.DataFrame:
+    def forecast(self, study: str | None = None, choice: str = "robust", horizon: int | None = None) -> pd.DataFrame:
         """What `lstm-sweep forecast` does, from memory: the chosen configuration (`choice`: robust or best; across
-        series, the lowest mean rank) trained on all of each series, every repeat's next-value forecast, also written to
-        `<folder>/forecast.csv`. Prints the same lines."""
+        series, the lowest mean rank) trained on all of each series, every repeat's next-value forecast, or `horizon`
+        steps (default: the sweep's) with the sweep's intervals, also written to `<folder>/forecast.csv`. Prints the
+        same lines."""
         baselines = self.baselines if not self.baselines.empty else None
-        forecast = forecast_winner(self.config, self.catalogue, self.trials, baselines, study, choice)
+        backtest = self.results.read_parquet(FORECASTS_FILE) if self.results.exists(FORECASTS_FILE) else None
+        forecast = forecast_winner(self.config, self.catalogue, self.trials, baselines, study, choice, horizon, backtest)
         for line in forecast.lines:
             print(line)
-        self.results.write_csv(FORECAST_FILE, forecast.frame)
+        write_forecast(self.results, forecast, self.catalogue)
         return forecast.frame
 
 

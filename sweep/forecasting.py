@@ -7,7 +7,7 @@ observation; each forecasts the next one: the one-step horizon the sweep scored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
 from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
+from sweep.results.ahead import Ahead, backtest_widths, best_baseline_ahead
 from sweep.results.columns import BASELINE_SUFFIX
 from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
@@ -28,8 +29,10 @@ CHOICES = ("robust", "best")
 
 @dataclass(frozen=True)
 class WinnerForecast:
-    frame: pd.DataFrame  # one row per (series, repeat): forecast.csv
+    frame: pd.DataFrame  # forecast.csv: a row per (series, repeat); H steps ahead or with intervals, a row per (series, step)
     lines: list[str]  # what a person reads: the choice, each series' median and spread, better baselines
+    repeats: pd.DataFrame | None = None  # H steps ahead or with intervals: every repeat's forecasts (forecast_repeats.csv)
+    ahead: list[Ahead] = field(default_factory=list)  # H steps ahead or with intervals: each series', for its fan chart
 
 
 def chosen_point(
@@ -62,9 +65,12 @@ def _why_no_robust_choice(statistics: pd.DataFrame) -> str:
 
 def forecast_winner(
     config: SweepConfig, catalogue: Catalogue, trials: pd.DataFrame, baselines: pd.DataFrame | None, study: str | None = None,
-    choice: str = "robust",
+    choice: str = "robust", horizon: int | None = None, backtest: pd.DataFrame | None = None,
 ) -> WinnerForecast:  # fmt: skip
-    """The chosen configuration's next-value forecast for every series of the sweep; bad input raises ConfigError."""
+    """The chosen configuration's forecast for every series of the sweep: the next value, or `horizon` steps (default: the
+    sweep's) with intervals at the sweep's levels calibrated on its backtest (`backtest`: forecasts.parquet); bad input
+    raises ConfigError."""
+    horizon = horizon or config.evaluation.horizon
     study = study or next(iter(config.studies))
     if study not in config.studies:
         raise ConfigError(f"`--study` ({study!r}) is not a study of the sweep; its studies: {', '.join(config.studies)}")
@@ -75,6 +81,8 @@ def forecast_winner(
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
     lines = [f"study {study}: configuration {label} ({rule}), {config.repeats} repeats {trained}"]
+    if horizon > 1 or config.evaluation.levels:
+        return _forecast_ahead(config, catalogue, baselines, study, point, horizon, backtest, lines)
     frames = []
     for name, series in catalogue.series.items():
         request = trial_request(config, point, range(config.repeats), [name])
@@ -88,6 +96,45 @@ def forecast_winner(
     if baselines is not None:
         lines += better_baselines(trials, baselines, point, config.evaluation.metric)
     return WinnerForecast(pd.concat(frames, ignore_index=True), lines)
+
+
+def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horizon: int, backtest, lines: list[str]) -> WinnerForecast:
+    """`horizon` steps of every series: the repeats' median and the backtest's intervals, the best baseline beside."""
+    levels, season = config.evaluation.levels, config.evaluation.season_for(config.data)
+    if levels and backtest is None:
+        raise ConfigError("intervals need the sweep's backtest forecasts (forecasts.parquet), which this sweep's folder lacks")
+    aheads, repeats = [], []
+    for name, series in catalogue.series.items():
+        request = trial_request(config, point, range(config.repeats), [name])
+        values = forecast_next(request, series.values, horizon).reshape(config.repeats, horizon)
+        widths = backtest_widths(backtest, name, study, point, levels, horizon) if levels else {}
+        baseline = best_baseline_ahead(baselines, score_column(config.evaluation.metric), series.values, season, horizon)
+        ahead = Ahead(name, future_labels(series.dates, len(series.values), horizon), values, widths, baseline)
+        aheads.append(ahead)
+        repeats.append(pd.DataFrame({"series": name, "study": study, **point, "repeat": np.repeat(request.repeat_indices, horizon),
+                                     "h": np.tile(np.arange(1, horizon + 1), config.repeats), "forecast": values.ravel()}))  # fmt: skip
+        bands = ", ".join(f"{level:g}% {ahead.median[-1] - width[-1]:.3f} to {ahead.median[-1] + width[-1]:.3f}"
+                          for level, width in widths.items())  # fmt: skip
+        where = f"{name}: " if len(catalogue.series) > 1 else ""
+        lines.append(f"{where}{horizon} steps, {ahead.labels[0]} to {ahead.labels[-1]}: median at the last {ahead.median[-1]:.3f} "
+                     f"{series.unit}{'; ' + bands if bands else ''}")  # fmt: skip
+        uncalibrated = [f"{level:g}%" for level, width in widths.items() if np.isnan(width).any()]
+        if uncalibrated:
+            lines.append(f"note: {where}no interval at {', '.join(uncalibrated)} for the steps the backtest scored too few of "
+                         f"(it scored {config.evaluation.horizon} steps ahead)")  # fmt: skip
+    frame = pd.concat([ahead.frame() for ahead in aheads], ignore_index=True)
+    return WinnerForecast(frame, lines, pd.concat(repeats, ignore_index=True), aheads)
+
+
+def future_labels(dates: list[str] | None, length: int, horizon: int) -> list[str]:
+    """The `horizon` periods or dates after the series (positions where the dates say nothing)."""
+    labels, known = [], list(dates) if dates else None
+    for step in range(horizon):
+        label = next_label(known, length + step)
+        labels.append(label)
+        if known is not None:
+            known = known + [label] if not label.startswith("observation") else None
+    return labels
 
 
 def forecast_baseline(config: SweepConfig, catalogue: Catalogue, baselines: pd.DataFrame | None, name: str) -> WinnerForecast:

@@ -59,11 +59,11 @@ from trainables.spec import ALL_AXES, EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATE
 from trainables.trainable import forecast_next, run_trial, tune_trainable
 
 
-def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecast:
-    """A baseline fitted on the whole series, forecasting the next observation (`trainables/baselines.py`)."""
+def baseline_next(name: str, series: np.ndarray, season: int, horizon: int = 1) -> BaselineForecast:
+    """A baseline fitted on the whole series, forecasting the `horizon` observations after it (`trainables/baselines.py`)."""
     from trainables.baselines import baseline_next as forecast  # statsmodels, as below
 
-    return forecast(name, series, season)
+    return forecast(name, series, season, horizon)
 
 
 def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int, horizon: int = 1) -> BaselineForecast:

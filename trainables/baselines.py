@@ -37,27 +37,34 @@ from trainables.contract import BASELINES, BaselineForecast
 
 def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int, horizon: int = 1) -> BaselineForecast:
     """Fit `name` on the origin's training window and walk forward through its test window (`horizon` steps from each
-    cutoff); a fit that raises is reported, not raised, so one failing baseline never stops a sweep."""
+    cutoff, NaN past the window); a fit that raises is reported, not raised, so one failing baseline never stops a sweep."""
     observations = np.asarray(series[origin.start : origin.end], dtype=np.float64)
     training = origin.test_start - origin.start
+    scored = scored_steps(len(observations) - training, horizon)
+    return _fitted_forecast(name, origin.index, observations, training, season, horizon, scored)
+
+
+def baseline_next(name: str, series: np.ndarray, season: int, horizon: int = 1) -> BaselineForecast:
+    """Fit `name` on the whole series and forecast the `horizon` observations after it: the walk-forward's one step (an
+    unknown placeholder as its actual; ETS's equals statsmodels' own `forecast(1)` of the same fit), or the H steps a
+    sweep's cutoff forecasts, from the series' end."""
+    extended = np.append(np.asarray(series, dtype=np.float64), np.nan)
+    return _fitted_forecast(name, 0, extended, len(series), season, horizon, np.ones(horizon, dtype=bool))
+
+
+def _fitted_forecast(name, origin: int, observations, training: int, season: int, horizon: int, scored) -> BaselineForecast:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels' convergence chatter (its import sets "always": imported above)
             with np.errstate(all="ignore"):
                 forecasts, model = _METHODS[name](observations, training, season, horizon)
-        if not np.all(np.isfinite(forecasts[scored_steps(len(observations) - training, horizon)])):
+        forecasts = np.where(scored, forecasts[: len(scored)], np.nan)
+        if not np.all(np.isfinite(forecasts[scored])):
             raise ValueError("the fitted model forecast a non-finite value")
     except Exception as error:  # noqa: BLE001 - any library failure becomes a reported failed baseline
         message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-        return BaselineForecast(name, origin.index, [], "", f"{type(error).__name__}: {message}")
-    return BaselineForecast(name, origin.index, [float(value) for value in forecasts], model)
-
-
-def baseline_next(name: str, series: np.ndarray, season: int) -> BaselineForecast:
-    """Fit `name` on the whole series and forecast the observation after it: the walk-forward's one step, with an
-    unknown placeholder as the step's actual (ETS's equals statsmodels' own `forecast(1)` of the same fit)."""
-    extended = np.append(np.asarray(series, dtype=np.float64), np.nan)
-    return baseline_forecast(name, extended, Origin(0, 0, len(series), len(series) + 1), season)
+        return BaselineForecast(name, origin, [], "", f"{type(error).__name__}: {message}")
+    return BaselineForecast(name, origin, [float(value) for value in forecasts], model)
 
 
 def _naive(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
@@ -120,11 +127,8 @@ def arima_fit(history: np.ndarray, season: int):
 
 
 def _from_cutoffs(observations: np.ndarray, training: int, horizon: int, forecast_from: Callable) -> np.ndarray:
-    """`forecast_from(observations up to the cutoff)` -> (horizon,) at every cutoff of the test window, cutoff-major, NaN
-    where a step is past the window."""
-    test_size = len(observations) - training
-    forecasts = np.concatenate([forecast_from(observations[: training + cutoff]) for cutoff in range(test_size)])
-    return np.where(scored_steps(test_size, horizon), forecasts, np.nan)
+    """`forecast_from(observations up to the cutoff)` -> (horizon,) at every cutoff of the test window, cutoff-major."""
+    return np.concatenate([forecast_from(observations[: training + cutoff]) for cutoff in range(len(observations) - training)])
 
 
 def _fitted(fit: Callable):

@@ -138,11 +138,13 @@ def _forecasts(data: PreparedSeries, test_yhat: np.ndarray, steps: np.ndarray | 
     return np.where(scored_steps(len(data.test), steps.shape[-1]), observations, np.nan)
 
 
-def forecast_next(request: TrialRequest, series: np.ndarray) -> np.ndarray:
-    """Train each repeat of the point on the whole series, then forecast the next observation: (repeats,).
+def forecast_next(request: TrialRequest, series: np.ndarray, horizon: int = 1) -> np.ndarray:
+    """Train each repeat of the point on the whole series, then forecast the `horizon` observations after it:
+    (repeats,) for one step, (repeats, horizon) for more.
 
     The same preparation, seeds and walk-forward as a sweep's trial, with every observation used for
-    training and the one unknown value after them as the test window.
+    training and the one unknown value after them as the test window; beyond one step, the recursive
+    forecasts a sweep's cutoffs make, from the series' end.
     """
     from trainables.model import initial_state
 
@@ -152,6 +154,8 @@ def forecast_next(request: TrialRequest, series: np.ndarray) -> np.ndarray:
     _seed_all(request.seeds[0])
     runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
     runs.train(request.epochs)
+    if horizon > 1:
+        return data.to_step_observations(runs.rollout(horizon), len(series))[:, 0, :]
     _, next_yhat = runs.walk_forward()
     return data.to_observations(next_yhat, len(series))[:, 0]
 

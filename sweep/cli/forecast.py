@@ -26,8 +26,9 @@ from sweep.data.catalogue import load_catalogue
 from sweep.forecasting import forecast_baseline, forecast_winner
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
+from sweep.reports.files import write_forecast
 from sweep.storage.folder import ResultsFolder
-from sweep.storage.layout import BASELINES_FILE, FORECAST_FILE, TRIALS_FILE
+from sweep.storage.layout import BASELINES_FILE, FORECASTS_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, config_differences, results_folder, results_folder_at, saved_config
 
 DEFAULT_STORAGE = SweepConfig.model_fields["storage"].default
@@ -46,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "best: the lowest mean. Across several series both are the lowest mean rank",
     )  # fmt: skip
     parser.add_argument("--method", metavar="BASELINE", help="forecast with one of the sweep's baselines instead (when one won)")
+    parser.add_argument("--horizon", type=int, help="steps to forecast (default: the sweep's evaluation.horizon)")
     return parser.parse_args(argv)
 
 
@@ -80,17 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet(TRIALS_FILE)
         baselines = folder.read_parquet(BASELINES_FILE) if folder.exists(BASELINES_FILE) else None
+        if args.horizon is not None and args.horizon < 1:
+            raise ConfigError(f"`--horizon` must be 1 or more; received {args.horizon}")
         if args.method:
             forecast = forecast_baseline(config, catalogue, baselines, args.method)
         else:
-            forecast = forecast_winner(config, catalogue, trials, baselines, args.study, args.choice)
+            backtest = folder.read_parquet(FORECASTS_FILE) if folder.exists(FORECASTS_FILE) else None
+            forecast = forecast_winner(config, catalogue, trials, baselines, args.study, args.choice, args.horizon, backtest)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     for line in forecast.lines:
         print(line)
-    folder.write_csv(FORECAST_FILE, forecast.frame)
-    print(f"written to {folder}/{FORECAST_FILE}")
+    write_forecast(folder, forecast, catalogue)
     return 0
 
 

@@ -171,6 +171,34 @@ def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):
     return figure
 
 
+def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48):
+    """The winner's forecast after the series' last `shown` observations: the repeats' median, a band per level (the
+    widest lightest), every repeat faint, and the best baseline dashed."""
+    figure, ax = plt.subplots(figsize=(8, 4.5))
+    past = history[-shown:]
+    start = len(history) - len(past)
+    ax.plot(range(start, len(history)), past, color="black", linewidth=1.2, label="observed")
+    steps = np.arange(len(history), len(history) + len(ahead.labels))
+    joined = np.concatenate([[len(history) - 1], steps])  # the forecast line starts at the last observation
+    for level, width in sorted(ahead.widths.items(), reverse=True):
+        shade = 0.15 + 0.25 * (1 - level / 100) / 0.2
+        ax.fill_between(steps, ahead.median - width, ahead.median + width, color="tab:blue", alpha=min(shade, 0.5), linewidth=0,
+                        label=f"{level:g}% interval (backtest)")  # fmt: skip
+    for values in ahead.repeats:
+        ax.plot(steps, values, color="tab:blue", alpha=0.15, linewidth=0.6)
+    ax.plot(joined, np.concatenate([[history[-1]], ahead.median]), color="tab:blue", linewidth=2, label="LSTM: median of repeats")
+    if ahead.baseline is not None:
+        name, values = ahead.baseline
+        ax.plot(joined, np.concatenate([[history[-1]], values]), color="dimgrey", linestyle="--", label=f"{name} (best baseline)")
+    ax.set_xlabel(f"observation (forecast {ahead.labels[0]} to {ahead.labels[-1]})")
+    ax.set_ylabel(unit)
+    ax.set_title(f"{ahead.series}: {len(ahead.labels)} steps ahead, {len(ahead.repeats)} repeats")
+    ax.legend(loc="upper left", fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
 def point_file_name(point: dict) -> str:
     return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
 

@@ -12,6 +12,7 @@ from sweep.reports.figures import (
     box_plots,
     by_step_figure,
     diagnostic_curves,
+    fan_chart,
     forecast_figure,
     median_curves,
     point_file_name,
@@ -29,6 +30,9 @@ from sweep.storage.layout import (
     BY_STEP_FIGURE,
     BY_STEP_FILE,
     DIAGNOSTICS_FOLDER,
+    FAN_CHART_SUFFIX,
+    FORECAST_FILE,
+    FORECAST_REPEATS_FILE,
     FORECASTS_FILE,
     HISTORY_FILE,
     INTERVAL_SCORES_FILE,
@@ -124,3 +128,17 @@ def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, uni
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
     one_step = outcome.forecasts[outcome.forecasts["h"] == 1]  # the walk-forward's forecasts, whatever the horizon
     return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
+
+
+def write_forecast(folder: ResultsFolder, forecast, catalogue) -> None:
+    """forecast.csv, and for H steps or intervals every repeat's forecasts and a fan chart per series."""
+    folder.write_csv(FORECAST_FILE, forecast.frame)
+    written = [FORECAST_FILE]
+    if forecast.repeats is not None:
+        folder.write_csv(FORECAST_REPEATS_FILE, forecast.repeats)
+        written.append(FORECAST_REPEATS_FILE)
+        for ahead in forecast.ahead:
+            name = f"{ahead.series}{FAN_CHART_SUFFIX}"
+            folder.write_figure(name, fan_chart(catalogue.series[ahead.series].values, ahead, catalogue.unit))
+            written.append(name)
+    print(f"written to {folder}/{FORECAST_FILE}" if len(written) == 1 else f"written to {folder}: {', '.join(written)}")

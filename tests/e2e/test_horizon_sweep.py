@@ -5,6 +5,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sweep.cli.forecast import main as forecast_main
 from sweep.data.series import load_series
 
 HORIZONS = """\
@@ -50,3 +51,19 @@ def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(sweeps):
     assert set(scores.index) == set(by_step.index) and scores["coverage-80"].between(0, 1).all()
     assert scores.loc["naive", "seed spread (10-90%)"] == 0 and scores.loc["units: neurons 2", "crps (scaled)"] > 0
     assert "note: intervals at 80% and step 3 are calibrated on at most 5 known errors" in printed
+
+
+def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_draws_a_fan_chart(sweeps, capsys):
+    results, _ = sweeps.run(HORIZONS)
+    assert forecast_main(["--name", "horizons", "--storage", str(results.parent), "--choice", "best", "--horizon", "4"]) == 0
+    printed = capsys.readouterr().out
+    forecast = pd.read_csv(results / "forecast.csv")
+    assert list(forecast.columns) == ["series", "ds", "h", "lstm", "lstm-lo-80", "lstm-hi-80", "ets"]
+    assert forecast["ds"].tolist() == ["1904-01", "1904-02", "1904-03", "1904-04"] and forecast["h"].tolist() == [1, 2, 3, 4]
+    scored = forecast[forecast["h"] <= 3]  # the steps the backtest scored have intervals around the median; step 4 none
+    assert ((scored["lstm-lo-80"] < scored["lstm"]) & (scored["lstm"] < scored["lstm-hi-80"])).all()
+    assert forecast.loc[3, ["lstm-lo-80", "lstm-hi-80"]].isna().all()
+    assert "note: no interval at 80% for the steps the backtest scored too few of (it scored 3 steps ahead)" in printed
+    repeats = pd.read_csv(results / "forecast_repeats.csv")
+    assert len(repeats) == 2 * 4 and np.allclose(repeats.groupby("h")["forecast"].median(), forecast["lstm"])
+    assert (results / "shampoo_forecast.png").stat().st_size > 10_000

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from trainables import TrialRequest, run_trial
+from trainables import TrialRequest, forecast_next, run_trial
 from trainables.backtest import Origin, forecast_scores, horizon_scores, scored_steps
-from trainables.baselines import arima_fit, baseline_forecast, ets_fit
+from trainables.baselines import arima_fit, baseline_forecast, baseline_next, ets_fit
 from trainables.data import prepare
 from trainables.engines import compiled, keras_loop
 from trainables.model import initial_state
@@ -97,3 +97,13 @@ def test_horizon_scores_cover_every_step_inside_the_window_and_are_the_one_step_
     assert scored_steps(8, 3).sum() == 8 + 7 + 6
     perfect = np.tile(np.arange(3), 8) + np.repeat(np.arange(8), 3) + 1.0  # cutoff k, step h targets actual[k + h - 1]
     assert horizon_scores(actual, np.where(scored_steps(8, 3), perfect, np.nan), 1.0, 3)["mae"] == 0
+
+
+def test_the_winners_forecast_from_the_series_end_starts_with_its_next_value_forecast(shampoo):
+    request = TrialRequest(point={"epochs": 4, "batch_size": 4, "neurons": 2}, repeat_indices=(0, 1), base_seed=0,
+                           engine="compiled", test_size=12, difference_lag=1, diagnostics_every=0)  # fmt: skip
+    ahead = forecast_next(request, shampoo, 6)
+    assert ahead.shape == (2, 6)
+    np.testing.assert_allclose(ahead[:, 0], forecast_next(request, shampoo), rtol=1e-6)
+    for name, fit_of in (("ets", ets_fit), ("arima", arima_fit)):  # the baselines' own forecast(H) of a fit on all of it
+        np.testing.assert_allclose(baseline_next(name, shampoo, 12, 6).forecasts, fit_of(shampoo, 12)[0].forecast(6), rtol=1e-9)

@@ -1,0 +1,67 @@
+"""The winner's forecast H steps ahead: the median of its repeats, intervals calibrated on the sweep's own backtest, and
+the best baseline's H-step forecast beside it, in the anchors' shape (`lstm`, `lstm-lo-95`, `lstm-hi-95`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trainables import baseline_next
+
+MODEL_COLUMN = "lstm"  # the anchors name a model's forecast column after the model
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """One series' forecast H steps ahead."""
+
+    series: str
+    labels: list[str]  # what each step is (a period, a date, or a position)
+    repeats: np.ndarray  # (repeats, horizon) every repeat's forecasts
+    widths: dict[float, np.ndarray]  # level -> (horizon,) half-widths from the backtest; NaN where it cannot calibrate
+    baseline: tuple[str, np.ndarray] | None  # the best baseline's name and its H-step forecast, if the sweep had baselines
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.repeats, axis=0)
+
+    def frame(self) -> pd.DataFrame:
+        columns = {"series": self.series, "ds": self.labels, "h": np.arange(1, len(self.labels) + 1), MODEL_COLUMN: self.median}
+        for level, width in self.widths.items():
+            columns[f"{MODEL_COLUMN}-lo-{level:g}"], columns[f"{MODEL_COLUMN}-hi-{level:g}"] = self.median - width, self.median + width
+        if self.baseline is not None:
+            columns[self.baseline[0]] = self.baseline[1]
+        return pd.DataFrame(columns)
+
+
+def backtest_widths(forecasts: pd.DataFrame, series: str, study: str, point: dict, levels: list[float], horizon: int) -> dict:
+    """Per level, each step's conformal half-width from every backtest error of the point's repeats' median on `series`
+    at that step (all of them known now); NaN for a step the backtest did not score or a level its errors cannot reach."""
+    rows = forecasts[(forecasts["series"] == series) & (forecasts["study"] == study) & forecasts["baseline"].isna()]
+    rows = rows[(rows[list(point)] == pd.Series(point)).all(axis=1)]
+    ensemble = rows.groupby(["origin", "cutoff", "h"]).agg(actual=("actual", "first"), forecast=("forecast", "median"))
+    errors = (ensemble["actual"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
+    widths = {}
+    for level in levels:
+        per_step = []
+        for step in range(1, horizon + 1):
+            known = errors.get(step, np.array([]))
+            rank = math.ceil((len(known) + 1) * level / 100)
+            per_step.append(known[rank - 1] if rank <= len(known) else np.nan)
+        widths[level] = np.array(per_step)
+    return widths
+
+
+def best_baseline_ahead(baselines: pd.DataFrame | None, metric_column: str, values: np.ndarray, season: int, horizon: int):
+    """The baseline with the lowest mean backtest score, fitted on all of the series, forecasting `horizon` steps."""
+    if baselines is None or baselines.empty:
+        return None
+    completed = baselines[baselines["status"] == "completed"]
+    if completed.empty:
+        return None
+    name = completed.groupby("baseline")[metric_column].mean().idxmin()
+    forecast = baseline_next(name, values, season, horizon)
+    return None if forecast.error else (name, np.array(forecast.forecasts))
