@@ -41,7 +41,7 @@ def chosen_point(
     """The configuration to forecast with, and the rule that chose it in words; refused when the rule chooses none."""
     if several:
         point = lowest_mean_rank_point(trials, study, metric)
-        rule = f"lowest mean rank of test {metric} across series"
+        rule = f"lowest mean rank of test {metric} across series, ranked among the study's configurations"
     elif choice == "best":
         point, rule = lowest_mean_point(trials, study, metric), f"lowest mean test {metric}"
     else:
