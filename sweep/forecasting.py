@@ -108,7 +108,7 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
         request = trial_request(config, point, range(config.repeats), [name])
         values = forecast_next(request, series.values, horizon).reshape(config.repeats, horizon)
         widths = backtest_widths(backtest, name, study, point, levels, horizon) if levels else {}
-        baseline = best_baseline_ahead(baselines, score_column(config.evaluation.metric), series.values, season, horizon)
+        baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon)
         ahead = Ahead(name, future_labels(series.dates, len(series.values), horizon), values, widths, baseline)
         aheads.append(ahead)
         repeats.append(pd.DataFrame({"series": name, "study": study, **point, "repeat": np.repeat(request.repeat_indices, horizon),

@@ -3,12 +3,13 @@ the best baseline's H-step forecast beside it, in the anchors' shape (`lstm`, `l
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sweep.results.intervals import conformal_width
+from sweep.results.summary import baseline_means
 from trainables import baseline_next
 
 MODEL_COLUMN = "lstm"  # the anchors name a model's forecast column after the model
@@ -44,24 +45,14 @@ def backtest_widths(forecasts: pd.DataFrame, series: str, study: str, point: dic
     rows = rows[(rows[list(point)] == pd.Series(point)).all(axis=1)]
     ensemble = rows.groupby(["origin", "cutoff", "h"]).agg(actual=("actual", "first"), forecast=("forecast", "median"))
     errors = (ensemble["actual"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
-    widths = {}
-    for level in levels:
-        per_step = []
-        for step in range(1, horizon + 1):
-            known = errors.get(step, np.array([]))
-            rank = math.ceil((len(known) + 1) * level / 100)
-            per_step.append(known[rank - 1] if rank <= len(known) else np.nan)
-        widths[level] = np.array(per_step)
-    return widths
+    steps = range(1, horizon + 1)
+    return {level: np.array([conformal_width(errors.get(step, np.array([])), level) for step in steps]) for level in levels}
 
 
-def best_baseline_ahead(baselines: pd.DataFrame | None, metric_column: str, values: np.ndarray, season: int, horizon: int):
+def best_baseline_ahead(baselines: pd.DataFrame | None, metric: str, values: np.ndarray, season: int, horizon: int):
     """The baseline with the lowest mean backtest score, fitted on all of the series, forecasting `horizon` steps."""
-    if baselines is None or baselines.empty:
+    means = baseline_means(baselines, metric)
+    if means.empty:
         return None
-    completed = baselines[baselines["status"] == "completed"]
-    if completed.empty:
-        return None
-    name = completed.groupby("baseline")[metric_column].mean().idxmin()
-    forecast = baseline_next(name, values, season, horizon)
-    return None if forecast.error else (name, np.array(forecast.forecasts))
+    forecast = baseline_next(means.idxmin(), values, season, horizon)
+    return None if forecast.error else (forecast.baseline, np.array(forecast.forecasts))

@@ -38,6 +38,12 @@ def minimum_calibration(level: float) -> int:
     return math.ceil(level / (100 - level))
 
 
+def conformal_width(sorted_errors: np.ndarray, level: float) -> float:
+    """The ceil((n + 1) L / 100)-th smallest of n absolute errors: the half-width at `level` percent; NaN when n is too few."""
+    rank = math.ceil((len(sorted_errors) + 1) * level / 100)
+    return sorted_errors[rank - 1] if rank <= len(sorted_errors) else np.nan
+
+
 def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: list[float]) -> pd.DataFrame:
     """One row per (series, method, origin, cutoff, h): the ensemble's median forecast, the actual, `lo-L`/`hi-L` per
     level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range)
@@ -65,8 +71,7 @@ def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
         known = np.sort(errors[targets <= cutoff])
         known_counts.append(len(known))
         for level in levels:
-            rank = math.ceil((len(known) + 1) * level / 100)
-            width = known[rank - 1] if rank <= len(known) else np.nan
+            width = conformal_width(known, level)
             bounds[level][0].append(centre - width)
             bounds[level][1].append(centre + width)
     ensemble.loc[rows, "calibration"] = known_counts
