@@ -1,9 +1,11 @@
-"""What forecasting H steps from every cutoff costs on the compiled engine: a trial of 30 repeats, H = 1 against H = 18.
+"""What forecasting H steps from every cutoff costs on the compiled engine: a trial of 30 repeats, H = 1 against H = 18,
+recursive and direct.
 
-    python benchmarks/horizon.py            # ~1 min on 2 cores
+    python benchmarks/horizon.py            # ~2 min on 2 cores
 
 A trial's whole cost (preparation, compile, training, walk-forward, rollout, scoring) of one point on one series at
-H = 1 (the protocol) and H = 18 (M4's monthly horizon), each horizon in a fresh process: its first trial compiles
+H = 1 (the protocol) and H = 18 (M4's monthly horizon) with each strategy (recursive: the one-step model rolled out;
+direct: an 18-output head trained on 18-step targets), each in a fresh process: its first trial compiles
 every shape (cold), its second finds them compiled (warm), as a sweep's later trials do. The series is the built-in
 monthly CO2 (526 months), an 18-month test window at 3 origins a year apart, the study's epochs (1000).
 """
@@ -16,6 +18,7 @@ import sys
 import time
 
 POINTS = [{"epochs": 1000, "batch_size": 4, "neurons": 1}, {"epochs": 1000, "batch_size": 4, "neurons": 3}]
+VARIANTS = [(1, "recursive"), (18, "recursive"), (18, "direct")]  # (horizon, strategy)
 
 
 def trial_seconds(point: dict, horizon: int) -> tuple[float, float]:
@@ -38,17 +41,17 @@ def main() -> None:
     if len(sys.argv) == 3:  # a child: one point at one horizon
         print(json.dumps(trial_seconds(json.loads(sys.argv[1]), int(sys.argv[2]))))
         return
-    print("| point (epochs/batch/units) | H = 1 cold s | H = 18 cold s | ratio | H = 1 warm s | H = 18 warm s | ratio |")
+    print("| point (epochs/batch/units) | seconds | H = 1 | H = 18 recursive | H = 18 direct | recursive / H = 1 | direct / recursive |")
     print("|---|---|---|---|---|---|---|")
     for point in POINTS:
-        runs = {}
-        for horizon in (1, 18):
-            child = subprocess.run([sys.executable, __file__, json.dumps(point), str(horizon)], capture_output=True, text=True, check=True)
-            runs[horizon] = json.loads(child.stdout.strip().splitlines()[-1])
-        (cold_1, warm_1), (cold_18, warm_18) = runs[1], runs[18]
+        runs = []
+        for horizon, strategy in VARIANTS:
+            arguments = [sys.executable, __file__, json.dumps(point | {"strategy": strategy}), str(horizon)]
+            child = subprocess.run(arguments, capture_output=True, text=True, check=True)
+            runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
         label = "/".join(str(point[axis]) for axis in ("epochs", "batch_size", "neurons"))
-        cold, warm = f"{cold_1:.2f} | {cold_18:.2f} | {cold_18 / cold_1:.2f}x", f"{warm_1:.2f} | {warm_18:.2f} | {warm_18 / warm_1:.2f}x"
-        print(f"| {label} | {cold} | {warm} |")
+        for kind, (one, recursive, direct) in (("cold", [run[0] for run in runs]), ("warm", [run[1] for run in runs])):
+            print(f"| {label} | {kind} | {one:.2f} | {recursive:.2f} | {direct:.2f} | {recursive / one:.2f}x | {direct / recursive:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,19 @@ from __future__ import annotations
 import numpy as np
 
 from trainables.backtest import (
+    INTERVAL_METRICS,
     METRICS,
+    MSIS_LEVEL,
+    SEASONALLY_SCALED,
+    ForecastWindow,
     Origin,
     WindowKind,
     backtest_origins,
+    conformal_width,
     forecast_scores,
     horizon_scores,
+    interval_scores,
+    minimum_calibration,
     scored_steps,
     seasonal_naive_scale,
 )  # fmt: skip
@@ -74,11 +81,12 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
 
 
 __all__ = [
-    "ALL_AXES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "METRICS", "ModelSpec",
-    "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES", "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES",
-    "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins",
-    "baseline_forecast", "baseline_next", "canonical_point", "forecast_batch_size", "forecast_next", "forecast_scores",
-    "horizon_scores", "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial", "score_column",
-    "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space", "tune_trainable",
-    "without_repeat_list",
+    "ALL_AXES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "ForecastWindow",
+    "INTERVAL_METRICS", "METRICS", "MSIS_LEVEL", "ModelSpec", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES",
+    "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES", "SEASONALLY_SCALED", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE",
+    "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins", "baseline_forecast", "baseline_next", "canonical_point",
+    "conformal_width", "forecast_batch_size", "forecast_next", "forecast_scores", "horizon_scores", "interval_scores",
+    "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial",
+    "score_column", "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space",
+    "tune_trainable", "without_repeat_list",
 ]  # fmt: skip

@@ -15,13 +15,17 @@ forecasts, in its order.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
 WindowKind = Literal["expanding", "sliding"]
-METRICS = ("rmse", "mae", "smape", "mase")
+METRICS = ("rmse", "mae", "smape", "mase")  # each forecast scored against its actual alone
+INTERVAL_METRICS = ("msis", "crps")  # each forecast scored with the spread its forecaster's earlier errors give (`interval_scores`)
+MSIS_LEVEL = 95.0  # M4's MSIS scores the 95% interval (alpha 0.05)
+SEASONALLY_SCALED = ("mase", "msis", "crps")  # divided by the seasonal naive's in-sample MAE of the origin's training window
 
 
 @dataclass(frozen=True)
@@ -99,3 +103,72 @@ def forecast_scores(actual: np.ndarray, forecasts: np.ndarray, scale: float) -> 
             "smape": 100 * np.mean(ratios, axis=-1),
             "mase": mae / scale if scale > 0 else np.full_like(mae, np.nan),
         }
+
+
+def minimum_calibration(level: float) -> int:
+    """The fewest known errors that give a finite conformal interval at `level` percent."""
+    return math.ceil(level / (100 - level))
+
+
+def conformal_width(sorted_errors: np.ndarray, level: float) -> float:
+    """The ceil((n + 1) L / 100)-th smallest of n absolute errors: the half-width at `level` percent; NaN when n is too few."""
+    rank = math.ceil((len(sorted_errors) + 1) * level / 100)
+    return sorted_errors[rank - 1] if rank <= len(sorted_errors) else np.nan
+
+
+@dataclass(frozen=True)
+class ForecastWindow:
+    """One forecaster's forecasts of one origin's test window (`RepeatScores.forecasts`' layout) and their MASE scale."""
+
+    test_start: int
+    actual: np.ndarray  # (test_size,)
+    forecasts: np.ndarray  # (test_size * horizon,), cutoff-major, NaN past the window
+    scale: float
+
+
+def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[float]) -> list[dict[str, float]]:
+    """Each window's MSIS and CRPS, scaled like MASE, from the forecaster's own errors: one repeat's, or one baseline's.
+
+    A forecast from cutoff t at step h is calibrated on the errors of the same forecaster and step whose targets were
+    observed by t (any of the windows: they are the forecaster's origins of one series), the rule of the sweep's
+    conformal intervals. MSIS (M4's, with scoringrules' interval score) scores its 95% interval; CRPS (scoringrules'
+    `crps_ensemble`) its predictive distribution, the forecast plus each known error. Only forecasts calibrated at
+    every level count (the intervals table's rule), so both score the same forecasts; NaN where a window has none.
+    """
+    import scoringrules
+
+    step, target, cutoff, forecast, actual, window = [], [], [], [], [], []
+    for number, item in enumerate(windows):
+        cutoffs, steps = np.divmod(np.arange(len(item.actual) * horizon), horizon)
+        scored = cutoffs + steps < len(item.actual)
+        step.append(steps[scored] + 1), cutoff.append(item.test_start + cutoffs[scored] - 1)
+        target.append(item.test_start + cutoffs[scored] + steps[scored]), forecast.append(np.asarray(item.forecasts)[scored])
+        actual.append(step_targets(item.actual, horizon)[scored]), window.append(np.full(scored.sum(), number))
+    step, target, cutoff, forecast, actual, window = map(np.concatenate, (step, target, cutoff, forecast, actual, window))
+    errors = actual - forecast
+    scores = {metric: np.full(len(errors), np.nan) for metric in INTERVAL_METRICS}
+    needed = minimum_calibration(max(levels))
+    for h in np.unique(step):
+        rows = np.flatnonzero(step == h)
+        by_target = rows[np.argsort(target[rows], kind="stable")]
+        known = np.searchsorted(target[by_target], cutoff[rows], side="right")  # errors observed by each cutoff
+        calibrated = rows[known >= needed]
+        if not len(calibrated):
+            continue
+        counts = known[known >= needed]
+        members = np.zeros((len(calibrated), counts.max()))
+        for position, count in enumerate(counts):
+            members[position, :count] = errors[by_target[:count]]
+        weights = (np.arange(counts.max()) < counts[:, None]) / counts[:, None]
+        scores["crps"][calibrated] = scoringrules.crps_ensemble(actual[calibrated], forecast[calibrated, None] + members, ens_w=weights)
+        if MSIS_LEVEL in levels:
+            widths = np.array([conformal_width(np.sort(np.abs(row[:count])), MSIS_LEVEL) for row, count in zip(members, counts)])
+            bounds = forecast[calibrated] - widths, forecast[calibrated] + widths
+            scores["msis"][calibrated] = scoringrules.interval_score(actual[calibrated], *bounds, 1 - MSIS_LEVEL / 100)
+    results = []
+    for number, item in enumerate(windows):
+        mine = window == number
+        with np.errstate(invalid="ignore"):
+            results.append({metric: float(np.nanmean(values[mine]) / item.scale) if np.isfinite(values[mine]).any() else np.nan
+                            for metric, values in scores.items()})  # fmt: skip
+    return results

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trainables.backtest import METRICS
+from trainables.backtest import INTERVAL_METRICS, METRICS
 from trainables.spec import ModelSpec, canonical_point
 
 Point = dict[str, Any]  # axis name -> value, one configuration of a study's grid
@@ -28,7 +28,8 @@ TUNE_CONFIG_KEY = "trial"  # a Tune trial's config holds its TrialRequest, as a 
 SCHEDULER_METRIC = "test_rmse"  # what Tune's schedulers and live table compare: the mean over the trial's repeats (never
 # the user's `evaluation.metric`, which the driver reads from every repeat's scores)
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
-SCORES = tuple(f"test_{metric}" for metric in METRICS)  # each metric's column in trials.parquet and baselines.parquet
+SCORES = tuple(f"test_{metric}" for metric in (*METRICS, *INTERVAL_METRICS))  # each metric's column in trials.parquet and
+# baselines.parquet (the interval metrics' NaN without `evaluation.levels`)
 REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
@@ -77,10 +78,11 @@ class TrialRequest:
     series: tuple[str, ...] = ()  # which of the sweep's series the trial fits (their names), trained side by side
     race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
     horizon: int = 1  # steps forecast from each cutoff (`evaluation.horizon`); 1 is the protocol's walk-forward
+    levels: tuple[float, ...] = ()  # interval levels (`evaluation.levels`): with any, each repeat's MSIS and CRPS are scored
 
     def to_tune(self) -> dict[str, Any]:
         """The request as the flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""
-        return asdict(self) | {"repeat_indices": list(self.repeat_indices), "series": list(self.series)}
+        return asdict(self) | {"repeat_indices": list(self.repeat_indices), "series": list(self.series), "levels": list(self.levels)}
 
     def tune_config(self) -> dict[str, Any]:
         """The trial's whole Tune config, as a searcher suggests it: `tune_space` of this request and its point."""
@@ -99,11 +101,12 @@ class TrialRequest:
         if missing:
             raise KeyError(f"trial config lacks {missing}; it holds {sorted(request)}")
         values = {item.name: request[item.name] for item in fields(cls)}
-        return cls(**values | {"repeat_indices": tuple(values["repeat_indices"]), "series": tuple(values["series"])})
+        tuples = {name: tuple(values[name]) for name in ("repeat_indices", "series", "levels")}
+        return cls(**values | tuples)
 
     @property
     def spec(self) -> ModelSpec:
-        return ModelSpec.from_point(self.point)
+        return ModelSpec.from_point(self.point, self.horizon)
 
     @property
     def epochs(self) -> int:
@@ -138,6 +141,8 @@ class RepeatScores:
     # the test window's forecasts: one-step, in order; with a horizon H, H per cutoff, cutoff-major (NaN past the window)
     forecasts: list[float] = field(default_factory=list)
     series: str = ""  # which of the trial's series
+    test_msis: float = float("nan")  # with `evaluation.levels`: MSIS and CRPS from the repeat's own errors (`interval_scores`)
+    test_crps: float = float("nan")
 
     def without_forecasts(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if key != "forecasts"}

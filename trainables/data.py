@@ -51,6 +51,15 @@ class PreparedSeries:
         windows = np.lib.stride_tricks.sliding_window_view(rows[:, :-1], self.lags, axis=1)
         return np.ascontiguousarray(windows, dtype=np.float32)
 
+    def train_targets(self, outputs: int = 1) -> np.ndarray:
+        """Scaled training targets: (n_train,) one step; (n_train, outputs) for a direct model, row r's step j the target of
+        row r + j, NaN past the training window (no row looks into the test window)."""
+        targets = self.train[:, -1]
+        if outputs == 1:
+            return targets
+        padded = np.append(targets, np.full(outputs - 1, np.nan, dtype=np.float32))
+        return np.lib.stride_tricks.sliding_window_view(padded, outputs).copy()
+
     def to_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of consecutive one-step forecasts.
 

@@ -1,4 +1,5 @@
-"""The study's model, `LSTM(neurons, stateful=True) -> Dense(1)`, stacked and regularised as a point asks.
+"""The study's model, `LSTM(neurons, stateful=True) -> Dense(1)`, stacked and regularised as a point asks; a direct
+(MIMO) model's head is `Dense(horizon)`, every step from the last state.
 
 Initial weights and dropout seeds are drawn once per trial seed, with Keras's own default
 initializers, so every engine starts a repeat from exactly the same point and drops the same units.
@@ -21,7 +22,7 @@ class InitialState:
 
 def initial_state(spec: ModelSpec, seed: int) -> InitialState:
     """Keras-default initial weights: per LSTM layer [kernel (inputs, 4n), recurrent_kernel (n, 4n), bias (4n,)],
-    then [dense_kernel (n, 1), dense_bias (1,)]: glorot-uniform kernels, orthogonal recurrent kernels and a
+    then [dense_kernel (n, outputs), dense_bias (outputs,)]: glorot-uniform kernels, orthogonal recurrent kernels and a
     unit forget-gate bias.
 
     The first three seeds are the single-layer study's, so its repeats keep their weights.
@@ -41,7 +42,8 @@ def initial_state(spec: ModelSpec, seed: int) -> InitialState:
             np.asarray(keras.initializers.Orthogonal(seed=recurrent_seeds[layer])((n, 4 * n))),
             bias.copy(),
         ]
-    weights += [np.asarray(keras.initializers.GlorotUniform(seed=states[2])((n, 1))), np.zeros(1, dtype=np.float32)]
+    head = (n, spec.outputs)
+    weights += [np.asarray(keras.initializers.GlorotUniform(seed=states[2])(head)), np.zeros(spec.outputs, dtype=np.float32)]
     return InitialState(weights=weights, dropout_seeds=[value % 2**31 for value in states[2 * spec.layers + 1 :]])
 
 
@@ -66,7 +68,7 @@ def build_stateful_lstm(spec: ModelSpec, batch_size: int, initial: InitialState,
                 )
                 for layer in range(spec.layers)
             ),
-            keras.layers.Dense(1),
+            keras.layers.Dense(spec.outputs),
         ]
     )
     model.set_weights(initial.weights)

@@ -30,10 +30,14 @@ class ModelSpec:
     optimizer: str = "adam"
     learning_rate: float | None = None  # None: the optimizer's Keras default
     loss: str = "mse"
+    strategy: str = "recursive"  # multi-step forecasts: recursive (one output fed back) or direct (one output per step)
+    outputs: int = 1  # the Dense head's width: the horizon for a direct model, else 1 (set by the request, not an axis)
 
     @classmethod
-    def from_point(cls, point: dict[str, Any]) -> ModelSpec:
-        return cls(**{axis: value for axis, value in point.items() if axis not in ("epochs", "batch_size")})
+    def from_point(cls, point: dict[str, Any], horizon: int = 1) -> ModelSpec:
+        """The point's model; a direct one outputs every step of the `horizon` at once."""
+        given = {axis: value for axis, value in point.items() if axis not in ("epochs", "batch_size")}
+        return cls(**given, outputs=horizon if given.get("strategy") == "direct" else 1)
 
     @property
     def window(self) -> int:
@@ -69,9 +73,11 @@ class ModelSpec:
         return classes[self.optimizer](learning_rate=self.rate, name=self.optimizer)
 
     def keras_loss(self):
+        """The per-sample loss; a direct model's averages it over the steps each training row has a target for."""
         import keras
 
-        return keras.losses.get(LOSSES[self.loss])
+        loss = keras.losses.get(LOSSES[self.loss])
+        return loss if self.outputs == 1 else _over_known_targets(loss)
 
     def keras_regularizer(self):
         import keras
@@ -79,7 +85,23 @@ class ModelSpec:
         return keras.regularizers.L1L2(l1=self.l1, l2=self.l2) if self.l1 or self.l2 else None
 
 
-EXTENSION_DEFAULTS: dict[str, Any] = {item.name: item.default for item in fields(ModelSpec) if item.name != "neurons"}
+def _over_known_targets(loss):
+    """`loss` over the targets that are known: the last training rows' later steps lie past the training window (NaN).
+
+    An unknown target is replaced by the forecast itself (zero error), and the mean over steps rescaled to the known ones.
+    """
+    import keras
+
+    def masked_loss(y_true, y_pred):
+        known = keras.ops.logical_not(keras.ops.isnan(y_true))
+        filled = keras.ops.where(known, y_true, keras.ops.stop_gradient(y_pred))
+        steps = keras.ops.cast(keras.ops.shape(y_pred)[-1], y_pred.dtype)
+        return loss(filled, y_pred) * steps / keras.ops.sum(keras.ops.cast(known, y_pred.dtype), axis=-1)
+
+    return masked_loss
+
+
+EXTENSION_DEFAULTS: dict[str, Any] = {item.name: item.default for item in fields(ModelSpec) if item.name not in ("neurons", "outputs")}
 ALL_AXES = (*POINT_AXES, *EXTENSION_DEFAULTS)
 
 

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from trainables.backtest import Origin, backtest_origins, horizon_scores, scored_steps, seasonal_naive_scale
+from trainables.backtest import (
+    ForecastWindow,
+    Origin,
+    backtest_origins,
+    horizon_scores,
+    interval_scores,
+    scored_steps,
+    seasonal_naive_scale,
+)
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
 from trainables.data import PreparedSeries, prepare, prepare_future
 
@@ -78,7 +86,30 @@ def run_trial(
         rows += scores
     order = {name: position for position, name in enumerate(named)}
     rows.sort(key=lambda row: (order[row.series], row.repeat, row.origin))
+    if request.levels:
+        rows = _with_interval_scores(request, rows, windows)
     return FinalReport(epoch=request.epochs, repeats=rows, forecast_batch_size=runs.forecast_batch_size, last_diagnostic=diagnostic)
+
+
+def _with_interval_scores(request: TrialRequest, rows: list[RepeatScores], windows: list[OriginWindow]) -> list[RepeatScores]:
+    """Each row with the repeat's MSIS and CRPS: its intervals calibrated on its own errors at every origin of the series."""
+    by_origin = {(window.series, window.origin.index): window for window in windows}
+    by_repeat: dict[tuple[str, int], list[int]] = {}
+    for position, row in enumerate(rows):
+        by_repeat.setdefault((row.series, row.repeat), []).append(position)
+    scored = list(rows)
+    for positions in by_repeat.values():
+        forecast_windows = []
+        for position in positions:
+            window = by_origin[(rows[position].series, rows[position].origin)]
+            values, origin = window.values, window.origin
+            scale = seasonal_naive_scale(values[origin.start : origin.test_start], request.season)
+            forecast_windows.append(
+                ForecastWindow(origin.test_start, values[origin.test_start : origin.end], np.array(rows[position].forecasts), scale)
+            )
+        for position, scores in zip(positions, interval_scores(forecast_windows, request.horizon, list(request.levels))):
+            scored[position] = replace(rows[position], **{f"test_{metric}": value for metric, value in scores.items()})
+    return scored
 
 
 def _by_shape(windows: list[OriginWindow]) -> dict[tuple[int, int], list[OriginWindow]]:
@@ -107,8 +138,9 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
             diagnostic = _diagnostic(windows[0].prepared, epochs_done, *runs.diagnose())
             if epochs_done < request.epochs and report is not None:
                 report(diagnostic.to_metrics())
-    train_yhat, test_yhat = runs.walk_forward()
-    steps = runs.rollout(request.horizon) if request.horizon > 1 else None
+    train_outputs, test_outputs = runs.walk_forward_outputs()
+    train_yhat, test_yhat = train_outputs[..., 0], test_outputs[..., 0]
+    steps = _steps(runs, request.horizon, test_outputs)
     fits = len(request.seeds) * len(windows)  # repeat-fits trained together share the seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
     rows = []
@@ -130,6 +162,14 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
     return rows, diagnostic
 
 
+def _steps(runs, horizon: int, test_outputs: np.ndarray) -> np.ndarray | None:
+    """(repeats, test rows, horizon) scaled forecasts from every cutoff: a direct model's head gave them all in the
+    walk-forward, a recursive one rolls out; None at horizon 1 (the walk-forward is the forecast)."""
+    if test_outputs.shape[-1] > 1:
+        return test_outputs
+    return runs.rollout(horizon) if horizon > 1 else None
+
+
 def _forecasts(data: PreparedSeries, test_yhat: np.ndarray, steps: np.ndarray | None) -> np.ndarray:
     """(repeats, forecasts) in the series' units: the one-step walk-forward's, or each cutoff's steps (NaN past the window)."""
     if steps is None:
@@ -148,14 +188,15 @@ def forecast_next(request: TrialRequest, series: np.ndarray, horizon: int = 1) -
     """
     from trainables.model import initial_state
 
-    spec = request.spec
+    spec = replace(request, horizon=horizon).spec  # a direct model is trained for the steps asked
     data = prepare_future(series, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
                           batch_size=request.batch_size)  # fmt: skip
     _seed_all(request.seeds[0])
     runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
     runs.train(request.epochs)
     if horizon > 1:
-        return data.to_step_observations(runs.rollout(horizon), len(series))[:, 0, :]
+        steps = _steps(runs, horizon, runs.walk_forward_outputs()[1])
+        return data.to_step_observations(steps, len(series))[:, 0, :]
     _, next_yhat = runs.walk_forward()
     return data.to_observations(next_yhat, len(series))[:, 0]
 

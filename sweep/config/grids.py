@@ -110,6 +110,8 @@ class StudyGrid(StrictModel):
     optimizer: _values(Literal["adam", "sgd", "rmsprop"]) = _axis_default("optimizer")
     learning_rate: _values_or_range(PositiveFloat) | None = None  # default: each optimizer's Keras default
     loss: _values(Literal["mse", "mae", "huber"]) = _axis_default("loss")
+    # multi-step forecasts (`evaluation.horizon` > 1): the one-step model fed its own forecasts, or one output per step
+    strategy: _values(Literal["recursive", "direct"]) = _axis_default("strategy")
 
     @field_validator(*RANGE_RULES)
     @classmethod

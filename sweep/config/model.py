@@ -17,7 +17,7 @@ from pydantic import (
 from sweep.config.grids import Range, StudyGrid
 from sweep.config.redaction import has_credentials, redact
 from sweep.config.validation import StrictModel
-from trainables import BASELINES, METRICS
+from trainables import BASELINES, INTERVAL_METRICS, METRICS, MSIS_LEVEL
 
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # sweep and study names become file and folder names
 RAY_RESOURCE_STEP = 0.0001  # Ray counts CPUs and GPUs in steps of this size
@@ -122,7 +122,8 @@ class EvaluationConfig(StrictModel):
     origins: PositiveInt = 1  # forecast origins; 1 is the protocol exactly (the last test_size observations)
     step: PositiveInt | None = None  # observations between origins; default test_size (windows do not overlap)
     window: Literal["expanding", "sliding"] = "expanding"  # train on everything before an origin, or a fixed length
-    metric: Literal[METRICS] = "rmse"  # what the tables, box plots and statistics compare
+    # what the tables, box plots and statistics compare; msis and crps score each repeat's intervals (need `levels`)
+    metric: Literal[(*METRICS, *INTERVAL_METRICS)] = "rmse"
     # MASE's seasonal naive lag and the seasonal baselines' season; default: from the dates' frequency (monthly 12,
     # quarterly 4, weekly 52, daily 7, hourly 24, yearly 1), or `data.difference_lag` for series without dates
     season: PositiveInt | None = None
@@ -143,6 +144,20 @@ class EvaluationConfig(StrictModel):
         if len(set(levels)) < len(levels):
             raise ValueError(f"lists a level more than once; received {levels}")
         return sorted(levels)
+
+    @model_validator(mode="after")
+    def interval_metric_has_levels(self) -> EvaluationConfig:
+        if self.metric in INTERVAL_METRICS and not self.levels:
+            raise ValueError(
+                f"`evaluation.metric` {self.metric} scores each repeat's prediction intervals, and `evaluation.levels` lists "
+                f"none: add levels: [80, {MSIS_LEVEL:g}]"
+            )
+        if self.metric == "msis" and MSIS_LEVEL not in self.levels:
+            raise ValueError(
+                f"`evaluation.metric` msis scores the {MSIS_LEVEL:g}% interval (M4's alpha 0.05), and `evaluation.levels` "
+                f"({self.levels}) lacks it: add {MSIS_LEVEL:g}"
+            )
+        return self
 
     @field_validator("baselines")
     @classmethod
@@ -247,6 +262,12 @@ class SweepConfig(StrictModel):
                 f"`evaluation.horizon` ({self.evaluation.horizon}) is longer than `data.test_size` ({self.data.test_size}): "
                 f"every step must be scored inside an origin's test window; set data.test_size={self.evaluation.horizon} or more"
             )
+        for study, grid in self.studies.items():
+            if "direct" in grid.strategy and self.evaluation.horizon == 1:
+                raise ValueError(
+                    f"`studies.{study}.strategy` lists direct, which trains one output per forecast step, but "
+                    f"`evaluation.horizon` is 1: set evaluation.horizon to the steps you forecast (e.g. 18 for monthly data)"
+                )
         if self.evaluation.origins > 1 and self.diagnostics.every:
             raise ValueError(
                 f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "

@@ -3,13 +3,22 @@ noted (rows trimmed to whole batches, forecasts through a batch-1 copy)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
-from trainables import TRAIN_ROWS_MULTIPLE, ModelSpec, Origin, Point, forecast_batch_size, minimum_length, prepare, training_rows
+from trainables import (
+    SEASONALLY_SCALED,
+    TRAIN_ROWS_MULTIPLE,
+    ModelSpec,
+    Origin,
+    Point,
+    forecast_batch_size,
+    minimum_calibration,
+    minimum_length,
+    prepare,
+    training_rows,
+)
 
 
 class SeriesTooShort(ConfigError):
@@ -70,7 +79,7 @@ def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:
         origin.test_start + cutoff + horizon - 1 <= last_cutoff
         for origin in origins for cutoff in range(origin.end - origin.test_start - horizon + 1)
     )  # fmt: skip
-    needed = math.ceil(level / (100 - level))
+    needed = minimum_calibration(level)
     if known < needed:
         raise SeriesTooShort(
             f"`evaluation.levels` ({level:g}%) needs {needed} errors known by a cutoff to calibrate its interval at step "
@@ -86,11 +95,12 @@ def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:
 def _check_mase_scale(config: SweepConfig, earliest_training: int) -> None:
     """MASE divides by the seasonal naive's in-sample error on an origin's training window: undefined within one season."""
     season = config.evaluation.season_for(config.data)
-    if config.evaluation.metric != "mase" or earliest_training > season:
+    metric = config.evaluation.metric
+    if metric not in SEASONALLY_SCALED or earliest_training > season:
         return
     fixes = "use fewer origins or a smaller `evaluation.step`, " if config.evaluation.origins > 1 else ""
     raise SeriesTooShort(
-        f"`evaluation.metric: mase` divides by the seasonal naive's in-sample error on each origin's training window, and "
+        f"`evaluation.metric: {metric}` divides by the seasonal naive's in-sample error on each origin's training window, and "
         f"the earliest origin's holds {earliest_training} observations, not more than the season ({season}); it needs at "
         f"least {season + 1}: {fixes}a smaller `data.test_size`, or `evaluation.metric: smape`"
     )

@@ -28,6 +28,7 @@ def trial_request(
         window=config.evaluation.window,
         season=config.evaluation.season_for(config.data),
         horizon=config.evaluation.horizon,
+        levels=tuple(config.evaluation.levels),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sweep.config.loading import parse_config
 from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
-from trainables import Origin
+from trainables import SEASONALLY_SCALED, Origin
 
 SEASONAL_BASELINES = ("seasonal_naive", "ets", "arima")
 SEASONS_NEEDED = {"ets": 2, "arima": 3}  # full seasons in a training window before the baseline fits a seasonal part
@@ -28,9 +28,10 @@ def with_season(config: SweepConfig, catalogue: Catalogue) -> tuple[SweepConfig,
         return parse_config(payload, source="the inferred season"), note
     lag = config.data.difference_lag
     seasonal = [name for name in config.evaluation.baselines if name in SEASONAL_BASELINES]
-    if not seasonal and config.evaluation.metric != "mase":
+    scaled = config.evaluation.metric in SEASONALLY_SCALED
+    if not seasonal and not scaled:
         return config, None
-    uses = ", ".join([*seasonal, *(["MASE"] if config.evaluation.metric == "mase" else [])])
+    uses = ", ".join([*seasonal, *([config.evaluation.metric.upper()] if scaled else [])])
     return config, (
         f"season {lag} (`data.difference_lag`) for {uses}: the series carry no dates to infer it from; set `evaluation.season` "
         "(12 for monthly data) if they are seasonal"

@@ -23,12 +23,12 @@ BASELINE_COLOUR = "tab:purple"  # boxes' medians are orange, so baselines take a
 MAX_LEGEND_CURVES = 12  # more configurations than this: colours from a colormap, no legend
 
 
-METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
+METRIC_NAMES = {"rmse": "RMSE", "mae": "MAE", "smape": "sMAPE", "mase": "MASE", "msis": "MSIS", "crps": "CRPS"}
 
 
 def metric_label(metric: str, unit: str) -> str:
-    """'test RMSE (sales)': the unit of a scale-dependent metric, percent for sMAPE, none for MASE."""
-    units = {"smape": "%", "mase": "scale-free"}
+    """'test RMSE (sales)': the unit of a scale-dependent metric, percent for sMAPE, none for MASE, MSIS and CRPS."""
+    units = {"smape": "%", "mase": "scale-free", "msis": "scale-free", "crps": "scale-free"}
     return f"test {METRIC_NAMES[metric]} ({units.get(metric, unit)})"
 
 

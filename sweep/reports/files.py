@@ -19,7 +19,7 @@ from sweep.reports.figures import (
     rank_figure,
     series_box_plot,
 )
-from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render
+from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_forecast
 from sweep.results.across_series import across_frame, across_table
 from sweep.results.outcome import Outcome
 from sweep.results.summary import baseline_means, lowest_mean_point
@@ -131,14 +131,19 @@ def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, uni
 
 
 def write_forecast(folder: ResultsFolder, forecast, catalogue) -> None:
-    """forecast.csv, and for H steps or intervals every repeat's forecasts and a fan chart per series."""
+    """forecast.csv, and for H steps or intervals every repeat's forecasts and a fan chart per series, also added to the
+    sweep's report.html."""
     folder.write_csv(FORECAST_FILE, forecast.frame)
     written = [FORECAST_FILE]
     if forecast.repeats is not None:
         folder.write_csv(FORECAST_REPEATS_FILE, forecast.repeats)
         written.append(FORECAST_REPEATS_FILE)
+        charts = {}
         for ahead in forecast.ahead:
             name = f"{ahead.series}{FAN_CHART_SUFFIX}"
-            folder.write_figure(name, fan_chart(catalogue.series[ahead.series].values, ahead, catalogue.unit))
+            charts[name] = folder.write_figure(name, fan_chart(catalogue.series[ahead.series].values, ahead, catalogue.unit))
             written.append(name)
+        if folder.exists(REPORT_FILE):
+            folder.write_bytes(REPORT_FILE, with_forecast(folder.read_text(REPORT_FILE), charts, forecast.lines[0]).encode())
+            written.append(f"{REPORT_FILE} (the fan charts added)")
     print(f"written to {folder}/{FORECAST_FILE}" if len(written) == 1 else f"written to {folder}: {', '.join(written)}")

@@ -16,6 +16,8 @@ import yaml
 from sweep.config.model import SweepConfig
 from trainables import persistence_description
 
+CONFIG_HEADING = "<h2>Config</h2>"
+FORECAST_SECTION = ("<!-- forecast -->", "<!-- /forecast -->")  # what `with_forecast` adds, replaced on a later forecast
 POINT_FIGURES_SHOWN = 24  # per-point diagnostic figures inlined in report.html; every one is written beside it
 PACKAGES = ("ray", "tensorflow", "keras", "numpy", "pandas", "scipy", "lstm-sweep")
 STYLE = """
@@ -74,7 +76,7 @@ def render(
         if point_count > len(point_figures):
             sections.append(f'<p class="note">The first {len(point_figures)} of {point_count}; all are in <code>diagnostics/</code>.</p>')
         sections.extend(_image(name, png) for name, png in point_figures.items())
-    sections.append("<h2>Config</h2><pre>" + html.escape(yaml.safe_dump(config.redacted_dump(), sort_keys=False)) + "</pre>")
+    sections.append(CONFIG_HEADING + "<pre>" + html.escape(yaml.safe_dump(config.redacted_dump(), sort_keys=False)) + "</pre>")
     rows = "".join(f"<tr><th>{html.escape(key)}</th><td>{html.escape(value)}</td></tr>" for key, value in facts.items())
     sections.append(f"<h2>Environment</h2><table>{rows}</table>")
     body = "\n".join(sections)
@@ -85,7 +87,9 @@ def render(
 def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None, across: bool = False) -> str:
     """The paragraph above the tables, as HTML; `unit` arrives escaped."""
     evaluation = config.evaluation
-    metric = {"rmse": f"RMSE in {unit}", "mae": f"MAE in {unit}", "smape": "sMAPE (%)", "mase": "MASE"}[evaluation.metric]
+    metric = {"rmse": f"RMSE in {unit}", "mae": f"MAE in {unit}", "smape": "sMAPE (%)", "mase": "MASE",
+              "msis": "MSIS (each repeat's 95% conformal interval, scaled as MASE)",
+              "crps": "CRPS (each repeat's conformal predictive distribution, scaled as MASE)"}[evaluation.metric]  # fmt: skip
     if evaluation.origins == 1:
         text = f"Test {metric} over {config.repeats} repeats per configuration. "
         test = "Mann-Whitney U"
@@ -110,3 +114,14 @@ def _what_is_scored(config: SweepConfig, unit: str, persistence: float | None, a
 def _image(name: str, png: bytes) -> str:
     encoded = base64.b64encode(png).decode()
     return f'<img alt="{html.escape(name)}" title="{html.escape(name)}" src="data:image/png;base64,{encoded}">'
+
+
+def with_forecast(page: str, figures: dict[str, bytes], description: str) -> str:
+    """`page` with a section of the winner's forecast (its fan charts) before the config: `lstm-sweep forecast` runs after
+    the sweep wrote the report, and a later forecast replaces the section."""
+    start, end = FORECAST_SECTION
+    if start in page:
+        page = page[: page.index(start)] + page[page.index(end) + len(end) :]
+    images = "".join(_image(name, png) for name, png in figures.items())
+    section = f'{start}<h2>The chosen configuration\'s forecast</h2><p class="note">{html.escape(description)}</p>{images}{end}\n'
+    return page.replace(CONFIG_HEADING, section + CONFIG_HEADING, 1)

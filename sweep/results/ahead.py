@@ -8,9 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sweep.results.intervals import conformal_width
 from sweep.results.summary import baseline_means
-from trainables import baseline_next
+from trainables import baseline_next, conformal_width
 
 MODEL_COLUMN = "lstm"  # the anchors name a model's forecast column after the model
 

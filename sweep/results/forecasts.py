@@ -8,39 +8,50 @@ import pandas as pd
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.decode import DecodedTrial
-from trainables import SCORES, BaselineForecast, horizon_scores, score_column, seasonal_naive_scale
+from sweep.results.horizons import method_labels
+from trainables import SCORES, BaselineForecast, ForecastWindow, horizon_scores, interval_scores, score_column, seasonal_naive_scale
 
 BASELINE_COLUMNS = ["series", "baseline", "model", "origin", "test_start", "status", *SCORES, "error"]
 FORECAST_COLUMNS = ["repeat", "origin", "step", "cutoff", "h", "index", "date", "actual", "forecast"]
 
 
 def baselines_frame(
-    forecasts: list[tuple[str, BaselineForecast]], plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, horizon: int = 1
-) -> pd.DataFrame:
-    """One row per (series, baseline, origin): its scores on the same test window as the trials, or its error."""
-    rows = []
+    forecasts: list[tuple[str, BaselineForecast]], plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, horizon: int = 1,
+    levels: list[float] | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """One row per (series, baseline, origin): its scores on the same test window as the trials, or its error; with
+    `levels`, MSIS and CRPS from the baseline's own errors at every origin of the series, as a repeat's are."""
+    rows, windows = [], {}
     for name, forecast in forecasts:
         series, origin = series_values[name], plan.origins[name][forecast.origin]
         row = {"series": name, "baseline": forecast.baseline, "model": forecast.model, "origin": origin.index,
                "test_start": origin.test_start, "status": "failed" if forecast.error else "completed", "error": forecast.error}  # fmt: skip
         if not forecast.error:
             scale = seasonal_naive_scale(series[origin.start : origin.test_start], season)
-            scores = horizon_scores(series[origin.test_start : origin.end], np.array(forecast.forecasts), scale, horizon)
+            actual = series[origin.test_start : origin.end]
+            scores = horizon_scores(actual, np.array(forecast.forecasts), scale, horizon)
             row |= {score_column(metric): float(value) for metric, value in scores.items()}
+            window = ForecastWindow(origin.test_start, actual, np.array(forecast.forecasts), scale)
+            windows.setdefault((name, forecast.baseline), []).append((len(rows), window))
         rows.append(row)
+    for scored in windows.values() if levels else ():
+        positions, forecast_windows = zip(*scored)
+        for position, scores in zip(positions, interval_scores(list(forecast_windows), horizon, levels)):
+            rows[position] |= {score_column(metric): value for metric, value in scores.items()}
     return pd.DataFrame(rows, columns=BASELINE_COLUMNS)
 
 
 def forecasts_frame(
     trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1
 ) -> pd.DataFrame:
-    """Every scored forecast: (series, study, point, repeat, origin, step, cutoff, h, index, date, actual, forecast).
+    """Every scored forecast: (unique_id, series, study, point, repeat, origin, step, cutoff, h, index, date, actual, forecast).
 
     `step` counts the cutoffs of a test window from 1, `cutoff` is the index of the last observation a forecast knew and
     `h` its horizon step, so `index` = cutoff + h; with horizon 1, one row per test observation.
 
-    A shared point's forecasts appear under each of its studies, like its trials; baselines' rows
-    have no study, point or repeat (they belong to every study).
+    `unique_id` names the forecasts' track (series, method, origin, repeat), so that utilsforecast's `evaluate` scores the
+    frame as it is (`models=["forecast"], time_col="index", target_col="actual"`). A shared point's forecasts appear
+    under each of its studies, like its trials; baselines' rows have no study, point or repeat (they belong to every study).
     """
     windows = []  # one entry per forecast window; expanded into one row per step below, in one go
     for trial in trials:
@@ -59,7 +70,7 @@ def forecasts_frame(
                             "forecast": forecast.forecasts})  # fmt: skip
     columns = ["series", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
     if not windows:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=["unique_id", *columns])
     frame = pd.DataFrame(windows).reindex(
         columns=["series", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"]
     )
@@ -80,4 +91,13 @@ def forecasts_frame(
     frame["repeat"] = frame["repeat"].astype("Int64")
     frame = frame[columns]
     # Baselines' rows leave the axes empty: nullable types keep integer axes integers.
-    return frame.astype({axis: frame[axis].convert_dtypes().dtype for axis in plan.axis_names})
+    frame = frame.astype({axis: frame[axis].convert_dtypes().dtype for axis in plan.axis_names})
+    frame.insert(0, "unique_id", _tracks(frame, plan.axis_names))
+    return frame
+
+
+def _tracks(frame: pd.DataFrame, axis_names: list[str]) -> pd.Series:
+    """ "series | method | origin o | repeat r" (a baseline has no repeat): one forecaster's forecasts at one origin."""
+    tracks = frame["series"] + " | " + method_labels(frame, axis_names) + " | origin " + frame["origin"].astype(str)
+    repeats = " | repeat " + frame["repeat"].astype(str)
+    return tracks.where(frame["repeat"].isna(), tracks + repeats)

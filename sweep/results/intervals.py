@@ -10,44 +10,32 @@ seeds' spread enters through the median's errors; `seed_spread` reports it besid
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import scoringrules
 
 from sweep.planning.plan import SweepPlan
 from sweep.results.horizons import METHOD, method_labels
-from trainables import seasonal_naive_scale
+from trainables import MSIS_LEVEL, conformal_width, seasonal_naive_scale
 
-MSIS_LEVEL = 95.0  # M4's MSIS scores the 95% interval (alpha 0.05)
 KEYS = ["series", METHOD, "origin", "cutoff", "h"]
 
 
 def lo(level: float) -> str:
-    """The anchors' column names: `lo-95`, `hi-95` (`lo-97.5` for a fractional level)."""
-    return f"lo-{level:g}"
+    """The anchors' column names for the `forecast` column's interval: `forecast-lo-95`, `forecast-hi-95` (`-97.5` for a
+    fractional level), as utilsforecast's interval losses read them."""
+    return f"forecast-lo-{level:g}"
 
 
 def hi(level: float) -> str:
-    return f"hi-{level:g}"
-
-
-def minimum_calibration(level: float) -> int:
-    """The fewest known errors that give a finite conformal interval at `level` percent."""
-    return math.ceil(level / (100 - level))
-
-
-def conformal_width(sorted_errors: np.ndarray, level: float) -> float:
-    """The ceil((n + 1) L / 100)-th smallest of n absolute errors: the half-width at `level` percent; NaN when n is too few."""
-    rank = math.ceil((len(sorted_errors) + 1) * level / 100)
-    return sorted_errors[rank - 1] if rank <= len(sorted_errors) else np.nan
+    return f"forecast-hi-{level:g}"
 
 
 def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: list[float]) -> pd.DataFrame:
-    """One row per (series, method, origin, cutoff, h): the ensemble's median forecast, the actual, `lo-L`/`hi-L` per
-    level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range)
-    and `members` (every repeat's forecast, for the ensemble's CRPS)."""
+    """One row per (series, method, origin, cutoff, h): the ensemble's median forecast, the actual, `lo(L)`/`hi(L)` per
+    level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range),
+    `members` (every repeat's forecast, for the ensemble's CRPS) and `unique_id` (series, method and origin: the track
+    utilsforecast's `evaluate` scores, with `time_col="index"` and `target_col="actual"`)."""
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
     grouped = frame.groupby(KEYS, sort=False)
     ensemble = grouped.agg(
@@ -55,6 +43,7 @@ def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: 
         seed_spread=("forecast", lambda values: np.quantile(values, 0.9) - np.quantile(values, 0.1)),
     ).reset_index()  # fmt: skip
     ensemble["members"] = grouped["forecast"].agg(list).to_numpy()
+    ensemble.insert(0, "unique_id", ensemble["series"] + " | " + ensemble[METHOD] + " | origin " + ensemble["origin"].astype(str))
     ensemble["calibration"] = 0
     for level in levels:
         ensemble[lo(level)], ensemble[hi(level)] = np.nan, np.nan

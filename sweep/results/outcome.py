@@ -63,7 +63,12 @@ def summarize_sweep(
 
     metric = config.evaluation.metric
     baselines = baselines_frame(
-        baseline_forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), config.evaluation.horizon
+        baseline_forecasts,
+        plan,
+        catalogue.values,
+        config.evaluation.season_for(config.data),
+        config.evaluation.horizon,
+        config.evaluation.levels,
     )
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
     statistics, tables, summaries = {}, {}, []

@@ -109,7 +109,8 @@ def lowest_mean_point(trials: pd.DataFrame, study: str, metric: str) -> dict | N
     means = scores.mean()[scores.apply(lambda values: bool(np.all(np.isfinite(values))))]
     if means.empty:
         return None
-    values = np.atleast_1d(means.idxmin())
+    best = means.idxmin()
+    values = best if isinstance(best, tuple) else (best,)  # not np.atleast_1d: a string axis would make every value a string
     return {axis: value.item() if hasattr(value, "item") else value for axis, value in zip(means.index.names, values)}
 
 

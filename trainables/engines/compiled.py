@@ -52,7 +52,8 @@ class CompiledLSTM:
         shapes = []
         for layer in range(spec.layers):
             shapes += [(spec.layer_inputs(layer), 4 * n), (n, 4 * n), (4 * n,)]
-        self.variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in [*shapes, (n, 1), (1,)]]
+        head = [(n, spec.outputs), (spec.outputs,)]
+        self.variables = [tf.Variable(tf.zeros((repeats, *shape))) for shape in [*shapes, *head]]
         self.optimizer = spec.keras_optimizer()
         self.optimizer.build(self.variables)
         self.fresh_optimizer_state = [tf.constant(v.numpy()) for v in self.optimizer.variables]
@@ -106,9 +107,10 @@ class CompiledLSTM:
         self.draws_made.assign_add(tf.cast(calls * sum(self.spec.mask_draws), tf.int64))
 
     def _call(self, x, states, masks):
-        """One batch (batch, timesteps, lags) through the stacked layers and the `Dense(1)` head.
+        """One batch (batch, timesteps, lags) through the stacked layers and the `Dense` head.
 
-        Returns (repeats, batch) forecasts and each layer's (h, c) after the last time step.
+        Returns (repeats, batch) forecasts, or (repeats, batch, outputs) for a direct model's head, and each layer's
+        (h, c) after the last time step.
         """
         import tensorflow as tf
 
@@ -127,6 +129,8 @@ class CompiledLSTM:
             sequence = outputs
             new_states.append((h, c))
         dense_kernel, dense_bias = self.variables[-2:]
+        if self.spec.outputs > 1:
+            return lane_matmul(sequence[-1], dense_kernel) + dense_bias[:, None, :], tuple(new_states)
         return lane_matmul(sequence[-1], dense_kernel)[..., 0] + dense_bias, tuple(new_states)
 
     def _penalty(self):
@@ -161,7 +165,10 @@ class CompiledLSTM:
         with tf.GradientTape() as tape:
             yhat, states = self._call(x, states, masks)
             # Keras: per-sample loss, averaged over the batch; summed over repeats keeps gradients apart.
-            per_sample = self.loss_per_sample(tf.broadcast_to(y, yhat.shape)[..., None], yhat[..., None])
+            if self.spec.outputs > 1:  # targets (..., batch, outputs), NaN past the training window
+                per_sample = self.loss_per_sample(tf.broadcast_to(y, yhat.shape), yhat)
+            else:
+                per_sample = self.loss_per_sample(tf.broadcast_to(y, yhat.shape)[..., None], yhat[..., None])
             loss = tf.reduce_sum(tf.reduce_mean(per_sample, axis=-1)) + self._penalty()
         self.optimizer.apply_gradients(zip(tape.gradient(loss, self.variables), self.variables))
         return step + 1, states
@@ -183,7 +190,7 @@ class CompiledLSTM:
         A scan, not an unrolled loop, keeps compile time flat in the number of batches. When the
         training model itself forecasts (as in Keras), its dropout generators advance as Keras's would.
         Padded: the state is reset up to `first_batch`, so forecasting starts there as from a reset state.
-        Returns (repeats, batches, batch).
+        Returns (repeats, batches, batch), or (repeats, batches, batch, outputs) for a direct model.
         """
         import tensorflow as tf
 
@@ -200,13 +207,14 @@ class CompiledLSTM:
         if self.spec.uses_dropout and advance_generators:
             self._skip_draws(inputs.shape[0] - first_batch if self.padded else inputs.shape[0])
         batch_size = inputs.shape[-3]  # inputs: (batches, [repeats,] batch, timesteps, lags)
-        initial = (tf.zeros((self.repeats, batch_size)), self.zero_states(batch_size))
+        head = (self.spec.outputs,) if self.spec.outputs > 1 else ()
+        initial = (tf.zeros((self.repeats, batch_size, *head)), self.zero_states(batch_size))
         if self.padded:
             indexed = (tf.range(inputs.shape[0]), inputs)
             forecasts, _ = tf.scan(padded_forecast_step, indexed, initializer=initial)
         else:
             forecasts, _ = tf.scan(forecast_step, inputs, initializer=initial)
-        return tf.transpose(forecasts, [1, 0, 2])
+        return tf.transpose(forecasts, [1, 0, *range(2, forecasts.shape.rank)])
 
     def rollout_function(self, horizon: int):
         import tensorflow as tf
@@ -286,6 +294,7 @@ class CompiledRuns:
         datasets = data if isinstance(data, list) else [data]
         initial = [state for _ in datasets for state in initial]  # each origin starts from the repeats' own weights
         self.repeats = len(initial)
+        self.head = (spec.outputs,) if spec.outputs > 1 else ()  # a direct model's steps, the last axis of its forecasts
         self.forecast_batch_size = forecast_batch_size(datasets[0], batch_size)
         self.same_model_forecasts = self.forecast_batch_size == batch_size
         padded = capacity_rows is not None
@@ -301,7 +310,7 @@ class CompiledRuns:
             return np.stack([rows for rows in per_origin for _ in range(lanes)], axis=1)
 
         self.train_x = tf.constant(stacked(lambda item: item.samples(item.train), batch_size))
-        self.train_y = tf.constant(stacked(lambda item: item.train[:, -1], batch_size))
+        self.train_y = tf.constant(stacked(lambda item: item.train_targets(spec.outputs), batch_size))
         self.first_train_batch = tf.constant(self.padding_rows // batch_size)
         self.train_forecast_x = tf.constant(stacked(lambda item: item.samples(item.train), self.forecast_batch_size))
         self.first_forecast_batch = tf.constant(self.padding_rows // self.forecast_batch_size)
@@ -345,13 +354,15 @@ class CompiledRuns:
         return compiled
 
     def _forecast_walk(self) -> np.ndarray:
+        """(repeats, rows) one-step forecasts of the training then the test rows; (repeats, rows, outputs) for a direct model."""
         walk = self.compiled.forecast_walk(self.walk_x, self.same_model_forecasts, self.first_forecast_batch)
-        return walk.numpy().reshape(self.repeats, -1)
+        return walk.numpy().reshape(self.repeats, -1, *self.head)
 
     def _forecast_test(self) -> np.ndarray:
         import tensorflow as tf
 
-        return self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1)
+        test = self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1, *self.head)
+        return test[..., 0] if self.head else test
 
     def train(self, epochs: int) -> None:
         import tensorflow as tf
@@ -359,8 +370,14 @@ class CompiledRuns:
         self.compiled.train(tf.constant(epochs), self.train_x, self.train_y, self.first_train_batch)
 
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
-        """Warm the state on the training inputs, then forecast the test inputs in one shot."""
+        """Warm the state on the training inputs, then forecast the test inputs in one shot: scaled one-step forecasts,
+        train (repeats, n_train) and test (repeats, test rows)."""
+        return tuple(outputs[..., 0] for outputs in self.walk_forward_outputs())
+
+    def walk_forward_outputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """`walk_forward` with every output of the head: (repeats, n_train, outputs), (repeats, test rows, outputs)."""
         forecasts = self._forecast_walk()
+        forecasts = forecasts if self.head else forecasts[..., None]
         split = self.train_forecast_x.shape[0] * self.forecast_batch_size
         return forecasts[:, self.padding_rows : split], forecasts[:, split:]
 

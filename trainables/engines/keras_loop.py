@@ -16,7 +16,7 @@ from trainables.spec import ModelSpec
 
 def train(model, data: PreparedSeries, epochs: int, batch_size: int):
     """Fit the stateful model epoch by epoch, in row order, resetting state after each epoch."""
-    x, y = data.samples(data.train), data.train[:, -1]
+    x, y = data.samples(data.train), data.train_targets(model.output_shape[-1])
     for _ in range(epochs):
         model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, shuffle=False)
         reset_states(model)
@@ -27,12 +27,22 @@ def walk_forward(model, data: PreparedSeries, batch_size: int) -> tuple[np.ndarr
 
     Returns scaled one-step forecasts: train (n_train,) from the warming pass, test (test_size,).
     """
-    return forecast(model, data, data.train, batch_size), forecast(model, data, data.test, batch_size)
+    return tuple(outputs[:, 0] for outputs in walk_forward_outputs(model, data, batch_size))
+
+
+def walk_forward_outputs(model, data: PreparedSeries, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """`walk_forward` with every output of the model's head: (n_train, outputs), (test_size, outputs)."""
+    return forecast_outputs(model, data, data.train, batch_size), forecast_outputs(model, data, data.test, batch_size)
 
 
 def forecast(model, data: PreparedSeries, rows: np.ndarray, batch_size: int) -> np.ndarray:
     """Scaled rows -> (rows,) one-step forecasts, continuing the model's current state."""
-    return model.predict(data.samples(rows), batch_size=batch_size, verbose=0)[:, 0]
+    return forecast_outputs(model, data, rows, batch_size)[:, 0]
+
+
+def forecast_outputs(model, data: PreparedSeries, rows: np.ndarray, batch_size: int) -> np.ndarray:
+    """Scaled rows -> (rows, outputs): a direct model's steps 1..H from each row's state, else the one-step forecast."""
+    return model.predict(data.samples(rows), batch_size=batch_size, verbose=0)
 
 
 def states_entering_test_rows(model, data: PreparedSeries, batch_size: int) -> list[list[np.ndarray]]:
@@ -107,8 +117,13 @@ class KerasRuns:
         return self.copies
 
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
+        """Scaled one-step forecasts: train (repeats, n_train), test (repeats, test rows)."""
+        return tuple(outputs[..., 0] for outputs in self.walk_forward_outputs())
+
+    def walk_forward_outputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """`walk_forward` with every output of the head: (repeats, n_train, outputs), (repeats, test rows, outputs)."""
         forecasters = self._forecasters()
-        train_yhat, test_yhat = zip(*(walk_forward(model, self.data, self.forecast_batch_size) for model in forecasters))
+        train_yhat, test_yhat = zip(*(walk_forward_outputs(model, self.data, self.forecast_batch_size) for model in forecasters))
         for model in forecasters:
             reset_states(model)
         return np.stack(train_yhat), np.stack(test_yhat)

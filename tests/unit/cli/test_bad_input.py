@@ -34,7 +34,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
             "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
-            "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss)",
+            "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss, strategy)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",
@@ -61,6 +61,21 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "name: x\nevaluation: {horizon: 18}\n" + VALID_STUDIES,
             "{config}: `evaluation.horizon` (18) is longer than `data.test_size` (12): every step must be scored inside an origin's "
             "test window; set data.test_size=18 or more",
+        ),
+        (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], strategy: [recursive, direct]}}\n",
+            "{config}: `studies.a.strategy` lists direct, which trains one output per forecast step, but `evaluation.horizon` is 1: "
+            "set evaluation.horizon to the steps you forecast (e.g. 18 for monthly data)",
+        ),
+        (
+            "name: x\nevaluation: {metric: crps}\n" + VALID_STUDIES,
+            "{config}: `evaluation.metric` crps scores each repeat's prediction intervals, and `evaluation.levels` lists none: "
+            "add levels: [80, 95]",
+        ),
+        (
+            "name: x\nevaluation: {metric: msis, levels: [80, 90]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.metric` msis scores the 95% interval (M4's alpha 0.05), and `evaluation.levels` ([80.0, 90.0]) "
+            "lacks it: add 95",
         ),
         (
             "name: x\ndata: {lag: 1, difference_lag: 1}\n" + VALID_STUDIES,
@@ -188,7 +203,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         ),
         (
             "name: x\nevaluation: {metric: mape}\n" + VALID_STUDIES,
-            "{config}: `evaluation.metric` must be one of 'rmse', 'mae', 'smape' or 'mase'; received 'mape'",
+            "{config}: `evaluation.metric` must be one of 'rmse', 'mae', 'smape', 'mase', 'msis' or 'crps'; received 'mape'",
         ),
         (
             "name: x\nevaluation: {baselines: [ets, prophet]}\n" + VALID_STUDIES,

@@ -1,11 +1,14 @@
 """Conformal intervals from the backtest's errors: calibrated on what each cutoff knew, and covering as they claim."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
+import scoringrules
 
-from sweep.results.intervals import conformal_intervals, lo, minimum_calibration
-from trainables import backtest_origins, baseline_forecast
+from sweep.results.intervals import conformal_intervals, hi, interval_table, lo
+from trainables import ForecastWindow, backtest_origins, baseline_forecast, interval_scores, minimum_calibration, seasonal_naive_scale
 
 HORIZON, SEASON = 3, 12
 
@@ -40,7 +43,7 @@ def test_intervals_cover_within_five_points_of_their_level_on_a_seasonal_ar_proc
     intervals = conformal_intervals(forecasts, [], [80.0, 95.0])
     for level in (80.0, 95.0):
         calibrated = intervals[intervals[lo(level)].notna()]
-        inside = (calibrated[lo(level)] <= calibrated["actual"]) & (calibrated["actual"] <= calibrated[f"hi-{level:g}"])
+        inside = (calibrated[lo(level)] <= calibrated["actual"]) & (calibrated["actual"] <= calibrated[hi(level)])
         assert len(calibrated) > 1500
         assert abs(100 * inside.mean() - level) <= 5, (level, inside.mean())
 
@@ -60,3 +63,31 @@ def test_an_interval_knows_only_the_errors_observed_by_its_cutoff():
     again = conformal_intervals(changed, [], [80.0])
     first_origin = intervals["origin"] == 0
     pd.testing.assert_series_equal(again.loc[first_origin, lo(80.0)], intervals.loc[first_origin, lo(80.0)])
+
+
+def test_one_forecasters_msis_and_crps_score_the_intervals_its_own_errors_give():
+    """The per-repeat (or per-baseline) scores `evaluation.metric: msis | crps` compares: MSIS pooled over the origins is
+    the intervals table's, and CRPS is scoringrules' of the forecast plus each error known at its cutoff."""
+    series, levels = seasonal_ar(12 * 10, 3), [80.0, 95.0]
+    origins = backtest_origins(len(series), 12, 6, 12)
+    rows = baseline_rows(series, "naive", origins=6)
+    windows = [
+        ForecastWindow(origin.test_start, series[origin.test_start : origin.end],
+                       np.array(baseline_forecast("naive", series, origin, SEASON, HORIZON).forecasts),
+                       seasonal_naive_scale(series[: origin.test_start], SEASON))
+        for origin in origins
+    ]  # fmt: skip
+    scores = interval_scores(windows, HORIZON, levels)
+    intervals = conformal_intervals(rows, [], levels)
+    calibrated = intervals[intervals[lo(95.0)].notna()]
+    per_origin = calibrated.groupby("origin").size().reindex(range(6), fill_value=0)
+    assert per_origin.iloc[0] == 0 and np.isnan(scores[0]["msis"]) and per_origin.iloc[-1] > 20  # the first origin knows too few
+    pooled = np.nansum([score["msis"] * count for score, count in zip(scores, per_origin)]) / per_origin.sum()
+    table = interval_table(intervals, SimpleNamespace(origins={"ar": origins}), {"ar": series}, SEASON, levels)
+    assert pooled == pytest.approx(table.loc["naive", "msis"], rel=1e-9)
+    last = calibrated[calibrated["origin"] == 5]
+    by_hand = []
+    for row in last.itertuples():
+        known = rows[(rows["h"] == row.h) & (rows["index"] <= row.cutoff)]
+        by_hand.append(scoringrules.crps_ensemble(row.actual, row.forecast + (known["actual"] - known["forecast"]).to_numpy()))
+    assert scores[-1]["crps"] == pytest.approx(np.mean(by_hand) / windows[-1].scale, rel=1e-9)

@@ -36,17 +36,44 @@ def test_compiled_rollout_is_the_keras_loops_and_starts_with_the_walk_forward(sh
     assert np.ptp(compiled_steps[0, 0]) > 0  # later steps are forecasts of their own, not copies of the first
 
 
-def request(engine: str, horizon: int) -> TrialRequest:
-    return TrialRequest(point={"epochs": 3, "batch_size": 4, "neurons": 2}, repeat_indices=(0,), base_seed=0, engine=engine,
-                        test_size=8, difference_lag=1, diagnostics_every=0, origins=2, origin_step=4, horizon=horizon)  # fmt: skip
+DIRECT_SHAPES = {  # a head of HORIZON outputs trained on targets that stop at the training window, with what it varies
+    "batch_4_mae": (ModelSpec(neurons=2, strategy="direct", outputs=HORIZON, loss="mae"), 4),
+    "layers_dropout_batch_3": (ModelSpec(neurons=2, layers=2, dropout=0.2, strategy="direct", outputs=HORIZON), 3),
+}
 
 
-@pytest.mark.parametrize("engine", ["compiled", "keras"])
-def test_no_lstm_forecast_moves_when_every_observation_after_its_cutoff_changes(shampoo, engine):
+@pytest.mark.parametrize("spec, batch_size", DIRECT_SHAPES.values(), ids=DIRECT_SHAPES.keys())
+def test_compiled_direct_model_is_the_keras_loops(shampoo, spec, batch_size):
+    data = prepare(shampoo, 12, batch_size=batch_size)
+    targets = data.train_targets(HORIZON)
+    assert np.isnan(targets[-1, 1:]).all() and not np.isnan(targets[: -HORIZON + 1]).any()  # nothing past the training window
+    np.testing.assert_array_equal(targets[:-1, 1], targets[1:, 0])
+    initial = initial_state(spec, seed=5)
+    keras_runs = keras_loop.KerasRuns(data, batch_size, spec, [initial])
+    compiled_runs = compiled.CompiledRuns(data, batch_size, spec, [initial])
+    keras_runs.train(20), compiled_runs.train(20)
+    (keras_train, keras_test), (compiled_train, compiled_test) = keras_runs.walk_forward_outputs(), compiled_runs.walk_forward_outputs()
+    assert compiled_test.shape == (1, 12, HORIZON) and compiled_train.shape == (1, len(data.train), HORIZON)
+    np.testing.assert_allclose(compiled_test, keras_test, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(compiled_train, keras_train, rtol=1e-5, atol=1e-6)
+    untrained = compiled.CompiledRuns(data, batch_size, spec, [initial]).walk_forward_outputs()[1]
+    assert not np.allclose(untrained[..., 1:], compiled_test[..., 1:], atol=1e-3)  # the later steps' outputs were trained
+
+
+def request(engine: str, horizon: int, strategy: str = "recursive") -> TrialRequest:
+    point = {"epochs": 3, "batch_size": 4, "neurons": 2, "strategy": strategy}
+    return TrialRequest(point=point, repeat_indices=(0,), base_seed=0, engine=engine, test_size=8, difference_lag=1,
+                        diagnostics_every=0, origins=2, origin_step=4, horizon=horizon)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "engine, strategy", [("compiled", "recursive"), ("keras", "recursive"), ("compiled", "direct"), ("keras", "direct")]
+)
+def test_no_lstm_forecast_moves_when_every_observation_after_its_cutoff_changes(shampoo, engine, strategy):
     cutoff = len(shampoo) - 6  # the last origin's test window starts at len - 8: its cutoffs 0, 1 and 2 know up to here
     changed = shampoo.copy()
     changed[cutoff + 1 :] = np.random.default_rng(0).uniform(100, 900, len(shampoo) - cutoff - 1)
-    before, after = (run_trial(request(engine, HORIZON), series).repeats for series in (shampoo, changed))
+    before, after = (run_trial(request(engine, HORIZON, strategy), series).repeats for series in (shampoo, changed))
     last_origin = [(old, new) for old, new in zip(before, after) if old.origin == 1]
     for old, new in last_origin:
         known = (cutoff + 1 - old.test_start + 1) * HORIZON  # cutoffs up to `cutoff`, each HORIZON forecasts
@@ -107,3 +134,12 @@ def test_the_winners_forecast_from_the_series_end_starts_with_its_next_value_for
     np.testing.assert_allclose(ahead[:, 0], forecast_next(request, shampoo), rtol=1e-6)
     for name, fit_of in (("ets", ets_fit), ("arima", arima_fit)):  # the baselines' own forecast(H) of a fit on all of it
         np.testing.assert_allclose(baseline_next(name, shampoo, 12, 6).forecasts, fit_of(shampoo, 12)[0].forecast(6), rtol=1e-9)
+
+
+def test_a_direct_winner_is_trained_for_the_steps_asked_and_forecasts_them_from_the_series_end(shampoo):
+    point = {"epochs": 4, "batch_size": 4, "neurons": 2, "strategy": "direct"}
+    request = TrialRequest(point=point, repeat_indices=(0, 1), base_seed=0, engine="compiled", test_size=12, difference_lag=1,
+                           diagnostics_every=0, horizon=4)  # fmt: skip
+    ahead = forecast_next(request, shampoo, 6)
+    assert ahead.shape == (2, 6) and np.isfinite(ahead).all()
+    np.testing.assert_allclose(ahead, forecast_next(TrialRequest(**{**request.__dict__, "engine": "keras"}), shampoo, 6), rtol=1e-5)
