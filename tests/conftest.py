@@ -30,16 +30,19 @@ RAY_FIXTURES = {"local_ray", "sweeps", "s3"}
 def pytest_collection_modifyitems(items):
     """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone).
 
-    Under pytest-xdist (`-n 2`, the suite's default) every test that runs Ray (the session's, a `ray start` cluster, a
-    CLI run to interrupt) or the S3 server runs in one worker, in order, sharing the session's Ray and sweeps; the
-    other worker takes the in-process tests meanwhile. Two Rays at once would slow each other and let a test that
-    kills a trial's worker find the other's.
+    Under pytest-xdist (`-n 2`, the suite's default) the tests on the session's Ray (its sweeps, the S3 server) run in
+    one worker, in order, sharing them; the end-to-end tests that start a Ray of their own (a `ray start` cluster, a CLI
+    run to kill or interrupt) run in order in the other, beside the in-process tests. Much of a Ray test is waiting
+    (start-up, polling, a job's driver): two at once keep both cores busy. A test that kills a trial's worker kills
+    only its own Ray's (`tests/e2e/test_resume_and_failures.py`).
     """
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.slow)
-        if "e2e" in item.path.parts or RAY_FIXTURES & set(item.fixturenames):
-            item.add_marker(pytest.mark.xdist_group("ray"))
+        if RAY_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.xdist_group("session-ray"))
+        elif "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("own-ray"))
 
 
 @pytest.fixture(scope="session")

@@ -45,21 +45,21 @@ def test_run_sweep_validates_its_config_like_the_cli(tmp_path):
         run_sweep({"name": "x", "repeats": 0, "studies": {"s": {"epochs": [1], "batch_size": [1], "neurons": [1]}}}, storage=str(tmp_path))
 
 
-def test_a_long_dataframe_of_ten_series_gives_the_verdict_across_them_and_the_winners_forecast(tmp_path, local_ray):
+def test_a_long_dataframe_of_several_series_gives_the_verdict_across_them_and_the_winners_forecast(tmp_path, local_ray):
     """neuralforecast's long frame (unique_id, ds, y) straight into run_sweep, then result.forecast() as the CLI's."""
     rng = np.random.default_rng(1)
     months = pd.date_range("2021-01-01", periods=30, freq="MS")
     frame = pd.concat(
-        [pd.DataFrame({"unique_id": f"product{number}", "ds": months, "y": 100 + np.cumsum(rng.normal(1, 4, 30))}) for number in range(10)]
+        [pd.DataFrame({"unique_id": f"product{number}", "ds": months, "y": 100 + np.cumsum(rng.normal(1, 4, 30))}) for number in range(4)]
     )
     config = {"name": "products", "repeats": 2, "data": {"test_size": 4}, "evaluation": {"metric": "mase", "baselines": ["naive"]},
               "studies": {"units": {"epochs": [2], "batch_size": [2], "neurons": [1, 2]}}}  # fmt: skip
     result = run_sweep(config, data=frame, storage=str(tmp_path))
-    assert result.trials["series"].unique().tolist() == [f"product{number}" for number in range(10)]
+    assert result.trials["series"].unique().tolist() == [f"product{number}" for number in range(4)]
     assert result.config.evaluation.season == 12  # inferred from the monthly dates
     across = result.across["units"]
     assert set(across.index) == {"1", "2", "naive (baseline)"} and (across["verdict"] == "best").sum() == 1
     forecast = result.forecast()
-    assert len(forecast) == 10 * 2 and (forecast["next"] == "2023-07").all()  # the month, as monthly dates name it
+    assert len(forecast) == 4 * 2 and (forecast["next"] == "2023-07").all()  # the month, as monthly dates name it
     assert (forecast["neurons"] == lowest_mean_rank_point(result.trials, "units", "mase")["neurons"]).all()  # across series
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "products" / "forecast.csv"), forecast, check_dtype=False)

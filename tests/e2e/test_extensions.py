@@ -4,56 +4,52 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from sweep.config.loading import parse_config
+from sweep.config.loading import load_config, parse_config
 from sweep.planning.plan import build_plan
 from trainables.contract import repeat_seed
 
-EXTENDED = """\
-name: extended
+SHIPPED = "extensions.yaml"  # every extension axis, a study each: its smoke run (epochs 1, 2 repeats) is shared with test_shipped_configs
+KERAS_CHECK = """\
+name: extensions-keras
+engine: keras
 repeats: 2
-engine: {engine}
+seed: 0
+data: {source: shampoo, test_size: 12}
 studies:
-  reference: {{epochs: [4], batch_size: [4], neurons: [1]}}
-  shape: {{epochs: [4], batch_size: [4], neurons: [2], layers: [1, 2], lags: [1, 2], timesteps: [2]}}
-  training: {{epochs: [4], batch_size: [4], neurons: [1], optimizer: [adam, sgd], loss: [huber], l2: [0.01]}}
-  dropout: {{epochs: [4], batch_size: [4], neurons: [2], dropout: [0.0, 0.3], recurrent_dropout: [0.2]}}
-  batches: {{epochs: [4], batch_size: [5, 8], neurons: [1]}}
+  layers: {epochs: [1], batch_size: [4], neurons: [3], layers: [2]}
+  recurrent_dropout: {epochs: [1], batch_size: [4], neurons: [1], recurrent_dropout: [0.2]}
+  batch: {epochs: [1], batch_size: [5], neurons: [1]}
 """
 
 
 @pytest.fixture(scope="module")
-def extended_runs(sweeps):
-    """The same extended sweep on each engine: engine -> (exit status, trials, printed output)."""
-    runs = {}
-    for engine in ("compiled", "keras"):
-        results, printed = sweeps.run(EXTENDED.format(engine=engine))
-        runs[engine] = 0, pq.read_table(results / "trials.parquet").to_pandas(), printed
-    return runs
+def extensions(sweeps):
+    """(trials, printed output) of the shipped extensions config's smoke run on the compiled engine."""
+    results, printed = sweeps.shipped(SHIPPED)
+    return pq.read_table(results / "trials.parquet").to_pandas(), printed
 
 
-@pytest.fixture(scope="module", params=["compiled", "keras"])
-def extended_sweep(request, extended_runs):
-    return extended_runs[request.param]
-
-
-def test_every_extension_point_runs_with_its_axes_as_columns(extended_sweep):
-    status, trials, _ = extended_sweep
-    assert status == 0 and (trials["status"] == "completed").all()
+def test_every_extension_point_runs_with_its_axes_as_columns(extensions):
+    trials, _ = extensions
+    assert (trials["status"] == "completed").all()
     for axis in ("layers", "lags", "timesteps", "dropout", "recurrent_dropout", "l2", "optimizer", "learning_rate", "loss"):
         assert axis in trials.columns, axis
-    assert trials.groupby("study").size().to_dict() == {"batches": 4, "dropout": 4, "reference": 2, "shape": 8, "training": 4}
+    sizes = trials.groupby("study").size().to_dict()  # points x 2 repeats; a point shared by studies appears in each
+    assert (
+        sizes["layers"] == 4 * 2 and sizes["batch"] == 4 * 2 and sizes["loss"] == 3 * 2 and set(sizes) == set(load_config(SHIPPED).studies)
+    )
     assert np.isfinite(trials["test_rmse"]).all() and (trials["test_rmse"] > 0).all()
     # an optimizer without a learning rate gets its Keras default, shown in the table
-    training = trials[trials["study"] == "training"]
-    assert dict(zip(training["optimizer"], training["learning_rate"])) == {"adam": 0.001, "sgd": 0.01}
+    optimizers = trials[trials["study"] == "optimizer"]
+    assert dict(zip(optimizers["optimizer"], optimizers["learning_rate"])) == {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}
     # the reference point keeps the seeds it has without any extension in the sweep
-    reference = trials[trials["study"] == "reference"].sort_values("repeat")
-    assert reference["seed"].tolist() == [repeat_seed(0, {"epochs": 4, "batch_size": 4, "neurons": 1}, r) for r in (0, 1)]
+    reference = trials[(trials["study"] == "loss") & (trials["loss"] == "mse")].sort_values("repeat")
+    assert reference["seed"].tolist() == [repeat_seed(0, {"epochs": 1, "batch_size": 4, "neurons": 1}, r) for r in (0, 1)]
 
 
-def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extended_sweep):
-    _, trials, printed = extended_sweep
-    batches = trials[trials["study"] == "batches"].drop_duplicates("batch_size").set_index("batch_size")
+def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extensions):
+    trials, printed = extensions
+    batches = trials[trials["study"] == "batch"].drop_duplicates("batch_size").set_index("batch_size")
     assert batches.loc[5, ["training_rows", "trimmed_rows", "forecast_batch_size"]].tolist() == [20, 2, 1]
     assert batches.loc[8, ["training_rows", "trimmed_rows", "forecast_batch_size"]].tolist() == [16, 6, 1]
     assert "note: batch_size 8 (input of 1 past values): trains on the last 16 of 22 training samples, dropping the 6 oldest" in printed
@@ -61,13 +57,15 @@ def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extended_sweep
     assert "data: shampoo: monthly shampoo sales" in printed
 
 
-def test_both_engines_give_the_same_scores_on_every_extension_point(extended_runs):
-    """The sweep-level view of the engine equivalence: same seeds, same scores, whichever engine ran."""
-    compiled, keras = extended_runs["compiled"][1], extended_runs["keras"][1]
-    scores = ("test_rmse", "test_mae", "test_smape", "test_mase", "train_rmse", "fit_seconds", "compile_seconds")
-    keys = [column for column in compiled.columns if column not in (*scores, "trial_id", "node_id", "error")]
-    joined = compiled.merge(keras, on=keys, suffixes=("", "_keras"), validate="one_to_one")
-    assert len(joined) == len(compiled) == 22
+def test_the_keras_engine_gives_the_same_scores_on_extension_points(sweeps, extensions):
+    """The sweep-level view of the engine equivalence (unit-tested axis by axis): same seeds, same scores, whichever
+    engine ran, for stacked layers, recurrent dropout and a batch that does not divide the test rows."""
+    compiled = extensions[0]
+    results, _ = sweeps.run(KERAS_CHECK)
+    keras = pq.read_table(results / "trials.parquet").to_pandas()
+    keys = ["study", "epochs", "batch_size", "neurons", "layers", "recurrent_dropout", "repeat", "seed"]
+    joined = keras.merge(compiled, on=keys, suffixes=("_keras", ""), validate="one_to_one")
+    assert len(joined) == len(keras) == 3 * 2
     np.testing.assert_allclose(joined["test_rmse"], joined["test_rmse_keras"], rtol=1e-4)
 
 

@@ -112,15 +112,25 @@ def test_resume_of_a_missing_sweep_is_refused(tmp_path, capsys):
 
 
 def trial_worker_pids() -> list[int]:
-    """Ray retitles the process of a function trainable's actor `ray::ImplicitFunc...`."""
+    """This test's Ray's trial workers: Ray retitles a function trainable's actor `ray::ImplicitFunc...`, and the
+    session's Ray (`ray.init` here) runs its raylet, and the raylet its workers, as this process's descendants; another
+    test's Ray running meanwhile is left alone."""
     pids = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if cmdline.read_bytes().startswith(b"ray::ImplicitFunc"):
+            if cmdline.read_bytes().startswith(b"ray::ImplicitFunc") and descends_from(int(cmdline.parent.name), os.getpid()):
                 pids.append(int(cmdline.parent.name))
         except OSError:
             continue
     return pids
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])  # the parent's pid
+    return False
 
 
 def kill_first_trial_worker(after_seconds: float) -> threading.Thread:

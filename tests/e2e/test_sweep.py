@@ -71,6 +71,8 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
         "test_mae",
         "test_smape",
         "test_mase",
+        "test_msis",
+        "test_crps",
         "train_rmse",
         "fit_seconds",
         "compile_seconds",
