@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SWEEP = """\
 name: {name}
 engine: compiled
-repeats: 4
+repeats: 2
 repeats_per_trial: 1
 seed: 1
 resources: {{cpus_per_trial: 1, gpus_per_trial: {gpus}}}
@@ -106,7 +106,7 @@ def test_sweep_submitted_as_a_job_runs_on_both_nodes(cluster, tmp_path):
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "== study s: test RMSE (sales) ==" in completed.stdout  # the job's logs, streamed back
     trials = pq.read_table(tmp_path / "two-nodes" / "trials.parquet").to_pandas()
-    assert len(trials) == 8 and (trials["status"] == "completed").all()
+    assert len(trials) == 4 and (trials["status"] == "completed").all()
     per_node = trials.groupby("node_id").size()
     assert len(per_node) == 2, per_node  # trials ran on the head and on the worker node
 

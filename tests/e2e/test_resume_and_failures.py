@@ -60,7 +60,7 @@ def test_killed_sweep_resumes_without_rerunning_finished_trials(tmp_path):
     # The first point's three repeats are quick and the second point's slow, so the kill lands mid-sweep
     # however fast or loaded the machine is.
     config = tmp_path / "killed.yaml"
-    config.write_text(KERAS_SWEEP.format(name="killed", epochs="20, 80", max_failures=2).replace("neurons: [1, 2]", "neurons: [1]"))
+    config.write_text(KERAS_SWEEP.format(name="killed", epochs="10, 40", max_failures=2).replace("neurons: [1, 2]", "neurons: [1]"))
     experiment = tmp_path / "killed" / "tune"
     driver = start_cli("--config", str(config), "--storage", str(tmp_path))
     wait_for(lambda: len(finished_trials(experiment)) >= 2)
@@ -73,7 +73,7 @@ def test_killed_sweep_resumes_without_rerunning_finished_trials(tmp_path):
     _, stderr = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, stderr
     trials = pq.read_table(tmp_path / "killed" / "trials.parquet").to_pandas()
-    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (20, 80) for r in range(3)]
+    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 40) for r in range(3)]
     assert (trials["status"] == "completed").all()
     after = finished_trials(experiment)
     assert {trial: after[trial] for trial in before} == before  # finished trials were not run again

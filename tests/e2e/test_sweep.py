@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
 from sweep.cli.run import main
 from sweep.config.loading import load_config
@@ -193,22 +192,14 @@ def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
 
 
-def test_same_config_and_seed_give_the_same_numbers(tiny_sweep, tmp_path):
-    _, results, _ = tiny_sweep
-    config = load_config(results / "config.yaml")
-    (tmp_path / "again.yaml").write_text(yaml.safe_dump(config.model_dump() | {"name": "again"}))
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["--config", str(tmp_path / "again.yaml"), "--storage", str(tmp_path)]) == 0
-    keys = ["study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse"]
-    first = pq.read_table(results / "trials.parquet").to_pandas()[keys]
-    again = pq.read_table(tmp_path / "again" / "trials.parquet").to_pandas()[keys]
-    pd.testing.assert_frame_equal(first, again)  # to the last digit
-
-
-def test_storage_given_as_a_filesystem_uri(tmp_path, local_ray):
-    """`storage` takes pyarrow URIs (s3://, gs://, ...): a file:// URI goes through the same code."""
+def test_storage_given_as_a_filesystem_uri_and_the_same_config_and_seed_give_the_same_numbers(tmp_path, sweeps):
+    """`storage` takes pyarrow URIs (s3://, gs://, ...): a file:// URI goes through the same code. The run is the
+    compiled tiny sweep again under another name: its numbers are the first run's to the last digit."""
+    first, _ = sweeps.run(TINY + "engine: compiled\n")
     (tmp_path / "uri.yaml").write_text(TINY.replace("name: tiny", "name: uri") + "engine: compiled\n")
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["--config", str(tmp_path / "uri.yaml"), "--storage", f"file://{tmp_path}/remote"]) == 0
     trials = pq.read_table(tmp_path / "remote" / "uri" / "trials.parquet").to_pandas()
     assert len(trials) == 8 and (tmp_path / "remote" / "uri" / "tune").is_dir()
+    keys = ["study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse"]
+    pd.testing.assert_frame_equal(pq.read_table(first / "trials.parquet").to_pandas()[keys], trials[keys])  # to the last digit

@@ -67,6 +67,7 @@ class CompiledLSTM:
         # One function per input shape (walk-forward, test alone), so neither ever retraces.
         self.forecast_walk = tf.function(self._forecast, jit_compile=True)
         self.forecast_test = tf.function(self._forecast, jit_compile=True)
+        self.test_compiled = False  # compiled on first use: only diagnostics forecast the test rows alone
         self.rollouts: dict[int, object] = {}  # horizon -> its compiled recursive forecast
 
     def _start(self, initial_weights, dropout_seeds):
@@ -343,14 +344,14 @@ class CompiledRuns:
         self.compiled.start(weights, seeds)
 
     def _compile(self, compiled: CompiledLSTM, initial: list[InitialState]) -> CompiledLSTM:
-        """Trace and compile every function once, on this trial's shapes, training nothing."""
+        """Trace and compile training and the walk-forward once, on this trial's shapes, training nothing; the
+        diagnostics' test-alone forecast and a horizon's rollout compile on first use (most sweeps need neither)."""
         import tensorflow as tf
 
         self.compiled = compiled
         self._start(initial)
         compiled.train(tf.constant(0), self.train_x, self.train_y, self.first_train_batch)
         self._forecast_walk()
-        self._forecast_test()
         return compiled
 
     def _forecast_walk(self) -> np.ndarray:
@@ -359,9 +360,16 @@ class CompiledRuns:
         return walk.numpy().reshape(self.repeats, -1, *self.head)
 
     def _forecast_test(self) -> np.ndarray:
+        """The test rows alone from a reset state (diagnostics); compiled on first use, its seconds added to `compile_seconds`."""
         import tensorflow as tf
 
-        test = self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1, *self.head)
+        new = not self.compiled.test_compiled
+        started = time.perf_counter()
+        with stable_names((*self.key, "test")) if new else contextlib.nullcontext():
+            test = self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1, *self.head)
+        if new:
+            self.compile_seconds += time.perf_counter() - started
+            self.compiled.test_compiled = True
         return test[..., 0] if self.head else test
 
     def train(self, epochs: int) -> None:
