@@ -103,6 +103,9 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
     levels, season = config.evaluation.levels, config.evaluation.season_for(config.data)
     if levels and backtest is None:
         raise ConfigError("intervals need the sweep's backtest forecasts (forecasts.parquet), which this sweep's folder lacks")
+    if point.get("strategy") == "direct" and horizon != config.evaluation.horizon:
+        lines.append(f"note: a direct model outputs every step it was trained for: these repeats are trained with a head of "
+                     f"{horizon} steps, the backtest's had {config.evaluation.horizon} (its intervals come from those)")  # fmt: skip
     aheads, repeats = [], []
     for name, series in catalogue.series.items():
         request = trial_request(config, point, range(config.repeats), [name])

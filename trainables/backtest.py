@@ -132,7 +132,8 @@ def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[fl
     A forecast from cutoff t at step h is calibrated on the errors of the same forecaster and step whose targets were
     observed by t (any of the windows: they are the forecaster's origins of one series), the rule of the sweep's
     conformal intervals. MSIS (M4's, with scoringrules' interval score) scores its 95% interval; CRPS (scoringrules'
-    `crps_ensemble`) its predictive distribution, the forecast plus each known error. Only forecasts calibrated at
+    `crps_ensemble`, its exact "qd" estimator) its predictive distribution, the forecast plus each known error. Only
+    forecasts calibrated at
     every level count (the intervals table's rule), so both score the same forecasts; NaN where a window has none.
     """
     import scoringrules
@@ -160,15 +161,18 @@ def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[fl
         for position, count in enumerate(counts):
             members[position, :count] = errors[by_target[:count]]
         weights = (np.arange(counts.max()) < counts[:, None]) / counts[:, None]
-        scores["crps"][calibrated] = scoringrules.crps_ensemble(actual[calibrated], forecast[calibrated, None] + members, ens_w=weights)
+        ensembles = forecast[calibrated, None] + members
+        scores["crps"][calibrated] = scoringrules.crps_ensemble(actual[calibrated], ensembles, ens_w=weights, estimator="qd")
         if MSIS_LEVEL in levels:
             widths = np.array([conformal_width(np.sort(np.abs(row[:count])), MSIS_LEVEL) for row, count in zip(members, counts)])
             bounds = forecast[calibrated] - widths, forecast[calibrated] + widths
             scores["msis"][calibrated] = scoringrules.interval_score(actual[calibrated], *bounds, 1 - MSIS_LEVEL / 100)
-    results = []
-    for number, item in enumerate(windows):
-        mine = window == number
-        with np.errstate(invalid="ignore"):
-            results.append({metric: float(np.nanmean(values[mine]) / item.scale) if np.isfinite(values[mine]).any() else np.nan
-                            for metric, values in scores.items()})  # fmt: skip
-    return results
+    return [{metric: _scaled_mean(values[window == number], item.scale) for metric, values in scores.items()}
+            for number, item in enumerate(windows)]  # fmt: skip
+
+
+def _scaled_mean(values: np.ndarray, scale: float) -> float:
+    """The mean of a window's scored forecasts over its MASE scale; NaN with none scored or a zero scale (as MASE)."""
+    if scale <= 0 or not np.isfinite(values).any():
+        return np.nan
+    return float(np.nanmean(values) / scale)

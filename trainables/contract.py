@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -95,12 +95,13 @@ class TrialRequest:
 
     @classmethod
     def from_tune(cls, config: Mapping[str, Any]) -> TrialRequest:
-        """Rebuild from a Tune trial's config; a missing key is the driver's bug, so it fails loudly."""
+        """Rebuild from a Tune trial's config. A field added since a sweep began (`horizon`, `levels`) takes its default,
+        so an experiment stored by an earlier version still resumes; a missing required key is the driver's bug."""
         request = config[TUNE_CONFIG_KEY]
-        missing = [item.name for item in fields(cls) if item.name not in request]
+        missing = [item.name for item in fields(cls) if item.name not in request and item.default is MISSING]
         if missing:
             raise KeyError(f"trial config lacks {missing}; it holds {sorted(request)}")
-        values = {item.name: request[item.name] for item in fields(cls)}
+        values = {item.name: request.get(item.name, item.default) for item in fields(cls)}
         tuples = {name: tuple(values[name]) for name in ("repeat_indices", "series", "levels")}
         return cls(**values | tuples)
 

@@ -195,7 +195,7 @@ def forecast_next(request: TrialRequest, series: np.ndarray, horizon: int = 1) -
     runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
     runs.train(request.epochs)
     if horizon > 1:
-        steps = _steps(runs, horizon, runs.walk_forward_outputs()[1])
+        steps = runs.walk_forward_outputs()[1] if spec.outputs > 1 else runs.rollout(horizon)
         return data.to_step_observations(steps, len(series))[:, 0, :]
     _, next_yhat = runs.walk_forward()
     return data.to_observations(next_yhat, len(series))[:, 0]

@@ -8,6 +8,7 @@ import numpy as np
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from trainables import (
+    INTERVAL_METRICS,
     SEASONALLY_SCALED,
     TRAIN_ROWS_MULTIPLE,
     ModelSpec,
@@ -86,10 +87,23 @@ def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:
             f"{horizon}, and the last cutoff knows {known}: add origins (`evaluation.origins`), lengthen `data.test_size`, "
             "or lower the level"
         )
+    _check_interval_metric_scores_every_origin(config, origins[0], needed, level)
     if known < 4 * needed:
         return [f"intervals at {level:g}% and step {horizon} are calibrated on at most {known} known errors (the last cutoff; "
                 "earlier ones know fewer, and the first have no interval): their coverage is noisy"]  # fmt: skip
     return []
+
+
+def _check_interval_metric_scores_every_origin(config: SweepConfig, earliest: Origin, needed: int, level: float) -> None:
+    """An interval metric scores each origin's calibrated forecasts; the earliest origin knows only its own errors: at
+    its last cutoff, test_size - 1 of them at step 1. With fewer than the highest level needs, it would score nothing."""
+    metric, known = config.evaluation.metric, earliest.end - earliest.test_start - 1
+    if metric in INTERVAL_METRICS and known < needed:
+        raise SeriesTooShort(
+            f"`evaluation.metric: {metric}` scores each origin's forecasts that have an interval at every level, and the "
+            f"earliest origin knows at most {known} errors (its own, test_size - 1 at step 1) where {level:g}% needs "
+            f"{needed}: set data.test_size to {needed + 1} or more, or lower the highest level"
+        )
 
 
 def _check_mase_scale(config: SweepConfig, earliest_training: int) -> None:

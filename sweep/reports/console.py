@@ -10,6 +10,7 @@ import pandas as pd
 from sweep.config.model import SweepConfig
 from sweep.reports.figures import metric_label
 from sweep.results.across_series import AcrossSeries, across_table
+from sweep.results.horizons import step_metric
 from sweep.results.outcome import Finished, Outcome
 from sweep.results.summary import tied_line
 from sweep.results.verdicts import SIGNIFICANCE
@@ -64,8 +65,9 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         _print_study_tables(outcome, label, where)
     _print_across_tables(outcome, label, where)
     if outcome.by_step is not None:
-        print(f"\n{label} by horizon step, {config.evaluation.horizon} steps from every cutoff (mean over repeats, origins and "
-              f"series; `mean` over the steps):\n{outcome.by_step.round(3).to_string()}")  # fmt: skip
+        by_step_label = metric_label(step_metric(config.evaluation.metric), unit)
+        print(f"\n{by_step_label} by horizon step, {config.evaluation.horizon} steps from every cutoff (mean over repeats, origins "
+              f"and series; `mean` over the steps):\n{outcome.by_step.round(3).to_string()}")  # fmt: skip
     if outcome.interval_scores is not None:
         print(f"\nintervals (conformal, from the errors each cutoff knew; configurations: the median of their repeats)"
               f"{_origins_phrase(config)}:\n{outcome.interval_scores.round(3).to_string()}")  # fmt: skip

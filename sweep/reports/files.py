@@ -21,6 +21,7 @@ from sweep.reports.figures import (
 )
 from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_forecast
 from sweep.results.across_series import across_frame, across_table
+from sweep.results.horizons import step_metric
 from sweep.results.outcome import Outcome
 from sweep.results.summary import baseline_means, lowest_mean_point
 from sweep.storage.folder import ResultsFolder
@@ -70,7 +71,7 @@ def write_results(
         study_pngs, point_pngs = _series_figures(folder, config, plan, outcome, next(iter(catalogue.series.values())), persistence)
         tables = outcome.single
     if outcome.by_step is not None:
-        figure = by_step_figure(outcome.by_step, config.evaluation.metric, catalogue.unit)
+        figure = by_step_figure(outcome.by_step, step_metric(config.evaluation.metric), catalogue.unit)
         study_pngs[next(iter(study_pngs))][BY_STEP_FIGURE] = folder.write_figure(BY_STEP_FIGURE, figure)
     facts = environment(node_count, wall_seconds)
     notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}

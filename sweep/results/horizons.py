@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 
 from sweep.planning.plan import SweepPlan
-from trainables import forecast_scores, seasonal_naive_scale
+from trainables import METRICS, forecast_scores, seasonal_naive_scale
 
 METHOD = "method"  # a configuration ("study: axis value, ...") or a baseline's name
+
+
+def step_metric(metric: str) -> str:
+    """The metric of the by-step table: the sweep's, or MASE for an interval metric (its intervals are calibrated on
+    a forecaster's errors at every step together, so it has no one-step-at-a-time form)."""
+    return metric if metric in METRICS else "mase"
 
 
 def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str) -> pd.DataFrame:

@@ -87,7 +87,7 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     members = ensemble["members"].tolist()
     width = max(len(values) for values in members)
     padded = np.array([np.resize(values, width) for values in members])  # a baseline's single forecast: a point mass
-    columns["crps (scaled)"] = pd.Series(scoringrules.crps_ensemble(actual, padded) / scale)
+    columns["crps (scaled)"] = pd.Series(scoringrules.crps_ensemble(actual, padded, estimator="qd") / scale)
     columns["calibrated forecasts"] = pd.Series(calibrated.astype(float))
     top = levels[-1]
     columns[f"half-width-{top:g}"] = ((ensemble[hi(top)] - ensemble[lo(top)]) / 2).where(calibrated)

@@ -13,7 +13,7 @@ from sweep.results.across_series import AcrossSeries, across_series
 from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
-from sweep.results.horizons import by_step_table, step_scores
+from sweep.results.horizons import by_step_table, step_metric, step_scores
 from sweep.results.intervals import conformal_intervals, interval_table
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
@@ -83,7 +83,8 @@ def summarize_sweep(
     by_step, intervals, interval_scores = None, None, None
     season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
     if config.evaluation.horizon > 1:
-        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, metric), metric)
+        by_step_metric = step_metric(metric)
+        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
     if levels and not forecasts.empty:
         intervals = conformal_intervals(forecasts, plan.axis_names, levels)
         interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)

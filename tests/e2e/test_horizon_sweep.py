@@ -14,7 +14,7 @@ HORIZONS = """\
 name: horizons
 repeats: 2
 data: {test_size: 6}
-evaluation: {origins: 2, horizon: 3, metric: mase, baselines: [naive, seasonal_naive, ets], levels: [80]}
+evaluation: {origins: 2, horizon: 3, metric: crps, baselines: [naive, seasonal_naive, ets], levels: [80]}
 studies:
   units: {epochs: [3], batch_size: [2], neurons: [1, 2], strategy: [recursive, direct]}
 """

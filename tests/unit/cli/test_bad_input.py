@@ -78,6 +78,12 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "lacks it: add 95",
         ),
         (
+            "name: x\ndata: {test_size: 10}\nevaluation: {origins: 2, metric: msis, levels: [80, 95]}\n" + VALID_STUDIES,
+            "`evaluation.metric: msis` scores each origin's forecasts that have an interval at every level, and the "
+            "earliest origin knows at most 9 errors (its own, test_size - 1 at step 1) where 95% needs 19: set data.test_size "
+            "to 20 or more, or lower the highest level",
+        ),
+        (
             "name: x\ndata: {lag: 1, difference_lag: 1}\n" + VALID_STUDIES,
             "{config}: `data.lag` is the old name of `data.difference_lag`; give only `difference_lag`",
         ),

@@ -75,6 +75,8 @@ def test_request_round_trips_through_tunes_config_and_refuses_a_missing_key():
     del incomplete["difference_lag"]
     with pytest.raises(KeyError, match="difference_lag"):
         TrialRequest.from_tune({TUNE_CONFIG_KEY: incomplete})
+    stored_before_horizons = {key: value for key, value in original.to_tune().items() if key not in ("horizon", "levels")}
+    assert TrialRequest.from_tune({TUNE_CONFIG_KEY: stored_before_horizons}) == original  # an older experiment resumes
 
 
 @pytest.mark.parametrize(
