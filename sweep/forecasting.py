@@ -117,7 +117,7 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
         repeats.append(pd.DataFrame({"series": name, "study": study, **point, "repeat": np.repeat(request.repeat_indices, horizon),
                                      "h": np.tile(np.arange(1, horizon + 1), config.repeats), "forecast": values.ravel()}))  # fmt: skip
         bands = ", ".join(f"{level:g}% {ahead.median[-1] - width[-1]:.3f} to {ahead.median[-1] + width[-1]:.3f}"
-                          for level, width in widths.items())  # fmt: skip
+                          for level, width in widths.items() if np.isfinite(width[-1]))  # fmt: skip
         where = f"{name}: " if len(catalogue.series) > 1 else ""
         lines.append(f"{where}{horizon} steps, {ahead.labels[0]} to {ahead.labels[-1]}: median at the last {ahead.median[-1]:.3f} "
                      f"{series.unit}{'; ' + bands if bands else ''}")  # fmt: skip
