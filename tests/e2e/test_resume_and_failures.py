@@ -133,23 +133,35 @@ def descends_from(pid: int, ancestor: int) -> bool:
     return False
 
 
-def kill_first_trial_worker(after_seconds: float) -> threading.Thread:
-    def kill() -> None:
-        wait_for(trial_worker_pids, timeout=120)
-        time.sleep(after_seconds)  # mid-fit: the worker has started training
-        os.kill(trial_worker_pids()[0], signal.SIGKILL)
+class TrialWorkerKiller(threading.Thread):
+    """SIGKILLs the first trial worker this sweep starts, `after_seconds` into its fit; `killed` says whether it did.
 
-    killer = threading.Thread(target=kill, daemon=True)
-    killer.start()
-    return killer
+    Workers alive when it starts (a previous sweep's, still exiting) are never taken for this sweep's.
+    """
+
+    def __init__(self, after_seconds: float):
+        super().__init__(daemon=True)
+        self.after_seconds, self.earlier, self.killed = after_seconds, set(trial_worker_pids()), False
+
+    def new_workers(self) -> list[int]:
+        return [pid for pid in trial_worker_pids() if pid not in self.earlier]
+
+    def run(self) -> None:
+        wait_for(self.new_workers, timeout=120)
+        time.sleep(self.after_seconds)  # mid-fit: the worker has started training
+        for pid in self.new_workers()[:1]:
+            os.kill(pid, signal.SIGKILL)
+            self.killed = True
 
 
 @pytest.mark.parametrize("max_failures, status", [(1, 0), (0, 1)])
 def test_a_dying_worker_is_retried_or_recorded_as_failed(tmp_path, local_ray, capsys, max_failures, status):
     config = write_config(tmp_path, "dying", epochs=40, max_failures=max_failures)
-    killer = kill_first_trial_worker(after_seconds=4)
+    killer = TrialWorkerKiller(after_seconds=4)
+    killer.start()
     assert main(["--config", str(config), "--storage", str(tmp_path)]) == status
     killer.join()
+    assert killer.killed, "no trial worker of this sweep was running to kill"
     trials = pq.read_table(tmp_path / "dying" / "trials.parquet").to_pandas()
     assert sorted(zip(trials["neurons"], trials["repeat"])) == [(n, r) for n in (1, 2) for r in range(3)]
     failed = trials[trials["status"] == "failed"]
