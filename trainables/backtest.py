@@ -133,15 +133,15 @@ def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[fl
     observed by t (any of the windows: they are the forecaster's origins of one series), the rule of the sweep's
     conformal intervals. MSIS (M4's, with scoringrules' interval score) scores its 95% interval; CRPS (scoringrules'
     `crps_ensemble`, its exact "qd" estimator) its predictive distribution, the forecast plus each known error. Only
-    forecasts calibrated at
-    every level count (the intervals table's rule), so both score the same forecasts; NaN where a window has none.
+    forecasts calibrated at every level count (the intervals table's rule), so both score the same forecasts; NaN where
+    a window has none.
     """
     import scoringrules
 
     step, target, cutoff, forecast, actual, window = [], [], [], [], [], []
     for number, item in enumerate(windows):
         cutoffs, steps = np.divmod(np.arange(len(item.actual) * horizon), horizon)
-        scored = cutoffs + steps < len(item.actual)
+        scored = scored_steps(len(item.actual), horizon)
         step.append(steps[scored] + 1), cutoff.append(item.test_start + cutoffs[scored] - 1)
         target.append(item.test_start + cutoffs[scored] + steps[scored]), forecast.append(np.asarray(item.forecasts)[scored])
         actual.append(step_targets(item.actual, horizon)[scored]), window.append(np.full(scored.sum(), number))

@@ -42,6 +42,15 @@ class OriginWindow:
     prepared: PreparedSeries
 
     @property
+    def actual(self) -> np.ndarray:
+        """The observations the origin forecasts."""
+        return self.values[self.origin.test_start : self.origin.end]
+
+    def mase_scale(self, season: int) -> float:
+        """The seasonal naive's in-sample MAE on the origin's training window: MASE's, MSIS's and CRPS's denominator."""
+        return seasonal_naive_scale(self.values[self.origin.start : self.origin.test_start], season)
+
+    @property
     def shape(self) -> tuple[int, int]:
         return len(self.prepared.train), len(self.prepared.test)
 
@@ -102,11 +111,8 @@ def _with_interval_scores(request: TrialRequest, rows: list[RepeatScores], windo
         forecast_windows = []
         for position in positions:
             window = by_origin[(rows[position].series, rows[position].origin)]
-            values, origin = window.values, window.origin
-            scale = seasonal_naive_scale(values[origin.start : origin.test_start], request.season)
-            forecast_windows.append(
-                ForecastWindow(origin.test_start, values[origin.test_start : origin.end], np.array(rows[position].forecasts), scale)
-            )
+            forecasts = np.array(rows[position].forecasts)
+            forecast_windows.append(ForecastWindow(window.origin.test_start, window.actual, forecasts, window.mase_scale(request.season)))
         for position, scores in zip(positions, interval_scores(forecast_windows, request.horizon, list(request.levels))):
             scored[position] = replace(rows[position], **{f"test_{metric}": value for metric, value in scores.items()})
     return scored
@@ -146,10 +152,9 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
     rows = []
     for position, window in enumerate(windows):
         lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
-        data, origin, series = window.prepared, window.origin, window.values
+        data, origin = window.prepared, window.origin
         forecasts = _forecasts(data, test_yhat[lanes], None if steps is None else steps[lanes])
-        scale = seasonal_naive_scale(series[origin.start : origin.test_start], request.season)
-        scores = horizon_scores(series[origin.test_start : origin.end], forecasts, scale, request.horizon)
+        scores = horizon_scores(window.actual, forecasts, window.mase_scale(request.season), request.horizon)
         train_rmse = data.train_rmse(train_yhat[lanes])
         rows += [
             RepeatScores(
