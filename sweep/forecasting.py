@@ -79,14 +79,17 @@ def forecast_winner(
     several = len(catalogue.series) > 1
     point, rule = chosen_point(trials, baselines, study, config.evaluation.metric, choice, several)
     label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
+    if point.get("training") == "global":
+        trained = f"one model per repeat trained across all {len(catalogue.series)} series"
+    else:
+        trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
     lines = [f"study {study}: configuration {label} ({rule}), {config.repeats} repeats {trained}"]
     if horizon > 1 or config.evaluation.levels:
         return _forecast_ahead(config, catalogue, baselines, study, point, horizon, backtest, lines)
     frames = []
-    for name, series in catalogue.series.items():
-        request = trial_request(config, point, range(config.repeats), [name])
-        forecasts = forecast_next(request, series.values)
+    request = trial_request(config, point, range(config.repeats))
+    for name, forecasts in _forecasts_by_series(config, catalogue, point).items():
+        series = catalogue.series[name]
         when = next_label(series.dates, len(series.values))
         frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
                                     "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
@@ -107,9 +110,9 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
         lines.append(f"note: a direct model outputs every step it was trained for: these repeats are trained with a head of "
                      f"{horizon} steps, the backtest's had {config.evaluation.horizon} (its intervals come from those)")  # fmt: skip
     aheads, repeats = [], []
-    for name, series in catalogue.series.items():
-        request = trial_request(config, point, range(config.repeats), [name])
-        values = forecast_next(request, series.values, horizon).reshape(config.repeats, horizon)
+    request = trial_request(config, point, range(config.repeats))
+    for name, values in _forecasts_by_series(config, catalogue, point, horizon).items():
+        series, values = catalogue.series[name], values.reshape(config.repeats, horizon)
         widths = backtest_widths(backtest, name, study, point, levels, horizon) if levels else {}
         baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon)
         ahead = Ahead(name, future_labels(series.dates, len(series.values), horizon), values, widths, baseline)
@@ -127,6 +130,16 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
                          f"(it scored {config.evaluation.horizon} steps ahead)")  # fmt: skip
     frame = pd.concat([ahead.frame() for ahead in aheads], ignore_index=True)
     return WinnerForecast(frame, lines, pd.concat(repeats, ignore_index=True), aheads)
+
+
+def _forecasts_by_series(config: SweepConfig, catalogue: Catalogue, point: dict, horizon: int = 1) -> dict[str, np.ndarray]:
+    """Each series' forecasts by repeat: a local point retrained on each series, a global one once across all of them."""
+    if point.get("training") == "global":
+        return forecast_next(trial_request(config, point, range(config.repeats), catalogue.names), catalogue.values, horizon)
+    return {
+        name: forecast_next(trial_request(config, point, range(config.repeats), [name]), series.values, horizon)
+        for name, series in catalogue.series.items()
+    }  # fmt: skip
 
 
 def future_labels(dates: list[str] | None, length: int, horizon: int) -> list[str]:

@@ -6,7 +6,7 @@ Pure NumPy/scikit-learn on an in-memory series: reading files is `sweep`'s job. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
@@ -110,6 +110,44 @@ class PreparedSeries:
 
     def test_rmse(self, scaled_yhat: np.ndarray) -> np.ndarray:
         return self.rmse(scaled_yhat, self.test_target_index)
+
+
+@dataclass(frozen=True)
+class PooledSeries:
+    """Several series' windows fitted by one set of weights (global training).
+
+    Each series keeps its own preparation (scaler, differences) and its own stateful lanes: batch k of
+    the pooled fit holds batch k of every series side by side, so one gradient step averages over all
+    of them. Members are aligned at their ends: each trains on the last `len(train)` rows they share.
+    """
+
+    members: tuple[PreparedSeries, ...]
+
+    @classmethod
+    def aligned(cls, members: list[PreparedSeries]) -> PooledSeries:
+        """The members, each cut to the shortest one's training rows (its earliest rows dropped, like trimmed ones)."""
+        rows = min(len(member.train) for member in members)
+        return cls(tuple(
+            replace(member, train=member.train[len(member.train) - rows :], trimmed_rows=member.trimmed_rows + len(member.train) - rows)
+            for member in members
+        ))  # fmt: skip
+
+
+def members_of(data: PreparedSeries | PooledSeries) -> tuple[PreparedSeries, ...]:
+    """The series a dataset holds: one for a local fit."""
+    return data.members if isinstance(data, PooledSeries) else (data,)
+
+
+def side_by_side(per_member: list[np.ndarray], batch_size: int) -> np.ndarray:
+    """Members' rows (rows, ...) -> (batches, members * batch_size, ...): batch k holds each member's batch k in turn."""
+    return np.concatenate([rows.reshape(-1, batch_size, *rows.shape[1:]) for rows in per_member], axis=1)
+
+
+def member_major(outputs: np.ndarray, members: int, batch_size: int) -> np.ndarray:
+    """Undo `side_by_side` on outputs: (lanes, batches, members * batch_size, ...) -> (lanes, members, batches * batch_size, ...)."""
+    lanes, batches = outputs.shape[:2]
+    split = outputs.reshape(lanes, batches, members, batch_size, *outputs.shape[3:])
+    return np.swapaxes(split, 1, 2).reshape(lanes, members, batches * batch_size, *outputs.shape[3:])
 
 
 def difference(series: np.ndarray, difference_lag: int = 1) -> np.ndarray:

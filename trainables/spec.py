@@ -31,6 +31,7 @@ class ModelSpec:
     learning_rate: float | None = None  # None: the optimizer's Keras default
     loss: str = "mse"
     strategy: str = "recursive"  # multi-step forecasts: recursive (one output fed back) or direct (one output per step)
+    training: str = "local"  # local: weights per series; global: one set of weights per repeat across the trial's series
     outputs: int = 1  # the Dense head's width: the horizon for a direct model, else 1 (set by the request, not an axis)
 
     @classmethod

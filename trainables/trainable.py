@@ -29,7 +29,7 @@ from trainables.backtest import (
     seasonal_naive_scale,
 )
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
-from trainables.data import PreparedSeries, prepare, prepare_future
+from trainables.data import PooledSeries, PreparedSeries, prepare, prepare_future
 
 
 @dataclass(frozen=True)
@@ -81,17 +81,20 @@ def run_trial(
         for origin in backtest_origins(len(values), request.test_size, request.origins, request.origin_step, request.window)
     ]
     initial = [initial_state(spec, seed) for seed in seeds]
+    pooled = spec.training == "global"
+    # a unit is what one repeat lane trains on: one window, or (global) every series' window at one origin
+    units = list(_aligned_by_origin(windows).values()) if pooled else [[window] for window in windows]
     if request.engine == "compiled":
-        groups = list(_by_shape(windows).values())
-        capacity_rows = max(len(window.prepared.train) for window in windows) if len(groups) > 1 else None
-    else:  # the Keras loop trains one window at a time
-        groups, capacity_rows = [[window] for window in windows], None
+        groups = list(_by_shape(units).values())
+        capacity_rows = max(len(unit[0].prepared.train) for unit in units) if len(groups) > 1 else None
+    else:  # the Keras loop trains one unit at a time
+        groups, capacity_rows = [[unit] for unit in units], None
     rows: list[RepeatScores] = []
     for group in groups:
         _seed_all(seeds[0])
-        data = [window.prepared for window in group] if len(group) > 1 else group[0].prepared
-        runs = _engine(request.engine)(data, request.batch_size, spec, initial, capacity_rows)
-        scores, diagnostic = _fit_and_score(request, runs, group, report)
+        data = [PooledSeries(tuple(window.prepared for window in unit)) if pooled else unit[0].prepared for unit in group]
+        runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, capacity_rows)
+        scores, diagnostic = _fit_and_score(request, runs, [window for unit in group for window in unit], report)
         rows += scores
     order = {name: position for position, name in enumerate(named)}
     rows.sort(key=lambda row: (order[row.series], row.repeat, row.origin))
@@ -118,11 +121,25 @@ def _with_interval_scores(request: TrialRequest, rows: list[RepeatScores], windo
     return scored
 
 
-def _by_shape(windows: list[OriginWindow]) -> dict[tuple[int, int], list[OriginWindow]]:
-    groups: dict[tuple[int, int], list[OriginWindow]] = {}
-    for window in windows:
-        groups.setdefault(window.shape, []).append(window)
+def _by_shape(units: list[list[OriginWindow]]) -> dict[tuple[int, int], list[list[OriginWindow]]]:
+    groups: dict[tuple[int, int], list[list[OriginWindow]]] = {}
+    for unit in units:
+        groups.setdefault(unit[0].shape, []).append(unit)
     return groups
+
+
+def _aligned_by_origin(windows: list[OriginWindow]) -> dict[int, list[OriginWindow]]:
+    """A global fit's units: per origin, every series' window, cut to the training rows they share (`PooledSeries`).
+
+    Origins are positions from each series' end, so series of different lengths pool their last windows."""
+    by_origin: dict[int, list[OriginWindow]] = {}
+    for window in windows:
+        by_origin.setdefault(window.origin.index, []).append(window)
+    aligned = {index: PooledSeries.aligned([window.prepared for window in unit]).members for index, unit in by_origin.items()}
+    return {
+        index: [replace(window, prepared=prepared) for window, prepared in zip(unit, aligned[index])]
+        for index, unit in sorted(by_origin.items())
+    }
 
 
 def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
@@ -183,27 +200,39 @@ def _forecasts(data: PreparedSeries, test_yhat: np.ndarray, steps: np.ndarray | 
     return np.where(scored_steps(len(data.test), steps.shape[-1]), observations, np.nan)
 
 
-def forecast_next(request: TrialRequest, series: np.ndarray, horizon: int = 1) -> np.ndarray:
+def forecast_next(
+    request: TrialRequest, series: np.ndarray | Mapping[str, np.ndarray], horizon: int = 1
+) -> np.ndarray | dict[str, np.ndarray]:
     """Train each repeat of the point on the whole series, then forecast the `horizon` observations after it:
     (repeats,) for one step, (repeats, horizon) for more.
 
     The same preparation, seeds and walk-forward as a sweep's trial, with every observation used for
     training and the one unknown value after them as the test window; beyond one step, the recursive
-    forecasts a sweep's cutoffs make, from the series' end.
+    forecasts a sweep's cutoffs make, from the series' end. A global point is given every series by name:
+    its repeats train on all of them together, and each series gets its forecasts (a dict by name).
     """
     from trainables.model import initial_state
 
     spec = replace(request, horizon=horizon).spec  # a direct model is trained for the steps asked
-    data = prepare_future(series, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
-                          batch_size=request.batch_size)  # fmt: skip
+    named = dict(series) if isinstance(series, Mapping) else {"": series}
+    if len(named) > 1 and spec.training != "global":
+        raise ValueError(f"a {spec.training} point forecasts one series at a time; received {len(named)}")
+    options = {"difference_lag": request.difference_lag, "lags": spec.lags, "timesteps": spec.timesteps, "batch_size": request.batch_size}
+    prepared = [prepare_future(values, **options) for values in named.values()]
     _seed_all(request.seeds[0])
+    data = PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]
     runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
     runs.train(request.epochs)
     if horizon > 1:
         steps = runs.walk_forward_outputs()[1] if spec.outputs > 1 else runs.rollout(horizon)
-        return data.to_step_observations(steps, len(series))[:, 0, :]
-    _, next_yhat = runs.walk_forward()
-    return data.to_observations(next_yhat, len(series))[:, 0]
+        lanes = steps.reshape(len(named), len(request.seeds), *steps.shape[1:])
+        forecasts = {name: member.to_step_observations(lane, len(values))[:, 0, :]
+                     for (name, values), member, lane in zip(named.items(), prepared, lanes)}  # fmt: skip
+    else:
+        lanes = runs.walk_forward()[1].reshape(len(named), len(request.seeds), -1)
+        forecasts = {name: member.to_observations(lane, len(values))[:, 0]
+                     for (name, values), member, lane in zip(named.items(), prepared, lanes)}  # fmt: skip
+    return forecasts if isinstance(series, Mapping) else forecasts[""]
 
 
 def epoch_chunks(epochs: int, every: int) -> list[int]:

@@ -112,6 +112,8 @@ class StudyGrid(StrictModel):
     loss: _values(Literal["mse", "mae", "huber"]) = _axis_default("loss")
     # multi-step forecasts (`evaluation.horizon` > 1): the one-step model fed its own forecasts, or one output per step
     strategy: _values(Literal["recursive", "direct"]) = _axis_default("strategy")
+    # one model per series, or one per repeat trained across every series of the sweep (a catalogue's global model)
+    training: _values(Literal["local", "global"]) = _axis_default("training")
 
     @field_validator(*RANGE_RULES)
     @classmethod

@@ -31,6 +31,12 @@ class SweepPlan:
     series_groups: list[list[str]]  # the series each trial fits together (`SweepConfig.series_groups`)
     searched: str | None = None  # an Optuna search's one study, whose points are suggested as it runs (no `points`)
 
+    def groups_for(self, point: Point) -> list[list[str]]:
+        """The series groups a point's trials fit: every series in one for a global point (one model across them)."""
+        if point.get("training") == "global":
+            return [[name for group in self.series_groups for name in group]]
+        return self.series_groups
+
     def studies_of(self, point: Point) -> dict[str, int]:
         """The studies a point belongs to, each with the point's position in that study's grid (a searched point: 0)."""
         if self.searched is not None:
@@ -53,6 +59,7 @@ def build_plan(config: SweepConfig, series_values: dict[str, np.ndarray]) -> Swe
     if searched is not None:  # its points come from Optuna as it runs; the range ends above only checked the data
         points, studies, memberships = [], {searched: []}, {}
     notes += season_notes(config, origins)
+    _check_global_training(config, origins)
     groups = config.series_groups({name: len(series_values[name]) for name in origins})
     return SweepPlan(axis_names=axes, points=points, studies=studies, notes=notes, memberships=memberships, origins=origins,
                      series_groups=groups, searched=searched)  # fmt: skip
@@ -70,6 +77,16 @@ def _check_options_for_several_series(config: SweepConfig, series_count: int) ->
             f"`diagnostics.every` ({config.diagnostics.every}) needs one series: the diagnostic curves follow one series' "
             f"training, and `data.source` names {series_count}"
         )
+
+
+def _check_global_training(config: SweepConfig, origins: dict[str, list[Origin]]) -> None:
+    """A global model is trained across series: one series (as given, or left after skipping) has none to share."""
+    for study, grid in config.studies.items():
+        if "global" in (grid.training or []) and len(origins) < 2:
+            raise ConfigError(
+                f"`studies.{study}.training` lists global, which trains one model across series, but the sweep has "
+                f"{len(origins)} series ({', '.join(origins)}): give `data.source` several series, or use training: [local]"
+            )
 
 
 def _unique_points(studies: dict[str, list[Point]]) -> tuple[list[Point], dict[tuple, dict[str, int]]]:

@@ -39,5 +39,5 @@ def trial_grid(config: SweepConfig, plan: SweepPlan, points: list[Point], repeat
     recompiled every shape once a sweep had more shapes than a worker keeps.)"""
     return [
         trial_request(config, point, group, series)
-        for point in points for series in plan.series_groups for group in repeat_groups
+        for point in points for series in plan.groups_for(point) for group in repeat_groups
     ]  # fmt: skip

@@ -151,19 +151,19 @@ class RaceSearcher(Searcher):
     def __init__(
         self,
         race: Race,
-        series_groups: list[list[str]],
+        groups_for: Callable[[int], list[list[str]]],
         request_for: Callable[[int, list[int], list[str], int], dict],
         scores_of: Callable[[dict], dict[int, pd.Series] | None],
         metric: str,
     ):
         super().__init__(metric=metric, mode="min")
-        self.race, self.series_groups, self.request_for, self.scores_of = race, series_groups, request_for, scores_of
+        self.race, self.groups_for, self.request_for, self.scores_of = race, groups_for, request_for, scores_of
         self.queue: deque[tuple[int, list[int], list[str]]] = deque()
         self._enqueue(race.first_round())
         self.running: dict[str, int] = {}  # trial id -> point
 
     def _enqueue(self, assignments: list[Assignment]) -> None:
-        self.queue.extend((point, repeats, group) for point, repeats in assignments for group in self.series_groups)
+        self.queue.extend((point, repeats, group) for point, repeats in assignments for group in self.groups_for(point))
 
     def suggest(self, trial_id: str) -> dict | None:
         if not self.queue:
@@ -211,13 +211,13 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
         final = FinalReport.from_metrics(result)
         return None if final is None else final.scores_by_repeat(score)
 
-    return RaceSearcher(race, plan.series_groups, request_for, scores_of, SCHEDULER_METRIC)
+    return RaceSearcher(race, lambda point: plan.groups_for(plan.points[point]), request_for, scores_of, SCHEDULER_METRIC)
 
 
 def most_race_trials(config: SweepConfig, plan: SweepPlan) -> int:
     """An upper bound on a race's trials, for Tune's `num_samples`: the race ends it earlier."""
     rounds = most_rounds(config.repeats, config.search.initial_for(config.repeats), config.search.round_repeats)
-    return len(plan.points) * rounds * len(plan.series_groups)
+    return rounds * sum(len(plan.groups_for(point)) for point in plan.points)
 
 
 def most_rounds(repeats: int, initial_repeats: int, round_repeats: int) -> int:

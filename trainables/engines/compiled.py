@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from trainables.data import PreparedSeries, forecast_batch_size
+from trainables.data import PooledSeries, PreparedSeries, forecast_batch_size, member_major, members_of, side_by_side
 from trainables.engines.lstm_cell import lane_matmul, lstm_cell
 from trainables.engines.stable_names import stable_names
 from trainables.model import InitialState
@@ -248,7 +248,7 @@ class CompiledLSTM:
         Each test row starts from the state its lane holds when the walk-forward reaches it, forecasts from its own
         inputs, then from the differences known at the cutoff followed by its forecasts, rescaled as inputs: the
         state carried on, all cutoffs of all repeats side by side. `test_inputs` (repeats, rows, window) are the test
-        rows' scaled inputs; `low`, `scale` (repeats, window + 1) each lane's scaler.
+        rows' scaled inputs; `low`, `scale` (repeats, rows, window + 1) each row's scaler (its series').
         """
         import tensorflow as tf
 
@@ -258,8 +258,8 @@ class CompiledLSTM:
             lambda state: tf.reshape(tf.transpose(state[-test_batches:], [1, 0, 2, 3]), (self.repeats, rows, state.shape[-1])),
             self._states_entering(inputs, first_batch),
         )
-        input_low, input_scale = low[:, None, :window], scale[:, None, :window]
-        target_low, target_scale = low[:, None, window], scale[:, None, window]
+        input_low, input_scale = low[..., :window], scale[..., :window]
+        target_low, target_scale = low[..., window], scale[..., window]
 
         def step(carry, _):
             _, differences, scaled, states = carry
@@ -278,13 +278,15 @@ class CompiledRuns:
 
     `data` is one origin's, or a list of origins' of one shape (sliding windows): those train side by
     side, `len(initial)` repeats each, and every result has one row per (origin, repeat), origin-major.
+    An origin's data may be a `PooledSeries` (global training): its series share each repeat's weights,
+    side by side in every batch, and results have one row per (origin, series, repeat).
     `capacity_rows`: the most training rows any origin of the trial has; one origin's inputs are padded
     to it, so every origin of an expanding window reuses one compile. None: no padding.
     """
 
     def __init__(
         self,
-        data: PreparedSeries | list[PreparedSeries],
+        data: PreparedSeries | PooledSeries | list[PreparedSeries] | list[PooledSeries],
         batch_size: int,
         spec: ModelSpec,
         initial: list[InitialState],
@@ -293,19 +295,22 @@ class CompiledRuns:
         import tensorflow as tf
 
         datasets = data if isinstance(data, list) else [data]
+        groups = [members_of(item) for item in datasets]  # per dataset its series: one, or a pooled (global) fit's
+        self.datasets, self.series = len(datasets), len(groups[0])
         initial = [state for _ in datasets for state in initial]  # each origin starts from the repeats' own weights
         self.repeats = len(initial)
         self.head = (spec.outputs,) if spec.outputs > 1 else ()  # a direct model's steps, the last axis of its forecasts
-        self.forecast_batch_size = forecast_batch_size(datasets[0], batch_size)
+        first = groups[0][0]
+        self.forecast_batch_size = forecast_batch_size(first, batch_size)
         self.same_model_forecasts = self.forecast_batch_size == batch_size
         padded = capacity_rows is not None
-        self.padding_rows = capacity_rows - len(datasets[0].train) if padded else 0
+        self.padding_rows = capacity_rows - len(first.train) if padded else 0
         lanes = self.repeats // len(datasets)
 
         def stacked(rows_of, size: int, padding_rows: int = self.padding_rows) -> np.ndarray:
-            """Each origin's rows (padded) in batches; with several origins, a repeat axis after the batch axis."""
-            per_origin = [_pad_front(rows_of(item), padding_rows) for item in datasets]
-            per_origin = [rows.reshape(-1, size, *rows.shape[1:]) for rows in per_origin]
+            """Each origin's rows (padded) in batches, its series side by side; with several origins, a repeat axis
+            after the batch axis."""
+            per_origin = [side_by_side([_pad_front(rows_of(member), padding_rows) for member in group], size) for group in groups]
             if len(per_origin) == 1:
                 return per_origin[0]
             return np.stack([rows for rows in per_origin for _ in range(lanes)], axis=1)
@@ -317,11 +322,19 @@ class CompiledRuns:
         self.first_forecast_batch = tf.constant(self.padding_rows // self.forecast_batch_size)
         self.test_x = tf.constant(stacked(lambda item: item.samples(item.test), self.forecast_batch_size, padding_rows=0))
         self.walk_x = tf.concat([self.train_forecast_x, self.test_x], axis=0)
-        lane_data = [item for item in datasets for _ in range(lanes)]  # one entry per repeat lane, origin-major
-        self.test_inputs = tf.constant(np.stack([item.test[:, :-1] for item in lane_data]))
-        self.low, self.scale = (tf.constant(np.stack(arrays)) for arrays in zip(*(item.input_scaling() for item in lane_data)))
-        train_rows = len(datasets[0].train) + self.padding_rows
-        key = (batch_size, spec, self.repeats, train_rows, len(datasets[0].test), padded, len(datasets))
+
+        def test_rows(rows_of) -> np.ndarray:
+            """Per repeat lane, origin-major: the test rows of its series in the order the walk-forward's lanes hold them."""
+            per_origin = [side_by_side([rows_of(member) for member in group], self.forecast_batch_size) for group in groups]
+            return np.stack([rows.reshape(-1, rows.shape[-1]) for rows in per_origin for _ in range(lanes)])
+
+        self.test_inputs = tf.constant(test_rows(lambda item: item.test[:, :-1]))
+        self.low, self.scale = (
+            tf.constant(test_rows(lambda item, part=part: np.broadcast_to(item.input_scaling()[part], item.test.shape)))
+            for part in (0, 1)
+        )  # fmt: skip
+        train_rows = len(first.train) + self.padding_rows
+        key = (batch_size, spec, self.repeats, train_rows, len(first.test), padded, len(datasets), self.series)
         self.key = key
         self.compile_seconds = 0.0
         if key in _COMPILED:
@@ -329,7 +342,7 @@ class CompiledRuns:
         else:
             started = time.perf_counter()
             with stable_names(key):
-                _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size, self.repeats, padded), initial)
+                _COMPILED[key] = self._compile(CompiledLSTM(spec, batch_size * self.series, self.repeats, padded), initial)
             self.compile_seconds = time.perf_counter() - started
             if len(_COMPILED) > COMPILED_SHAPES_KEPT:
                 _evict_least_recently_used()
@@ -357,7 +370,14 @@ class CompiledRuns:
     def _forecast_walk(self) -> np.ndarray:
         """(repeats, rows) one-step forecasts of the training then the test rows; (repeats, rows, outputs) for a direct model."""
         walk = self.compiled.forecast_walk(self.walk_x, self.same_model_forecasts, self.first_forecast_batch)
-        return walk.numpy().reshape(self.repeats, -1, *self.head)
+        return self._per_series(walk.numpy())
+
+    def _per_series(self, outputs: np.ndarray) -> np.ndarray:
+        """(repeat lanes, batches, series * forecast batch, ...) -> one lane per (origin, series, repeat), rows in order."""
+        by_series = member_major(outputs, self.series, self.forecast_batch_size)
+        repeats, rows, tail = self.repeats // self.datasets, by_series.shape[2], by_series.shape[3:]
+        by_origin = by_series.reshape(self.datasets, repeats, self.series, rows, *tail).swapaxes(1, 2)
+        return by_origin.reshape(self.datasets * self.series * repeats, rows, *tail)
 
     def _forecast_test(self) -> np.ndarray:
         """The test rows alone from a reset state (diagnostics); compiled on first use, its seconds added to `compile_seconds`."""
@@ -366,7 +386,7 @@ class CompiledRuns:
         new = not self.compiled.test_compiled
         started = time.perf_counter()
         with stable_names((*self.key, "test")) if new else contextlib.nullcontext():
-            test = self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy().reshape(self.repeats, -1, *self.head)
+            test = self._per_series(self.compiled.forecast_test(self.test_x, False, tf.constant(0)).numpy())
         if new:
             self.compile_seconds += time.perf_counter() - started
             self.compiled.test_compiled = True
@@ -400,7 +420,7 @@ class CompiledRuns:
             ).numpy()
         if new:
             self.compile_seconds += time.perf_counter() - started
-        return forecasts
+        return self._per_series(forecasts.reshape(self.repeats, -1, self.test_x.shape[-3], horizon))
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state.

@@ -9,16 +9,23 @@ import time
 
 import numpy as np
 
-from trainables.data import PreparedSeries, forecast_batch_size
+from trainables.data import PooledSeries, PreparedSeries, forecast_batch_size, members_of, side_by_side
 from trainables.model import InitialState, build_stateful_lstm, reset_states
 from trainables.spec import ModelSpec
 
 
-def train(model, data: PreparedSeries, epochs: int, batch_size: int):
-    """Fit the stateful model epoch by epoch, in row order, resetting state after each epoch."""
-    x, y = data.samples(data.train), data.train_targets(model.output_shape[-1])
+def train(model, data: PreparedSeries | PooledSeries, epochs: int, batch_size: int):
+    """Fit the stateful model epoch by epoch, in row order, resetting state after each epoch.
+
+    A pooled fit's model takes every series' batch side by side (`batch_size` rows each)."""
+    members = members_of(data)
+    outputs = model.output_shape[-1]
+    x, y = (
+        side_by_side(arrays, batch_size).reshape(-1, *arrays[0].shape[1:])
+        for arrays in ([member.samples(member.train) for member in members], [member.train_targets(outputs) for member in members])
+    )  # fmt: skip
     for _ in range(epochs):
-        model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, shuffle=False)
+        model.fit(x, y, epochs=1, batch_size=batch_size * len(members), verbose=0, shuffle=False)
         reset_states(model)
 
 
@@ -90,31 +97,53 @@ def batch_one_copy(model, spec: ModelSpec, initial: InitialState):
 
 
 class KerasRuns:
-    """Repeats of one point, one Keras model each: `train` in chunks, `diagnose` between, `walk_forward` at the end."""
+    """Repeats of one point, one Keras model each: `train` in chunks, `diagnose` between, `walk_forward` at the end.
+
+    For a `PooledSeries` (global training) each model trains on every series side by side, and every
+    result has one row per (series, repeat), each series forecast by its own copy of the trained weights.
+    """
 
     def __init__(
-        self, data: PreparedSeries, batch_size: int, spec: ModelSpec, initial: list[InitialState], capacity_rows: int | None = None
+        self,
+        data: PreparedSeries | PooledSeries,
+        batch_size: int,
+        spec: ModelSpec,
+        initial: list[InitialState],
+        capacity_rows: int | None = None,
     ):
         """`capacity_rows` is the compiled engine's padding; Keras builds a model per origin and needs none."""
         started = time.perf_counter()
-        self.models = [build_stateful_lstm(spec, batch_size, state) for state in initial]
+        self.data, self.members = data, members_of(data)
+        self.models = [build_stateful_lstm(spec, batch_size * len(self.members), state) for state in initial]
         self.compile_seconds = time.perf_counter() - started  # Keras builds and compiles per model
-        self.data, self.batch_size, self.spec, self.initial = data, batch_size, spec, initial
-        self.forecast_batch_size = forecast_batch_size(data, batch_size)
-        self.copies: list = []  # batch-1 forecasting models, built on first use
+        self.batch_size, self.spec, self.initial = batch_size, spec, initial
+        self.forecast_batch_size = forecast_batch_size(self.members[0], batch_size)
+        self.copies: list[list] = []  # per series, forecasting models of the forecast batch size, built on first use
 
     def train(self, epochs: int) -> None:
         for model in self.models:
             train(model, self.data, epochs, self.batch_size)
 
-    def _forecasters(self):
-        if self.forecast_batch_size == self.batch_size:
-            return self.models
+    def _forecasters(self) -> list[list]:
+        """Per series, each repeat's model that forecasts it: the trained one where its batch fits, else a copy."""
+        if len(self.members) == 1 and self.forecast_batch_size == self.batch_size:
+            return [self.models]
         if not self.copies:
-            self.copies = [batch_one_copy(model, self.spec, state) for model, state in zip(self.models, self.initial)]
-        for copy, model in zip(self.copies, self.models):
-            copy.set_weights(model.get_weights())
+            self.copies = [
+                [build_stateful_lstm(self.spec, self.forecast_batch_size, state, compile=False) for state in self.initial]
+                for _ in self.members
+            ]  # fmt: skip
+        for copies in self.copies:
+            for copy, model in zip(copies, self.models):
+                copy.set_weights(model.get_weights())
         return self.copies
+
+    def _each_lane(self, forecast) -> np.ndarray:
+        """`forecast(model, series, initial state)` of every (series, repeat), stacked series-major."""
+        return np.stack([
+            forecast(model, member, state)
+            for member, models in zip(self.members, self._forecasters()) for model, state in zip(models, self.initial)
+        ])  # fmt: skip
 
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Scaled one-step forecasts: train (repeats, n_train), test (repeats, test rows)."""
@@ -122,26 +151,37 @@ class KerasRuns:
 
     def walk_forward_outputs(self) -> tuple[np.ndarray, np.ndarray]:
         """`walk_forward` with every output of the head: (repeats, n_train, outputs), (repeats, test rows, outputs)."""
-        forecasters = self._forecasters()
-        train_yhat, test_yhat = zip(*(walk_forward_outputs(model, self.data, self.forecast_batch_size) for model in forecasters))
-        for model in forecasters:
+        train_yhat, test_yhat = [], []
+
+        def walk(model, member, _state):
+            train_outputs, test_outputs = walk_forward_outputs(model, member, self.forecast_batch_size)
             reset_states(model)
+            train_yhat.append(train_outputs)
+            test_yhat.append(test_outputs)
+            return test_outputs
+
+        self._each_lane(walk)
         return np.stack(train_yhat), np.stack(test_yhat)
 
     def rollout(self, horizon: int) -> np.ndarray:
         """(repeats, test rows, horizon) scaled recursive forecasts from every cutoff of the test window."""
-        forecasts = []
-        for model, state in zip(self._forecasters(), self.initial):
-            entering = states_entering_test_rows(model, self.data, self.forecast_batch_size)
-            forecasts.append(recursive_forecasts(batch_one_copy(model, self.spec, state), self.data, entering, horizon))
-        return np.stack(forecasts)
+
+        def roll(model, member, state):
+            entering = states_entering_test_rows(model, member, self.forecast_batch_size)
+            return recursive_forecasts(batch_one_copy(model, self.spec, state), member, entering, horizon)
+
+        return self._each_lane(roll)
 
     def diagnose(self) -> tuple[np.ndarray, np.ndarray]:
         """The protocol's diagnostic forecasts: train, then test, each from a reset state."""
-        train_yhat, test_yhat = [], []
-        for model in self._forecasters():
-            train_yhat.append(forecast(model, self.data, self.data.train, self.forecast_batch_size))
+        train_yhat = []
+
+        def reset_forecasts(model, member, _state):
+            train_yhat.append(forecast(model, member, member.train, self.forecast_batch_size))
             reset_states(model)
-            test_yhat.append(forecast(model, self.data, self.data.test, self.forecast_batch_size))
+            test = forecast(model, member, member.test, self.forecast_batch_size)
             reset_states(model)
-        return np.stack(train_yhat), np.stack(test_yhat)
+            return test
+
+        test_yhat = self._each_lane(reset_forecasts)
+        return np.stack(train_yhat), test_yhat

@@ -6,6 +6,7 @@ import pytest
 from sweep.config.loading import parse_config
 from sweep.config.validation import ConfigError
 from sweep.planning.plan import build_plan
+from sweep.planning.requests import trial_grid
 
 GRID = {"epochs": [2], "batch_size": [4], "neurons": [1]}
 
@@ -39,3 +40,18 @@ def test_series_are_grouped_by_length_into_trials():
     lengths = {"a": 36, "b": 40, "c": 36, "d": 36, "e": 40}
     assert config.series_groups(lengths) == [["a", "c"], ["d"], ["b", "e"]]
     assert parse_config({"name": "x", "engine": "keras", "studies": {"s": GRID}}).series_groups(lengths) == [[name] for name in "acdbe"]
+
+
+def test_a_global_points_trials_fit_every_series_together_and_one_series_is_refused():
+    config = parse_config({"name": "x", "series_per_trial": 2, "studies": {"s": GRID | {"training": ["local", "global"]}}})
+    catalogue = {"a": _series(36, 0), "b": _series(40, 1), "c": _series(36, 2)}
+    plan = build_plan(config, catalogue)
+    assert plan.axis_names[-1] == "training" and [point["training"] for point in plan.points] == ["local", "global"]
+    local, pooled = (trial_grid(config, plan, [point], config.repeat_groups) for point in plan.points)
+    assert [request.series for request in local] == [("a", "c"), ("b",)]  # by length, two per trial
+    assert [request.series for request in pooled] == [("a", "c", "b")]  # one model across all of them
+    skipping = config.model_copy(update={"data": config.data.model_copy(update={"short_series": "skip"})})
+    for catalogue in ({"a": _series(36, 0)}, {"a": _series(36, 0), "tiny": _series(9, 1)}):
+        with pytest.raises(ConfigError, match=r"`studies.s.training` lists global, which trains one model across series, but the "
+                                              r"sweep has 1 series \(a\)"):  # fmt: skip
+            build_plan(skipping, catalogue)
