@@ -110,6 +110,20 @@ class TrialRequest:
         return ModelSpec.from_point(self.point, self.horizon)
 
     @property
+    def preparation(self) -> dict[str, Any]:
+        """How each window is prepared (`trainables.data.prepare`'s options): the point's input window, batch and
+        deseasonalisation (a seasonal difference differences at the season's lag; STL takes out a seasonal part)."""
+        spec = self.spec
+        seasonal_difference = spec.deseasonalise == "seasonal_difference"
+        return {
+            "difference_lag": self.season if seasonal_difference else self.difference_lag,
+            "lags": spec.lags,
+            "timesteps": spec.timesteps,
+            "batch_size": self.batch_size,
+            "stl_season": self.season if spec.deseasonalise == "stl" else None,
+        }
+
+    @property
     def epochs(self) -> int:
         return self.point["epochs"]
 

@@ -15,6 +15,26 @@ TRAIN_ROWS_MULTIPLE = 4  # the study trims the training set to a multiple of its
 
 
 @dataclass(frozen=True)
+class SeasonalPart:
+    """A seasonal component fitted on a training window (STL), its last season repeated beyond the window."""
+
+    fitted: np.ndarray  # (training observations,)
+    season: int
+
+    @classmethod
+    def stl(cls, training: np.ndarray, season: int) -> SeasonalPart:
+        """statsmodels' robust STL on the training observations only: nothing after them shapes the season."""
+        from statsmodels.tsa.seasonal import STL
+
+        return cls(np.asarray(STL(training, period=season, robust=True).fit().seasonal, dtype=np.float64), season)
+
+    def at(self, index: np.ndarray) -> np.ndarray:
+        index, fitted = np.asarray(index), len(self.fitted)
+        repeated = fitted - self.season + (index - fitted) % self.season
+        return self.fitted[np.where(index < fitted, index, repeated)]
+
+
+@dataclass(frozen=True)
 class PreparedSeries:
     """A series ready for training, with what is needed to turn forecasts back into observations.
 
@@ -32,10 +52,19 @@ class PreparedSeries:
     difference_lag: int = 1  # raw[t + difference_lag] - raw[t] are the differences modelled
     lags: int = 1  # lag observations (differences) per time step: the model's input features
     timesteps: int = 1
+    seasonal: SeasonalPart | None = None  # deseasonalised (STL): `raw` is the adjusted series, this is added back
 
     @property
     def window(self) -> int:
         return self.lags + self.timesteps - 1
+
+    def _seasonal_at(self, index: np.ndarray) -> np.ndarray | float:
+        return 0.0 if self.seasonal is None else self.seasonal.at(index)
+
+    def observed(self, first_index: int, count: int) -> np.ndarray:
+        """The observations (seasonal part included) at `first_index`, ..."""
+        index = np.arange(first_index, first_index + count)
+        return self.raw[index] + self._seasonal_at(index)
 
     @property
     def train_target_index(self) -> int:
@@ -72,7 +101,7 @@ class PreparedSeries:
         previous = self.raw[start : start + k]
         # The target column of MinMaxScaler inverts independently of the inputs: (y - min_) / scale_.
         differences = (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
-        return differences + previous
+        return differences + previous + self._seasonal_at(np.arange(first_target_index, first_target_index + k))
 
     def to_step_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of multi-step forecasts (..., cutoffs, horizon).
@@ -91,7 +120,7 @@ class PreparedSeries:
             else:
                 previous = observations[..., step - self.difference_lag]
             observations[..., step] = differences[..., step] + previous
-        return observations
+        return observations + self._seasonal_at(last_known[:, None] + 1 + np.arange(horizon))
 
     def input_scaling(self) -> tuple[np.ndarray, np.ndarray]:
         """(min_, scale_) of the scaler as float32: inputs are `difference * scale_[:window] + min_[:window]`, the target
@@ -101,8 +130,7 @@ class PreparedSeries:
     def rmse(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """RMSE in the series' units of scaled forecasts against the observations they target."""
         forecasts = self.to_observations(scaled_yhat, first_target_index)
-        k = forecasts.shape[-1]
-        actual = self.raw[first_target_index : first_target_index + k]
+        actual = self.observed(first_target_index, forecasts.shape[-1])
         return np.sqrt(np.mean((forecasts - actual) ** 2, axis=-1))
 
     def train_rmse(self, scaled_yhat: np.ndarray) -> np.ndarray:
@@ -178,8 +206,11 @@ def prepare(
     lags: int = 1,
     timesteps: int = 1,
     batch_size: int = TRAIN_ROWS_MULTIPLE,
+    stl_season: int | None = None,
 ) -> PreparedSeries:
-    """Apply the protocol's preparation steps, in the protocol's order (the defaults are the protocol's)."""
+    """Apply the protocol's preparation steps, in the protocol's order (the defaults are the protocol's).
+
+    `stl_season`: first take out an STL seasonal part fitted on the training observations (added back to forecasts)."""
     raw = np.asarray(series, dtype=np.float64)
     window = lags + timesteps - 1
     if raw.ndim != 1:
@@ -189,22 +220,34 @@ def prepare(
             f"series has {len(raw)} observations; with test_size {test_size}, difference_lag {difference_lag} and a "
             f"window of {window} it needs at least {minimum_length(test_size, difference_lag, window)}"
         )
-    supervised = frame_supervised(difference(raw, difference_lag), window)
-    return _scaled(raw, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
+    seasonal = SeasonalPart.stl(raw[:-test_size], stl_season) if stl_season else None
+    adjusted = raw if seasonal is None else raw - seasonal.at(np.arange(len(raw)))
+    supervised = frame_supervised(difference(adjusted, difference_lag), window)
+    prepared = _scaled(adjusted, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
+    return replace(prepared, seasonal=seasonal)
 
 
 def prepare_future(
-    series: np.ndarray, *, difference_lag: int = 1, lags: int = 1, timesteps: int = 1, batch_size: int = TRAIN_ROWS_MULTIPLE
+    series: np.ndarray,
+    *,
+    difference_lag: int = 1,
+    lags: int = 1,
+    timesteps: int = 1,
+    batch_size: int = TRAIN_ROWS_MULTIPLE,
+    stl_season: int | None = None,
 ) -> PreparedSeries:
     """The whole series as training rows, and one test row: the window that forecasts the next observation.
 
     Its target is unknown (0 stands in); forecast it with `to_observations(yhat, len(series))`.
     """
     raw = np.asarray(series, dtype=np.float64)
+    seasonal = SeasonalPart.stl(raw, stl_season) if stl_season else None
+    adjusted = raw if seasonal is None else raw - seasonal.at(np.arange(len(raw)))
     window = lags + timesteps - 1
-    differences = difference(raw, difference_lag)
+    differences = difference(adjusted, difference_lag)
     next_row = np.append(differences[len(differences) - window :], 0.0)[None, :]
-    return _scaled(raw, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
+    prepared = _scaled(adjusted, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
+    return replace(prepared, seasonal=seasonal)
 
 
 def _scaled(raw, train, test, batch_size: int, difference_lag: int, lags: int, timesteps: int) -> PreparedSeries:

@@ -7,7 +7,7 @@ reference study gets the same seeds whether or not the sweep also explores exten
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 POINT_AXES = ("epochs", "batch_size", "neurons")
@@ -32,6 +32,7 @@ class ModelSpec:
     loss: str = "mse"
     strategy: str = "recursive"  # multi-step forecasts: recursive (one output fed back) or direct (one output per step)
     training: str = "local"  # local: weights per series; global: one set of weights per repeat across the trial's series
+    deseasonalise: str = "none"  # none, seasonal_difference (difference at the season's lag) or stl (STL's seasonal part out)
     outputs: int = 1  # the Dense head's width: the horizon for a direct model, else 1 (set by the request, not an axis)
 
     @classmethod
@@ -39,6 +40,11 @@ class ModelSpec:
         """The point's model; a direct one outputs every step of the `horizon` at once."""
         given = {axis: value for axis, value in point.items() if axis not in ("epochs", "batch_size")}
         return cls(**given, outputs=horizon if given.get("strategy") == "direct" else 1)
+
+    @property
+    def network(self) -> ModelSpec:
+        """The spec without the axes that only change the data (what a compiled shape depends on)."""
+        return replace(self, training="local", deseasonalise="none")
 
     @property
     def window(self) -> int:

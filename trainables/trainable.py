@@ -143,11 +143,7 @@ def _aligned_by_origin(windows: list[OriginWindow]) -> dict[int, list[OriginWind
 
 
 def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
-    spec = request.spec
-    return prepare(
-        observations, request.test_size, difference_lag=request.difference_lag, lags=spec.lags, timesteps=spec.timesteps,
-        batch_size=request.batch_size,
-    )  # fmt: skip
+    return prepare(observations, request.test_size, **request.preparation)
 
 
 def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], report):
@@ -217,8 +213,7 @@ def forecast_next(
     named = dict(series) if isinstance(series, Mapping) else {"": series}
     if len(named) > 1 and spec.training != "global":
         raise ValueError(f"a {spec.training} point forecasts one series at a time; received {len(named)}")
-    options = {"difference_lag": request.difference_lag, "lags": spec.lags, "timesteps": spec.timesteps, "batch_size": request.batch_size}
-    prepared = [prepare_future(values, **options) for values in named.values()]
+    prepared = [prepare_future(values, **request.preparation) for values in named.values()]
     _seed_all(request.seeds[0])
     data = PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]
     runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])

@@ -114,6 +114,8 @@ class StudyGrid(StrictModel):
     strategy: _values(Literal["recursive", "direct"]) = _axis_default("strategy")
     # one model per series, or one per repeat trained across every series of the sweep (a catalogue's global model)
     training: _values(Literal["local", "global"]) = _axis_default("training")
+    # the season taken out before differencing: none, a difference at the season's lag, or STL's seasonal part
+    deseasonalise: _values(Literal["none", "seasonal_difference", "stl"]) = _axis_default("deseasonalise")
 
     @field_validator(*RANGE_RULES)
     @classmethod

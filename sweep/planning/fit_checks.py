@@ -31,23 +31,27 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
 
     With several origins the earliest sees the fewest observations: it is the one checked.
     """
-    test_size, difference_lag = config.data.test_size, config.data.difference_lag
+    test_size, season = config.data.test_size, config.evaluation.season_for(config.data)
     full_length, series = len(series), series[earliest.start : earliest.end]
     notes = []
-    shapes = {}  # (lags, timesteps, batch_size) -> the first study naming it
+    shapes = {}  # (lags, timesteps, batch_size, difference lag, stl) -> the first study naming it
     for name, points in studies.items():
         for point in points:
             spec = ModelSpec.from_point(point)
-            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"]), name)
-    for (lags, timesteps, batch_size), name in shapes.items():
+            lag = season if spec.deseasonalise == "seasonal_difference" else config.data.difference_lag
+            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"], lag, spec.deseasonalise == "stl"), name)
+    for (lags, timesteps, batch_size, difference_lag, stl), name in shapes.items():
         window = lags + timesteps - 1
         _check_origins_fit(config, full_length, len(series), minimum_length(test_size, difference_lag, window))
         _check_length(len(series), test_size, difference_lag, window, name)
         rows = training_rows(len(series) - difference_lag - window - test_size, 1)
         if batch_size > rows:
             raise SeriesTooShort(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
+        if stl:
+            _check_stl_fits(len(series) - test_size, season, name)
         try:
-            prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size)
+            prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size,
+                               stl_season=season if stl else None)  # fmt: skip
         except ValueError as error:
             raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
         if prepared.trimmed_rows:
@@ -64,6 +68,21 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
             )
     _check_mase_scale(config, len(series) - test_size)
     return list(dict.fromkeys(notes))
+
+
+def _check_stl_fits(earliest_training: int, season: int, study: str) -> None:
+    """STL estimates a season from each origin's training window: it needs a season of 2 or more, seen twice."""
+    if season < 2:
+        raise ConfigError(
+            f"`studies.{study}.deseasonalise` lists stl, which needs a season of 2 or more and the sweep's is {season}: set "
+            "`evaluation.season` (12 for monthly data) or leave stl out"
+        )
+    if earliest_training < 2 * season:
+        raise SeriesTooShort(
+            f"`studies.{study}.deseasonalise` lists stl, which fits a season of {season} on each origin's training window, and "
+            f"the earliest origin's holds {earliest_training} observations where STL needs two seasons ({2 * season}): use "
+            "fewer origins, a smaller `data.test_size`, or deseasonalise: [none, seasonal_difference]"
+        )
 
 
 def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:

@@ -29,9 +29,10 @@ def with_season(config: SweepConfig, catalogue: Catalogue) -> tuple[SweepConfig,
     lag = config.data.difference_lag
     seasonal = [name for name in config.evaluation.baselines if name in SEASONAL_BASELINES]
     scaled = config.evaluation.metric in SEASONALLY_SCALED
-    if not seasonal and not scaled:
+    deseasonalised = any(set(grid.deseasonalise or []) - {"none"} for grid in config.studies.values())
+    if not seasonal and not scaled and not deseasonalised:
         return config, None
-    uses = ", ".join([*seasonal, *([config.evaluation.metric.upper()] if scaled else [])])
+    uses = ", ".join([*seasonal, *([config.evaluation.metric.upper()] if scaled else []), *(["deseasonalise"] if deseasonalised else [])])
     return config, (
         f"season {lag} (`data.difference_lag`) for {uses}: the series carry no dates to infer it from; set `evaluation.season` "
         "(12 for monthly data) if they are seasonal"

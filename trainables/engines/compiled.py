@@ -334,7 +334,7 @@ class CompiledRuns:
             for part in (0, 1)
         )  # fmt: skip
         train_rows = len(first.train) + self.padding_rows
-        key = (batch_size, spec, self.repeats, train_rows, len(first.test), padded, len(datasets), self.series)
+        key = (batch_size, spec.network, self.repeats, train_rows, len(first.test), padded, len(datasets), self.series)
         self.key = key
         self.compile_seconds = 0.0
         if key in _COMPILED:

@@ -55,3 +55,16 @@ def test_a_global_points_trials_fit_every_series_together_and_one_series_is_refu
         with pytest.raises(ConfigError, match=r"`studies.s.training` lists global, which trains one model across series, but the "
                                               r"sweep has 1 series \(a\)"):  # fmt: skip
             build_plan(skipping, catalogue)
+
+
+def test_stl_needs_two_seasons_in_the_earliest_training_window_and_a_season():
+    grid = GRID | {"deseasonalise": ["none", "stl"]}
+    config = parse_config({"name": "x", "data": {"test_size": 8}, "evaluation": {"season": 12}, "studies": {"s": grid}})
+    assert build_plan(config, {"a": _series(32, 0)}).points[1]["deseasonalise"] == "stl"
+    with pytest.raises(ConfigError, match=r"`studies.s.deseasonalise` lists stl, which fits a season of 12 on each origin's "
+                                          r"training window, and the earliest origin's holds 23 observations where STL needs two "
+                                          r"seasons \(24\)"):  # fmt: skip
+        build_plan(config, {"a": _series(31, 0)})
+    no_season = parse_config({"name": "x", "data": {"test_size": 8}, "studies": {"s": grid}})
+    with pytest.raises(ConfigError, match=r"`studies.s.deseasonalise` lists stl, which needs a season of 2 or more"):
+        build_plan(no_season, {"a": _series(40, 0)})
