@@ -111,8 +111,9 @@ class TrialRequest:
 
     @property
     def preparation(self) -> dict[str, Any]:
-        """How each window is prepared (`trainables.data.prepare`'s options): the point's input window, batch and
-        deseasonalisation (a seasonal difference differences at the season's lag; STL takes out a seasonal part)."""
+        """How each window is prepared (`trainables.data.prepare`'s options): the point's input window, batch,
+        deseasonalisation (a seasonal difference differences at the season's lag; STL takes out a seasonal part) and
+        normalisation."""
         spec = self.spec
         seasonal_difference = spec.deseasonalise == "seasonal_difference"
         return {
@@ -121,6 +122,7 @@ class TrialRequest:
             "timesteps": spec.timesteps,
             "batch_size": self.batch_size,
             "stl_season": self.season if spec.deseasonalise == "stl" else None,
+            "normalise": spec.normalise,
         }
 
     @property

@@ -53,6 +53,7 @@ class PreparedSeries:
     lags: int = 1  # lag observations (differences) per time step: the model's input features
     timesteps: int = 1
     seasonal: SeasonalPart | None = None  # deseasonalised (STL): `raw` is the adjusted series, this is added back
+    normalise: str = "series"  # series: the min-max scaler; window: each row divided by its last observed level
 
     @property
     def window(self) -> int:
@@ -65,6 +66,18 @@ class PreparedSeries:
         """The observations (seasonal part included) at `first_index`, ..."""
         index = np.arange(first_index, first_index + count)
         return self.raw[index] + self._seasonal_at(index)
+
+    def level_before(self, target_index: np.ndarray) -> np.ndarray:
+        """The last observation known before each target: what `normalise: window` divides a row by."""
+        return self.raw[target_index - 1] + self._seasonal_at(target_index - 1)
+
+    def _differences(self, scaled_yhat: np.ndarray, target_index: np.ndarray) -> np.ndarray:
+        """Scaled targets back to differences: the scaler's target column inverted, or times each row's level."""
+        scaled_yhat = np.asarray(scaled_yhat, dtype=np.float64)
+        if self.normalise == "window":
+            return scaled_yhat * self.level_before(target_index)
+        # The target column of MinMaxScaler inverts independently of the inputs: (y - min_) / scale_.
+        return (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
 
     @property
     def train_target_index(self) -> int:
@@ -86,8 +99,12 @@ class PreparedSeries:
         targets = self.train[:, -1]
         if outputs == 1:
             return targets
-        padded = np.append(targets, np.full(outputs - 1, np.nan, dtype=np.float32))
-        return np.lib.stride_tricks.sliding_window_view(padded, outputs).copy()
+        levels = self.level_before(self.train_target_index + np.arange(len(targets))) if self.normalise == "window" else None
+        if levels is not None:  # later steps are scaled by the row's own level, not by their rows'
+            targets = targets * levels
+        padded = np.append(targets, np.full(outputs - 1, np.nan, dtype=targets.dtype))
+        steps = np.lib.stride_tricks.sliding_window_view(padded, outputs).copy()
+        return steps if levels is None else (steps / levels[:, None]).astype(np.float32)
 
     def to_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of consecutive one-step forecasts.
@@ -95,24 +112,23 @@ class PreparedSeries:
         `scaled_yhat` has shape (k,) or (..., k); forecast i is for `raw[first_target_index + i]`,
         so it is rebuilt from the actual observation `difference_lag` steps earlier.
         """
-        scaled_yhat = np.asarray(scaled_yhat, dtype=np.float64)
-        k = scaled_yhat.shape[-1]
+        k = np.shape(scaled_yhat)[-1]
         start = first_target_index - self.difference_lag
         previous = self.raw[start : start + k]
-        # The target column of MinMaxScaler inverts independently of the inputs: (y - min_) / scale_.
-        differences = (scaled_yhat - self.scaler.min_[-1]) / self.scaler.scale_[-1]
-        return differences + previous + self._seasonal_at(np.arange(first_target_index, first_target_index + k))
+        targets = np.arange(first_target_index, first_target_index + k)
+        return self._differences(scaled_yhat, targets) + previous + self._seasonal_at(targets)
 
     def to_step_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of multi-step forecasts (..., cutoffs, horizon).
 
         Cutoff k's last known observation is `raw[first_target_index + k - 1]`; its step h adds the
         forecast difference to the observation `difference_lag` steps before its target, which is
-        itself a forecast once h > difference_lag. With horizon 1 this is `to_observations`.
+        itself a forecast once h > difference_lag. With horizon 1 this is `to_observations`. Window-normalised, every
+        step of a cutoff is scaled by the cutoff's last known level.
         """
-        differences = (np.asarray(scaled_yhat, dtype=np.float64) - self.scaler.min_[-1]) / self.scaler.scale_[-1]
-        cutoffs, horizon = differences.shape[-2:]
+        cutoffs, horizon = np.shape(scaled_yhat)[-2:]
         last_known = first_target_index - 1 + np.arange(cutoffs)
+        differences = self._differences(scaled_yhat, last_known[:, None] + 1)
         observations = np.empty_like(differences)
         for step in range(horizon):
             if step < self.difference_lag:
@@ -122,10 +138,15 @@ class PreparedSeries:
             observations[..., step] = differences[..., step] + previous
         return observations + self._seasonal_at(last_known[:, None] + 1 + np.arange(horizon))
 
-    def input_scaling(self) -> tuple[np.ndarray, np.ndarray]:
-        """(min_, scale_) of the scaler as float32: inputs are `difference * scale_[:window] + min_[:window]`, the target
-        column the last; what a recursive forecast needs to turn its own forecast into the next input."""
-        return self.scaler.min_.astype(np.float32), self.scaler.scale_.astype(np.float32)
+    def test_scaling(self) -> tuple[np.ndarray, np.ndarray]:
+        """(low, scale) of every test row's columns as float32, each (test rows, window + 1): a row's inputs are
+        `difference * scale[:window] + low[:window]`, its target column the last; what a recursive forecast needs to turn
+        its own forecasts into the next inputs (window-normalised: the row's cutoff level throughout)."""
+        if self.normalise == "window":
+            inverse = 1.0 / self.level_before(self.test_target_index + np.arange(len(self.test)))
+            return np.zeros(self.test.shape, np.float32), np.repeat(inverse[:, None], self.test.shape[1], axis=1).astype(np.float32)
+        low, scale = (np.broadcast_to(part.astype(np.float32), self.test.shape) for part in (self.scaler.min_, self.scaler.scale_))
+        return low, scale
 
     def rmse(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """RMSE in the series' units of scaled forecasts against the observations they target."""
@@ -207,10 +228,12 @@ def prepare(
     timesteps: int = 1,
     batch_size: int = TRAIN_ROWS_MULTIPLE,
     stl_season: int | None = None,
+    normalise: str = "series",
 ) -> PreparedSeries:
     """Apply the protocol's preparation steps, in the protocol's order (the defaults are the protocol's).
 
-    `stl_season`: first take out an STL seasonal part fitted on the training observations (added back to forecasts)."""
+    `stl_season`: first take out an STL seasonal part fitted on the training observations (added back to forecasts).
+    `normalise: window`: divide each row by its last observed level instead of min-max scaling the series."""
     raw = np.asarray(series, dtype=np.float64)
     window = lags + timesteps - 1
     if raw.ndim != 1:
@@ -224,7 +247,7 @@ def prepare(
     adjusted = raw if seasonal is None else raw - seasonal.at(np.arange(len(raw)))
     supervised = frame_supervised(difference(adjusted, difference_lag), window)
     prepared = _scaled(adjusted, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
-    return replace(prepared, seasonal=seasonal)
+    return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
 
 
 def prepare_future(
@@ -235,6 +258,7 @@ def prepare_future(
     timesteps: int = 1,
     batch_size: int = TRAIN_ROWS_MULTIPLE,
     stl_season: int | None = None,
+    normalise: str = "series",
 ) -> PreparedSeries:
     """The whole series as training rows, and one test row: the window that forecasts the next observation.
 
@@ -247,7 +271,7 @@ def prepare_future(
     differences = difference(adjusted, difference_lag)
     next_row = np.append(differences[len(differences) - window :], 0.0)[None, :]
     prepared = _scaled(adjusted, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
-    return replace(prepared, seasonal=seasonal)
+    return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
 
 
 def _scaled(raw, train, test, batch_size: int, difference_lag: int, lags: int, timesteps: int) -> PreparedSeries:
@@ -268,6 +292,23 @@ def _scaled(raw, train, test, batch_size: int, difference_lag: int, lags: int, t
         lags=lags,
         timesteps=timesteps,
     )
+
+
+def _normalised(prepared: PreparedSeries, normalise: str, observations: np.ndarray) -> PreparedSeries:
+    """Window normalisation (Hewamalage et al. 2021): every row's differences, target included, divided by the last
+    observation before its target, so series of any scale share one input range; the scaler is then unused."""
+    if normalise == "series":
+        return prepared
+    if np.any(observations <= 0):
+        raise ValueError(
+            f"normalise: window divides each row by the series' level, which must be positive; the series holds {observations.min():g}"
+        )
+    unscaled = [prepared.scaler.inverse_transform(rows) for rows in (prepared.train, prepared.test)]
+    first_targets = (prepared.train_target_index, prepared.test_target_index)
+    train, test = (
+        (rows / prepared.level_before(first + np.arange(len(rows)))[:, None]).astype(np.float32) for rows, first in zip(unscaled, first_targets)
+    )  # fmt: skip
+    return replace(prepared, train=train, test=test, normalise=normalise)
 
 
 def forecast_batch_size(prepared: PreparedSeries, batch_size: int) -> int:

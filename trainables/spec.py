@@ -33,6 +33,7 @@ class ModelSpec:
     strategy: str = "recursive"  # multi-step forecasts: recursive (one output fed back) or direct (one output per step)
     training: str = "local"  # local: weights per series; global: one set of weights per repeat across the trial's series
     deseasonalise: str = "none"  # none, seasonal_difference (difference at the season's lag) or stl (STL's seasonal part out)
+    normalise: str = "series"  # series: min-max scaled on the training window; window: each row divided by its last level
     outputs: int = 1  # the Dense head's width: the horizon for a direct model, else 1 (set by the request, not an axis)
 
     @classmethod
@@ -44,7 +45,7 @@ class ModelSpec:
     @property
     def network(self) -> ModelSpec:
         """The spec without the axes that only change the data (what a compiled shape depends on)."""
-        return replace(self, training="local", deseasonalise="none")
+        return replace(self, training="local", deseasonalise="none", normalise="series")
 
     @property
     def window(self) -> int:

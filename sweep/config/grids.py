@@ -116,6 +116,8 @@ class StudyGrid(StrictModel):
     training: _values(Literal["local", "global"]) = _axis_default("training")
     # the season taken out before differencing: none, a difference at the season's lag, or STL's seasonal part
     deseasonalise: _values(Literal["none", "seasonal_difference", "stl"]) = _axis_default("deseasonalise")
+    # min-max scale by the series' training window, or divide each input window by its last observed level
+    normalise: _values(Literal["series", "window"]) = _axis_default("normalise")
 
     @field_validator(*RANGE_RULES)
     @classmethod

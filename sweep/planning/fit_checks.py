@@ -32,15 +32,15 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
     With several origins the earliest sees the fewest observations: it is the one checked.
     """
     test_size, season = config.data.test_size, config.evaluation.season_for(config.data)
-    full_length, series = len(series), series[earliest.start : earliest.end]
+    lowest, full_length, series = float(np.min(series)), len(series), series[earliest.start : earliest.end]
     notes = []
-    shapes = {}  # (lags, timesteps, batch_size, difference lag, stl) -> the first study naming it
+    shapes = {}  # (lags, timesteps, batch_size, difference lag, stl, normalise) -> the first study naming it
     for name, points in studies.items():
         for point in points:
             spec = ModelSpec.from_point(point)
             lag = season if spec.deseasonalise == "seasonal_difference" else config.data.difference_lag
-            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"], lag, spec.deseasonalise == "stl"), name)
-    for (lags, timesteps, batch_size, difference_lag, stl), name in shapes.items():
+            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"], lag, spec.deseasonalise == "stl", spec.normalise), name)
+    for (lags, timesteps, batch_size, difference_lag, stl, normalise), name in shapes.items():
         window = lags + timesteps - 1
         _check_origins_fit(config, full_length, len(series), minimum_length(test_size, difference_lag, window))
         _check_length(len(series), test_size, difference_lag, window, name)
@@ -49,9 +49,14 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
             raise SeriesTooShort(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
         if stl:
             _check_stl_fits(len(series) - test_size, season, name)
+        if normalise == "window" and lowest <= 0:
+            raise ConfigError(
+                f"`studies.{name}.normalise` lists window, which divides each input window by its last observation, and the "
+                f"series holds {lowest:g}: it needs positive values throughout; use normalise: [series]"
+            )
         try:
             prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size,
-                               stl_season=season if stl else None)  # fmt: skip
+                               stl_season=season if stl else None, normalise=normalise)  # fmt: skip
         except ValueError as error:
             raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
         if prepared.trimmed_rows:

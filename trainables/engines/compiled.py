@@ -330,7 +330,7 @@ class CompiledRuns:
 
         self.test_inputs = tf.constant(test_rows(lambda item: item.test[:, :-1]))
         self.low, self.scale = (
-            tf.constant(test_rows(lambda item, part=part: np.broadcast_to(item.input_scaling()[part], item.test.shape)))
+            tf.constant(test_rows(lambda item, part=part: item.test_scaling()[part]))
             for part in (0, 1)
         )  # fmt: skip
         train_rows = len(first.train) + self.padding_rows

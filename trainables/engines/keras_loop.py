@@ -73,10 +73,11 @@ def recursive_forecasts(stepper, data: PreparedSeries, entering: list[list[np.nd
     each fed the differences known at the cutoff followed by the forecasts already made (the reference the compiled
     engine's rollout is checked against)."""
     layers = [layer for layer in stepper.layers if getattr(layer, "stateful", False)]
-    low, scale = data.input_scaling()
+    lows, scales = data.test_scaling()
     window = data.window
     forecasts = np.empty((len(data.test), horizon), dtype=np.float32)
     for row, states in enumerate(entering):
+        low, scale = lows[row], scales[row]
         for variable, state in zip((variable for layer in layers for variable in layer.states), states):
             variable.assign(state)
         differences = (data.test[row, :window] - low[:window]) / scale[:window]

@@ -34,7 +34,8 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
             "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
-            "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss, strategy, training, deseasonalise)",
+            "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss, strategy, training, deseasonalise, "
+            "normalise)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",

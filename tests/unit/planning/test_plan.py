@@ -68,3 +68,13 @@ def test_stl_needs_two_seasons_in_the_earliest_training_window_and_a_season():
     no_season = parse_config({"name": "x", "data": {"test_size": 8}, "studies": {"s": grid}})
     with pytest.raises(ConfigError, match=r"`studies.s.deseasonalise` lists stl, which needs a season of 2 or more"):
         build_plan(no_season, {"a": _series(40, 0)})
+
+
+def test_window_normalisation_needs_positive_observations():
+    config = parse_config({"name": "x", "data": {"test_size": 6}, "studies": {"s": GRID | {"normalise": ["series", "window"]}}})
+    series = _series(40, 0)
+    assert [point["normalise"] for point in build_plan(config, {"a": series}).points] == ["series", "window"]
+    series[3] = -1.0
+    with pytest.raises(ConfigError, match=r"`studies.s.normalise` lists window, which divides each input window by its last "
+                                          r"observation, and the series holds -1: it needs positive values throughout"):  # fmt: skip
+        build_plan(config, {"a": series})
