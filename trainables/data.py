@@ -305,9 +305,8 @@ def _normalised(prepared: PreparedSeries, normalise: str, observations: np.ndarr
         )
     unscaled = [prepared.scaler.inverse_transform(rows) for rows in (prepared.train, prepared.test)]
     first_targets = (prepared.train_target_index, prepared.test_target_index)
-    train, test = (
-        (rows / prepared.level_before(first + np.arange(len(rows)))[:, None]).astype(np.float32) for rows, first in zip(unscaled, first_targets)
-    )  # fmt: skip
+    levels = [prepared.level_before(first + np.arange(len(rows)))[:, None] for rows, first in zip(unscaled, first_targets)]
+    train, test = ((rows / level).astype(np.float32) for rows, level in zip(unscaled, levels))
     return replace(prepared, train=train, test=test, normalise=normalise)
 
 
