@@ -41,7 +41,8 @@ class DataConfig(StrictModel):
     # (`sales/*.csv`), a built-in collection, or one file with a `series_column`
     source: str | list[str] = Field(default="shampoo", min_length=1)
     series_column: str | None = None  # long format: the column naming each row's series (neuralforecast's `unique_id`)
-    short_series: Literal["refuse", "skip"] = "refuse"  # a series too short for the windows asked: refuse the sweep, or skip it
+    # a series too short for the windows asked (or not positive, for normalise: window): refuse the sweep, or skip it
+    short_series: Literal["refuse", "skip"] = "refuse"
     first_series: PositiveInt | None = None  # only the first N series, in the order loaded: a catalogue config tried cheaply
     value_column: str | None = None  # the column holding the series (default: the last one)
     # the column of dates that orders the rows; default: the first column, if it holds dates; false: file order

@@ -23,7 +23,8 @@ from trainables import (
 
 
 class SeriesTooShort(ConfigError):
-    """A series that cannot hold the windows the config asks for: refused, or skipped with `data.short_series: skip`."""
+    """A series that cannot hold the windows the config asks for (or, with `normalise: window`, holds a value <= 0):
+    refused, or skipped with `data.short_series: skip`."""
 
 
 def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, studies: dict[str, list[Point]]) -> list[str]:
@@ -50,7 +51,7 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
         if stl:
             _check_stl_fits(len(series) - test_size, season, name)
         if normalise == "window" and lowest <= 0:
-            raise ConfigError(
+            raise SeriesTooShort(
                 f"`studies.{name}.normalise` lists window, which divides each input window by its last observation, and the "
                 f"series holds {lowest:g}: it needs positive values throughout; use normalise: [series]"
             )
