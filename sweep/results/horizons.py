@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.planning.plan import SweepPlan
-from trainables import METRICS, forecast_scores, seasonal_naive_scale
+from trainables import METRICS, seasonal_naive_scale
 
 METHOD = "method"  # a configuration ("study: axis value, ...") or a baseline's name
 
@@ -20,16 +20,27 @@ def step_metric(metric: str) -> str:
 def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str) -> pd.DataFrame:
     """One row per (series, method, repeat, origin, h): `metric` over the cutoffs whose step h is in the test window.
 
-    MASE is scaled as everywhere else, by the origin's training window. Baselines have no repeat (-1 here).
+    `forecast_scores`' formulas, as grouped means over every kept forecast at once (a sweep keeps millions). MASE is
+    scaled as everywhere else, by the origin's training window. Baselines have no repeat (-1 here).
     """
+    keys = ["series", METHOD, "repeat", "origin", "h"]
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, plan.axis_names), "repeat": forecasts["repeat"].fillna(-1).astype(int)})
-    rows = []
-    for (series, method, repeat, origin_index, h), group in frame.groupby(["series", METHOD, "repeat", "origin", "h"], sort=False):
-        origin = plan.origins[series][origin_index]
-        scale = seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
-        score = forecast_scores(group["actual"].to_numpy(), group["forecast"].to_numpy(), scale)[metric]
-        rows.append({"series": series, METHOD: method, "repeat": repeat, "origin": origin_index, "h": h, metric: float(score)})
-    return pd.DataFrame(rows, columns=["series", METHOD, "repeat", "origin", "h", metric])
+    actual, forecast = frame["actual"].to_numpy(dtype=np.float64), frame["forecast"].to_numpy(dtype=np.float64)
+    errors, magnitude = forecast - actual, np.abs(actual) + np.abs(forecast)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(magnitude == 0, 0.0, 2 * np.abs(errors) / magnitude)
+    parts = frame[keys].assign(absolute=np.abs(errors), squared=errors**2, ratio=ratios)
+    means = parts.groupby(keys, sort=False)[["absolute", "squared", "ratio"]].mean().reset_index()
+    scales = {
+        (series, index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
+        for series, index in means[["series", "origin"]].drop_duplicates().itertuples(index=False)
+        for origin in [plan.origins[series][index]]
+    }  # fmt: skip
+    scale = np.array([scales[key] for key in zip(means["series"], means["origin"])], dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = {"rmse": np.sqrt(means["squared"]), "mae": means["absolute"], "smape": 100 * means["ratio"],
+                  "mase": np.where(scale > 0, means["absolute"] / scale, np.nan)}  # fmt: skip
+    return means[keys].assign(**{metric: np.asarray(scores[metric], dtype=np.float64)})
 
 
 def by_step_table(scores: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -44,10 +55,12 @@ def method_labels(forecasts: pd.DataFrame, axis_names: list[str]) -> pd.Series:
     labels = pd.Series(forecasts["baseline"], index=forecasts.index, dtype=object)
     configurations = forecasts["baseline"].isna()
     keys = forecasts.loc[configurations, ["study", *axis_names]]
+    points = keys.drop_duplicates()  # in order of first appearance, as `ngroup` numbers them below
     label_of = {}
-    for study, points in keys.drop_duplicates().groupby("study", sort=False):
-        varying = [axis for axis in axis_names if points[axis].nunique() > 1] or axis_names[:1]
-        for point in points.itertuples(index=False):
+    for study, study_points in points.groupby("study", sort=False):
+        varying = [axis for axis in axis_names if study_points[axis].nunique() > 1] or axis_names[:1]
+        for point in study_points.itertuples(index=False):
             label_of[tuple(point)] = f"{study}: " + ", ".join(f"{axis} {getattr(point, axis)}" for axis in varying)
-    labels[configurations] = [label_of[key] for key in keys.itertuples(index=False, name=None)]
+    names = np.array([label_of[key] for key in points.itertuples(index=False, name=None)], dtype=object)
+    labels[configurations] = names[keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()]
     return labels
