@@ -132,17 +132,16 @@ def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, se
     import scikit_posthocs  # only figures across series need it
 
     tested = list(pairwise.index)
-    names = {method: method if method.endswith(BASELINE_SUFFIX) else f"{axes_label} {method}" for method in tested}
     figure, ax = plt.subplots(figsize=(8, 1.2 + 0.3 * len(tested)))
-    colours = {names[method]: BASELINE_COLOUR if method.endswith(BASELINE_SUFFIX) else "tab:blue" for method in tested}
+    colours = {method: BASELINE_COLOUR if method.endswith(BASELINE_SUFFIX) else "tab:blue" for method in tested}
     scikit_posthocs.critical_difference_diagram(
-        comparison.loc[tested, "mean_rank"].rename(names), pairwise.fillna(1.0).rename(index=names, columns=names), ax=ax,
-        color_palette=colours,
+        comparison.loc[tested, "mean_rank"], pairwise.fillna(1.0), ax=ax, color_palette=colours,
         label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}",
     )  # fmt: skip
     left_out = [method for method in comparison.index if method not in tested]
     note = f"; left out (diverged on some series): {', '.join(left_out)}" if left_out else ""
-    ax.set_title(f"{study}: mean rank over {series_count} series (1 = best); bars join ties{note}", fontsize="small")
+    title = f"{study}: mean rank over {series_count} series (1 = best; configurations are {axes_label}); bars join ties{note}"
+    ax.set_title(title, fontsize="small")
     figure.tight_layout()
     plt.close(figure)
     return figure

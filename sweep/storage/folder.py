@@ -80,7 +80,7 @@ class ResultsFolder:
     def write_figure(self, relative: str, figure) -> bytes:
         """Save a matplotlib figure as PNG; returns the bytes written, for embedding elsewhere."""
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=110)
+        figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")  # long labels widen the image, never get cut
         self.write_bytes(relative, buffer.getvalue())
         return buffer.getvalue()
 
