@@ -86,7 +86,9 @@ class PreparedSeries:
 
     @property
     def test_target_index(self) -> int:
-        return len(self.raw) - len(self.test)
+        """Index of the first test row's target: right after the training rows' (`len(raw)` for `prepare_future`'s row,
+        whose target is the unknown next observation)."""
+        return self.train_target_index + len(self.train)
 
     def samples(self, rows: np.ndarray) -> np.ndarray:
         """Scaled rows -> LSTM input (rows, timesteps, lags)."""

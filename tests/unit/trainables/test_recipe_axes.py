@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from trainables import TrialRequest, run_trial
-from trainables.data import difference, frame_supervised, prepare
+from trainables.data import difference, frame_supervised, prepare, prepare_future
 from trainables.engines import compiled, keras_loop
 from trainables.model import initial_state
 from trainables.spec import ModelSpec
@@ -38,6 +38,9 @@ def test_window_normalisation_divides_each_row_by_the_last_observation_before_it
     steps = data.train_targets(3)
     np.testing.assert_allclose(steps[:-2, 2] * levels[:-2], rows[-12 - len(data.train) + 2 : -12, -1], rtol=1e-5)  # own level
     assert np.isnan(steps[-1, 1:]).all()
+    future = prepare_future(shampoo, lags=2, normalise="window")  # the next row: divided by the last observation
+    np.testing.assert_allclose(future.test[0, :2] * shampoo[-1], difference(shampoo)[-2:], rtol=1e-5)
+    assert future.test_target_index == len(shampoo) and future.test_scaling()[1][0, 0] == np.float32(1 / shampoo[-1])
     with pytest.raises(ValueError, match="normalise: window divides each row by the series' level, which must be positive"):
         prepare(shampoo - 200, 12, normalise="window")
 
