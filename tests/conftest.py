@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 from sweep.cli.run import main
 from sweep.config.loading import load_config
@@ -22,6 +23,11 @@ os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="lstm-sweep-test-xla-")
 atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
 os.environ["TF_XLA_FLAGS"] = with_cache_flag(os.environ.get("TF_XLA_FLAGS", ""))
 
+# Generated input (Hypothesis): the suite runs a fixed, derandomised budget in seconds; `HYPOTHESIS_PROFILE=long` many more.
+_GENERATED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow], "database": None}
+settings.register_profile("suite", max_examples=60, derandomize=True, **_GENERATED)
+settings.register_profile("long", max_examples=5000, **_GENERATED)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 RAY_FIXTURES = {"local_ray", "sweeps", "s3"}
 

@@ -81,7 +81,8 @@ def load_config(path: str | Path) -> SweepConfig:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config file {resolved!r} is not valid YAML{where}: {getattr(error, 'problem', error)}") from None
+        problem = str(getattr(error, "problem", None) or error).strip().splitlines()[0]  # a reader error spans lines
+        raise ConfigError(f"config file {resolved!r} is not valid YAML{where}: {problem}") from None
     if payload is None:
         raise ConfigError(f"config file {resolved!r} is empty; expected a mapping with at least `name` and `studies`")
     if not isinstance(payload, dict):
@@ -93,7 +94,12 @@ def parse_config(payload: dict, source: str = "config") -> SweepConfig:
     try:
         return SweepConfig.model_validate(payload)
     except ValidationError as error:
-        raise ConfigError(f"{source}: {describe_validation_error(error)}") from None
+        raise ConfigError(f"{source}: {one_line(describe_validation_error(error))}") from None
+
+
+def one_line(text: str) -> str:
+    """Control characters a config's keys or values may carry (a quoted "a\nb" key) written as escapes: an error is one line."""
+    return "".join(character if character.isprintable() else character.encode("unicode_escape").decode() for character in text)
 
 
 def describe_validation_error(error: ValidationError) -> str:

@@ -95,6 +95,12 @@ def _parse_csv(text: str, source: str) -> Table:
         raise ConfigError(f"data file {source!r} has no rows; expected a header and one observation per line")
     separator = _separator(lines)
     rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=separator))
+    if len(rows[0]) == 1:  # one column: a blank line between observations is a missing value, not nothing
+        written = text.splitlines()
+        first = next(index for index, line in enumerate(written) if line.strip())
+        last = max(index for index, line in enumerate(written) if line.strip())
+        rows = list(csv.reader(io.StringIO("\n".join(written[first : last + 1])), delimiter=separator))
+        rows = [row or [""] for row in rows]
     header, body = rows[0], rows[1:]
     for number, row in enumerate(body):
         if len(row) != len(header):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from sweep.config.validation import ConfigError
 from sweep.data.dates import AmbiguousDates, MixedZones, parse_dates
-from sweep.data.files import SEPARATOR_NAMES, Table, numbers, read_table, source_exists
+from sweep.data.files import DECIMAL_COMMA, SEPARATOR_NAMES, Table, numbers, read_table, source_exists
 
 DATA_DIR = Path(__file__).resolve().parent  # shipped inside the package: no download at run time
 
@@ -131,6 +131,12 @@ def _values(table: Table, source: str, value_column: str | None) -> tuple[str, n
     column = frame[name]
     values, decimal_commas = numbers(column, table.separator)
     if np.isnan(values).all():
+        cells = column.str.strip()
+        if cells.str.contains(",").any() and cells.str.match(DECIMAL_COMMA).all():  # one column: no separator to tell by
+            raise ConfigError(
+                f"data file {source!r}: column {name!r} holds numbers with decimal commas ({column.iloc[0].strip()!r}) in a file "
+                "read as comma-separated, where a comma could also group thousands: separate fields with ';' or write decimal points"
+            )
         which = "its column" if value_column is not None else "its last column"
         raise ConfigError(f"data file {source!r} has no numeric column: {which} {name!r} must hold the values")
     bad = first_non_finite(values)

@@ -114,3 +114,11 @@ def test_a_csv_that_is_not_utf8_is_refused_by_name(tmp_path):
     path.write_bytes("month,ventes\n2001-01,1\n2001-02,2\ncafé,3\n".encode("latin-1"))
     with pytest.raises(ConfigError, match=r"is not UTF-8 text \(byte 36 is b'\\xe9'\); save it as UTF-8 CSV"):
         load_series(str(path))
+
+
+def test_a_blank_line_in_a_one_column_file_is_a_missing_value_not_nothing(tmp_path):
+    """Found by the generated exports: the blank line was dropped and the series silently lost an observation."""
+    path = write(tmp_path, "sales\n266.0\n   \n1183.3\n\n")  # a trailing blank line ends the file, as always
+    with pytest.raises(ConfigError, match=r"column 'sales' must hold finite numbers; line 3 holds an empty value"):
+        load_series(path)
+    np.testing.assert_array_equal(load_series(write(tmp_path, "sales\n266.0\n1183.3\n\n\n", "ok.csv")).values, [266.0, 1183.3])
