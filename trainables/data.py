@@ -245,8 +245,7 @@ def prepare(
             f"series has {len(raw)} observations; with test_size {test_size}, difference_lag {difference_lag} and a "
             f"window of {window} it needs at least {minimum_length(test_size, difference_lag, window)}"
         )
-    seasonal = SeasonalPart.stl(raw[:-test_size], stl_season) if stl_season else None
-    adjusted = raw if seasonal is None else raw - seasonal.at(np.arange(len(raw)))
+    adjusted, seasonal = _deseasonalised(raw, len(raw) - test_size, stl_season)
     supervised = frame_supervised(difference(adjusted, difference_lag), window)
     prepared = _scaled(adjusted, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
     return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
@@ -267,13 +266,20 @@ def prepare_future(
     Its target is unknown (0 stands in); forecast it with `to_observations(yhat, len(series))`.
     """
     raw = np.asarray(series, dtype=np.float64)
-    seasonal = SeasonalPart.stl(raw, stl_season) if stl_season else None
-    adjusted = raw if seasonal is None else raw - seasonal.at(np.arange(len(raw)))
+    adjusted, seasonal = _deseasonalised(raw, len(raw), stl_season)
     window = lags + timesteps - 1
     differences = difference(adjusted, difference_lag)
     next_row = np.append(differences[len(differences) - window :], 0.0)[None, :]
     prepared = _scaled(adjusted, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
     return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
+
+
+def _deseasonalised(raw: np.ndarray, training: int, stl_season: int | None) -> tuple[np.ndarray, SeasonalPart | None]:
+    """The series less an STL seasonal part fitted on its first `training` observations; as it is without `stl_season`."""
+    if not stl_season:
+        return raw, None
+    seasonal = SeasonalPart.stl(raw[:training], stl_season)
+    return raw - seasonal.at(np.arange(len(raw))), seasonal
 
 
 def _scaled(raw, train, test, batch_size: int, difference_lag: int, lags: int, timesteps: int) -> PreparedSeries:
