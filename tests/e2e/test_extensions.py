@@ -1,16 +1,20 @@
 """The study's proposed extensions as grid axes, end to end through a real local Ray."""
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from sweep.config.loading import load_config, parse_config
 from sweep.planning.plan import build_plan
+from sweep.planning.requests import trial_request
+from trainables import run_trial
 from trainables.contract import repeat_seed
 
 SHIPPED = "extensions.yaml"  # every extension axis, a study each: its smoke run (epochs 1, 2 repeats) is shared with test_shipped_configs
 KERAS_CHECK = """\
-name: extensions-keras
+name: extensions-keras  # three of its points, run as plain functions on the Keras engine
 engine: keras
 repeats: 2
 seed: 0
@@ -57,12 +61,19 @@ def test_batch_sizes_beyond_four_train_on_trimmed_rows_and_say_so(extensions):
     assert "data: shampoo: monthly shampoo sales" in printed
 
 
-def test_the_keras_engine_gives_the_same_scores_on_extension_points(sweeps, extensions):
-    """The sweep-level view of the engine equivalence (unit-tested axis by axis): same seeds, same scores, whichever
-    engine ran, for stacked layers, recurrent dropout and a batch that does not divide the test rows."""
+def test_the_keras_engine_gives_the_same_scores_on_extension_points(extensions, shampoo):
+    """The sweep's trials against the plain Keras loop (unit-tested axis by axis): the same requests the sweep planned,
+    run as plain functions on the Keras engine, give the same scores for stacked layers, recurrent dropout and a batch
+    that does not divide the test rows."""
     compiled = extensions[0]
-    results, _ = sweeps.run(KERAS_CHECK)
-    keras = pq.read_table(results / "trials.parquet").to_pandas()
+    config = parse_config(yaml.safe_load(KERAS_CHECK))
+    plan = build_plan(config, {"shampoo": shampoo})
+    rows = []
+    for point in plan.points:
+        for score in run_trial(trial_request(config, point, range(config.repeats), ["shampoo"]), shampoo).repeats:
+            rows.append({**point, "study": next(iter(plan.studies_of(point))), "repeat": score.repeat, "seed": score.seed,
+                         "test_rmse": score.test_rmse})  # fmt: skip
+    keras = pd.DataFrame(rows).assign(layers=lambda frame: frame["layers"].astype("int64"))
     keys = ["study", "epochs", "batch_size", "neurons", "layers", "recurrent_dropout", "repeat", "seed"]
     joined = keras.merge(compiled, on=keys, suffixes=("_keras", ""), validate="one_to_one")
     assert len(joined) == len(keras) == 3 * 2
