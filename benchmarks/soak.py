@@ -1,12 +1,12 @@
-"""A long sweep of many shapes, watching memory: each trial worker's and the driver's, start to end.
+"""A long sweep of many compiled shapes, watching each trial worker's memory and threads against trials finished.
 
-    $ python benchmarks/soak.py [--shapes 60] [--trials-per-shape 5] [--epochs 20]
+    $ python benchmarks/soak.py [--shapes 100] [--trials-per-shape 10] [--epochs 5]
 
-The grid crosses units x batch x layers x lags, so every point is its own compiled shape; each
-point's repeats are split over several trials, so one worker sees each shape several times. A
-sampler thread reads the resident memory of the driver and of every Tune worker process
-(`ray::ImplicitFunc`) twice a second; the table gives each one's first, quarter-way, half-way,
-last and peak figure (the first is taken before TensorFlow is imported).
+1,000 trials by default on a local Ray of 2 CPUs: the grid crosses units x batch x layers x lags, so every point is its
+own compiled shape, and each point's repeats are split over trials of 2. A sampler reads, twice a second, the resident
+memory and thread count of the driver and of every Tune worker (`ray::ImplicitFunc`), how many of those threads are
+TensorFlow's own pools (named `tf_*`), and how many trials have stored their final report. A bare Ray actor (no
+TensorFlow) on the same Ray gives the thread count Ray itself costs. Writes benchmarks/soak.png and prints a table.
 """
 
 from __future__ import annotations
@@ -21,13 +21,18 @@ import threading
 import time
 from pathlib import Path
 
+import matplotlib
 import psutil
+import ray
 import yaml
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sweep.cli.run import main  # noqa: E402
 
-UNITS, BATCHES, LAYERS, LAGS = [1, 2, 3, 4, 5], [1, 2, 4], [1, 2], [1, 2]
+UNITS, BATCHES, LAYERS, LAGS = list(range(1, 10)), [1, 2, 4], [1, 2], [1, 2]  # 108 shapes at most
 
 
 def soak_config(shapes: int, trials_per_shape: int, epochs: int) -> dict:
@@ -39,21 +44,35 @@ def soak_config(shapes: int, trials_per_shape: int, epochs: int) -> dict:
     return {"name": "soak", "repeats": 2 * trials_per_shape, "repeats_per_trial": 2, "seed": 0, "studies": studies}
 
 
-class MemoryWatch:
-    """RSS in MiB of this process and of every trial worker, sampled until stopped."""
+def tensorflow_threads(process: psutil.Process) -> int:
+    """Threads of TensorFlow's own pools: named `tf_...` (intra-op, inter-op, its runtime's)."""
+    count = 0
+    for task in Path(f"/proc/{process.pid}/task").glob("*/comm"):
+        with contextlib.suppress(OSError):
+            count += task.read_text().startswith("tf_")
+    return count
 
-    def __init__(self, interval: float = 0.5):
-        self.interval, self.samples, self.stopped = interval, {}, threading.Event()
+
+class Watch:
+    """Per process: (trials finished, RSS MiB, threads, TensorFlow's threads), sampled until stopped."""
+
+    def __init__(self, experiment: Path, interval: float = 0.5):
+        self.experiment, self.interval, self.stopped = experiment, interval, threading.Event()
+        self.samples: dict[int, list[tuple[int, float, int, int]]] = {}
         self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def finished(self) -> int:
+        return sum(1 for result in self.experiment.glob("*/result.json") if result.stat().st_size > 0)
 
     def _run(self) -> None:
         while not self.stopped.is_set():
+            finished = self.finished()
             for process in [psutil.Process(), *self._workers()]:
                 try:
-                    rss = process.memory_info().rss / 2**20
+                    sample = (finished, process.memory_info().rss / 2**20, process.num_threads(), tensorflow_threads(process))
                 except psutil.Error:
                     continue
-                self.samples.setdefault(process.pid, []).append(rss)
+                self.samples.setdefault(process.pid, []).append(sample)
             time.sleep(self.interval)
 
     @staticmethod
@@ -72,28 +91,73 @@ class MemoryWatch:
         self.thread.join()
 
 
+@ray.remote(num_cpus=0)
+class Bare:
+    """An idle Ray actor: the threads a worker has before TensorFlow."""
+
+    def pid(self) -> int:
+        import os
+
+        return os.getpid()
+
+
+def bare_actor_threads() -> int:
+    actor = Bare.remote()
+    pid = ray.get(actor.pid.remote())
+    time.sleep(2)  # its threads settle
+    threads = psutil.Process(pid).num_threads()
+    ray.kill(actor)
+    return threads
+
+
+def plot(watch: Watch, driver: int, bare_threads: int, title: str, path: Path) -> None:
+    figure, (memory, threads) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for pid, samples in watch.samples.items():
+        finished, rss, count, tf = zip(*samples)
+        label = "driver" if pid == driver else f"worker {pid}"
+        memory.plot(finished, rss, label=label)
+        threads.plot(finished, count, label=f"{label}: all")
+        if pid != driver:
+            threads.plot(finished, tf, linestyle="--", label=f"{label}: TensorFlow's (tf_*)")
+    threads.axhline(bare_threads, color="grey", linestyle=":", label=f"a bare Ray actor ({bare_threads})")
+    memory.set(xlabel="trials finished", ylabel="resident memory (MiB)", title="memory")
+    threads.set(xlabel="trials finished", ylabel="threads", title="threads")
+    memory.legend(fontsize=8)
+    threads.legend(fontsize=7)
+    figure.suptitle(title)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+
+
 def main_soak() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shapes", type=int, default=60)
-    parser.add_argument("--trials-per-shape", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--shapes", type=int, default=100)
+    parser.add_argument("--trials-per-shape", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--figure", type=Path, default=Path(__file__).with_name("soak.png"))
     args = parser.parse_args()
     config = soak_config(args.shapes, args.trials_per_shape, args.epochs)
-    trials = args.shapes * args.trials_per_shape
-    with tempfile.TemporaryDirectory() as folder, MemoryWatch() as watch:
+    trials = min(args.shapes, len(UNITS) * len(BATCHES) * len(LAYERS) * len(LAGS)) * args.trials_per_shape
+    with tempfile.TemporaryDirectory() as folder, Watch(Path(folder) / "soak" / "tune") as watch:
         path = Path(folder) / "soak.yaml"
         path.write_text(yaml.safe_dump(config))
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             status = main(["--config", str(path), "--storage", folder, "--num-cpus", "2"])
         wall = time.perf_counter() - started
-    print(f"soak: {trials} trials, {args.shapes} shapes, {args.epochs} epochs, exit {status}, {wall:.0f} s wall")
-    print("| process | samples | first MiB | at 25% MiB | at 50% MiB | last MiB | peak MiB |\n|---|---|---|---|---|---|---|")
+        bare = bare_actor_threads()
+    title = f"soak: {trials} trials over {args.shapes} shapes, 2 workers, {args.epochs} epochs, {wall:.0f} s"
+    print(f"{title}, exit {status}; a bare Ray actor: {bare} threads")
+    print("| process | samples | MiB at 10% / 50% / 100% of trials | peak MiB | threads first / last (max) | tf_* threads max |")
+    print("|---|---|---|---|---|---|")
     driver = psutil.Process().pid
-    for pid, rss in sorted(watch.samples.items(), key=lambda item: item[0] != driver):
+    for pid, samples in sorted(watch.samples.items(), key=lambda item: item[0] != driver):
+        finished, rss, count, tf = zip(*samples)
+        at = [rss[next(i for i, done in enumerate(finished) if done >= share * max(finished))] for share in (0.1, 0.5, 1.0)]
         name = "driver" if pid == driver else f"worker {pid}"
-        quarter, half = rss[len(rss) // 4], rss[len(rss) // 2]
-        print(f"| {name} | {len(rss)} | {rss[0]:.0f} | {quarter:.0f} | {half:.0f} | {rss[-1]:.0f} | {max(rss):.0f} |")
+        print(f"| {name} | {len(samples)} | {' / '.join(f'{value:.0f}' for value in at)} | {max(rss):.0f} | "
+              f"{count[0]} / {count[-1]} ({max(count)}) | {max(tf)} |")  # fmt: skip
+    plot(watch, driver, bare, title, args.figure)
+    print(f"figure: {args.figure}")
 
 
 if __name__ == "__main__":

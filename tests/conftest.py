@@ -29,15 +29,15 @@ settings.register_profile("suite", max_examples=60, derandomize=True, **_GENERAT
 settings.register_profile("long", max_examples=5000, **_GENERATED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
-RAY_FIXTURES = {"local_ray", "sweeps", "s3"}
+RAY_FIXTURES = {"local_ray", "sweeps"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone).
 
-    Under pytest-xdist (`-n 2`, the suite's default) the tests on the session's Ray (its sweeps, the S3 server) run in
-    one worker, in order, sharing them; the end-to-end tests that start a Ray of their own (a `ray start` cluster, a CLI
+    Under pytest-xdist (`-n 2`, the suite's default) the tests on the session's Ray (its sweeps) run in one worker, in
+    order, sharing them; the end-to-end tests that start a Ray of their own (a `ray start` cluster, a CLI
     run to kill or interrupt) run in order in the other, beside the in-process tests. Much of a Ray test is waiting
     (start-up, polling, a job's driver): two at once keep both cores busy. A test that kills a trial's worker kills
     only its own Ray's (`tests/e2e/test_resume_and_failures.py`).

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
+import threading
 from dataclasses import dataclass
 
 import pyarrow.fs as pafs
@@ -38,3 +40,57 @@ def start_s3():
     server.start()
     keys = {"AWS_ACCESS_KEY_ID": "lstm-sweep-test", "AWS_SECRET_ACCESS_KEY": "lstm-sweep-secret", "AWS_DEFAULT_REGION": "us-east-1"}
     return server, S3Endpoint(f"127.0.0.1:{port}", keys)
+
+
+class Relay:
+    """A loopback TCP relay in front of the S3 server, so a test can make the store stop answering and come back with
+    its objects intact: clients use the relay's port; `cut()` refuses new connections and drops open ones, `restore()`
+    serves again on the same port."""
+
+    def __init__(self, server_address: str):
+        host, port = server_address.rsplit(":", 1)
+        self.server = (host, int(port))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.address = f"127.0.0.1:{self.port}"
+        self.open: set[socket.socket] = set()
+        self.listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        for connection in [self.listener, *self.open]:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked on it
+            connection.close()
+        self.open.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(self.server)
+            except OSError:
+                return
+            self.open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)

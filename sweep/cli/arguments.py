@@ -24,6 +24,19 @@ def add_config_arguments(parser: argparse.ArgumentParser, storage_help: str, nam
     parser.add_argument("--name", help=name_help)
 
 
+def add_resume_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--resume", nargs="?", const=True, default=False, choices=["auto"],
+        help="continue an interrupted sweep of the same name; `--resume auto`: or start it afresh if it never started (one "
+        "command a retried job can repeat)",
+    )  # fmt: skip
+
+
+def resume_flags(resume: bool | str) -> list[str]:
+    """`--resume` as given, for a command run elsewhere (a job's entrypoint)."""
+    return ["--resume", *([resume] if isinstance(resume, str) else [])] if resume else []
+
+
 def resolve_config(
     path: str, overrides: Sequence[str] = (), storage: str | None = None, name: str | None = None, smoke: bool = False
 ) -> SweepConfig:

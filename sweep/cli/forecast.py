@@ -28,7 +28,7 @@ from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 from sweep.reports.files import write_forecast
 from sweep.storage.folder import ResultsFolder
-from sweep.storage.layout import BASELINES_FILE, FORECASTS_FILE, TRIALS_FILE
+from sweep.storage.layout import BASELINES_FILE, FORECASTS_FILE, MANIFEST_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, config_differences, results_folder, results_folder_at, saved_config
 
 DEFAULT_STORAGE = SweepConfig.model_fields["storage"].default
@@ -75,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config, folder = sweep_config(args)
-        if not folder.exists(TRIALS_FILE):
+        if not folder.exists(MANIFEST_FILE):
+            if folder.exists(TRIALS_FILE):
+                raise ConfigError(
+                    f"the results in {str(folder)!r} are incomplete ({MANIFEST_FILE} is missing: writing them stopped); "
+                    "complete them by running the sweep again with --resume"
+                )
             raise ConfigError(f"{str(folder)!r} holds no finished sweep ({TRIALS_FILE} is missing); run the sweep first")
         loaded = load_catalogue(config.data)
         catalogue = loaded.only(build_plan(config, loaded.values).origins)

@@ -14,14 +14,15 @@ import argparse
 import shlex
 import sys
 
-from sweep.cli.arguments import add_config_arguments, config_of
+from sweep.cli.arguments import add_config_arguments, add_resume_argument, config_of
 from sweep.config.model import SweepConfig
 from sweep.config.redaction import redact
 from sweep.config.smoke import SMOKE_REPEATS, SMOKE_SUFFIX
 from sweep.config.validation import ConfigError
 from sweep.core import execute
 from sweep.data.catalogue import load_catalogue
-from sweep.reports.console import print_finished
+from sweep.reports.console import EXIT_STORAGE_FAILED, print_finished
+from sweep.storage.folder import StorageFailed
 
 EXAMPLES = """examples:
   lstm-sweep configs                                     the shipped configs, one line each
@@ -34,6 +35,7 @@ EXAMPLES = """examples:
   lstm-sweep run --config grid.yaml --resume auto        start, or continue if started: one command for a retried job
 
 exit status: 0 done, 1 finished with failed repeats (results written), 2 bad input (nothing ran),
+3 the storage failed mid-sweep (a full disk, a store that stopped answering: --resume continues once it works),
 130 interrupted (nothing computed is lost: --resume continues)"""
 
 
@@ -47,11 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--address", help="join a running Ray cluster (auto, or HOST:PORT) instead of starting one")
     parser.add_argument("--num-cpus", type=int, help="CPUs for the local Ray (default: all)")
-    parser.add_argument(
-        "--resume", nargs="?", const=True, default=False, choices=["auto"],
-        help="continue an interrupted sweep of the same name; `--resume auto`: or start it afresh if it never started (one "
-        "command a retried job can repeat)",
-    )  # fmt: skip
+    add_resume_argument(parser)
     parser.add_argument("--worker-logs", action="store_true", help="show the workers' output (TensorFlow's start-up lines) on the console")
     parser.add_argument("--dashboard", action="store_true", help="start the local Ray's dashboard (off by default: ~2 s of start-up)")
     parser.add_argument(
@@ -79,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except StorageFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_STORAGE_FAILED
     return print_finished(finished, config, catalogue.unit, hint)
 
 

@@ -1,14 +1,15 @@
 """Submit a sweep to a running Ray cluster as a job, through the Ray Jobs API.
 
     $ python -m sweep.submit --address http://HOST:8265 --config PATH [KEY=VALUE ...] [--storage DIR] [--name NAME]
-                             [--pip | --image IMAGE] [--wait] [--smoke]
+                             [--pip | --image IMAGE] [--wait] [--smoke] [--resume [auto]]
 
 The config (and its CSV, if it names a local file) travels in the job's `runtime_env` with this
 checkout's `sweep` and `trainables` packages; the job runs `python -m sweep.run` on the cluster.
 `--pip` also has Ray install this installation's dependencies at their installed versions for the job;
 `--image` runs the job in a container image that holds lstm-sweep (its config and data then come from
 object storage or the shipped configs). Token authentication (Ray 2.60's default) uses RAY_AUTH_TOKEN
-or ~/.ray/auth_token.
+or ~/.ray/auth_token. `--resume` continues a sweep whose job died with its head node: on a new cluster that
+reaches the same `storage`, the job resumes from the trials already recorded there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from sweep.cli.arguments import add_config_arguments, config_of
+from sweep.cli.arguments import add_config_arguments, add_resume_argument, config_of, resume_flags
 from sweep.config.loading import CONF_DIR, resolve_config_path
 from sweep.config.model import SweepConfig
 from sweep.config.redaction import has_credentials, redact
@@ -52,12 +53,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     packages = parser.add_mutually_exclusive_group()
     packages.add_argument("--pip", action="store_true", help="have Ray install this machine's versions of the dependencies for the job")
     packages.add_argument("--image", help="run the job in this image (lstm-sweep installed; Ray's image_uri, podman on the nodes)")
+    add_resume_argument(parser)
     parser.add_argument("--wait", action="store_true", help="stream the job's logs and exit with its status")
     parser.add_argument("--smoke", action="store_true", help="submit the config's smoke run (see `python -m sweep.run --help`)")
     return parser.parse_args(argv)
 
 
-def job_config(config: SweepConfig, working_dir: Path) -> str:
+def job_config(config: SweepConfig, working_dir: Path, resume: bool | str = False) -> str:
     """Write the job's config (and its data files, under data/) into `working_dir`; a relative storage becomes absolute here."""
     payload = config.model_dump()
     files = source_files(config.data)
@@ -72,7 +74,7 @@ def job_config(config: SweepConfig, working_dir: Path) -> str:
     if "://" not in config.storage:
         payload["storage"] = str(Path(config.storage).resolve())
     (working_dir / JOB_CONFIG).write_text(yaml.safe_dump(payload, sort_keys=False))
-    return f"python -m sweep.run --config {JOB_CONFIG}"
+    return shlex.join(["python", "-m", "sweep.run", "--config", JOB_CONFIG, *resume_flags(resume)])
 
 
 def image_entrypoint(args: argparse.Namespace, config: SweepConfig) -> str:
@@ -87,7 +89,7 @@ def image_entrypoint(args: argparse.Namespace, config: SweepConfig) -> str:
     command = ["lstm-sweep", "run", "--config", args.config, *args.overrides]
     for flag, value in (("--storage", args.storage), ("--name", args.name)):
         command += [flag, value] if value is not None else []
-    return shlex.join([*command, *(["--smoke"] if args.smoke else [])])
+    return shlex.join([*command, *(["--smoke"] if args.smoke else []), *resume_flags(args.resume)])
 
 
 def enable_token_if_available() -> None:
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             job_id = submit_when_ready(client, entrypoint, image_environment(args.image))
         else:
             with tempfile.TemporaryDirectory(prefix="lstm-sweep-job-") as working_dir:
-                entrypoint = job_config(config, Path(working_dir))
+                entrypoint = job_config(config, Path(working_dir), args.resume)
                 job_id = submit_when_ready(client, entrypoint, code_environment(Path(working_dir), pip=args.pip))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -44,7 +44,7 @@ def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, wo
         except (ConnectionError, RuntimeError) as error:
             raise ConfigError(f"cannot join the Ray cluster at {target!r}: {error}") from None
         return f"ray: joined the cluster at {target} ({_size()})"
-    with _environment(worker_env(config)):
+    with environment_set(worker_env(config)):
         context = ray.init(
             address="local",
             num_cpus=num_cpus,
@@ -58,7 +58,7 @@ def start_ray(config: SweepConfig, address: str | None, num_cpus: int | None, wo
 
 
 @contextlib.contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
+def environment_set(variables: dict[str, str]) -> Iterator[None]:
     """These variables set for the processes started meanwhile, this process's own restored after.
 
     Only these: `ray.init` sets variables of its own in this process (its auth mode among them), which

@@ -7,6 +7,7 @@ from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
 from sweep.config.model import SweepConfig
+from sweep.execution.failures import FailureNotice, failures_by_trial, quiet_trial_errors, storage_notices
 from sweep.execution.progress import SweepProgress, trial_folder, trial_namer
 from sweep.execution.tracking import tracking_callbacks
 from sweep.planning.plan import SweepPlan
@@ -103,8 +104,10 @@ def run_tuner(
                 storage_path=folder.path,
                 storage_filesystem=folder.filesystem,
                 failure_config=tune.FailureConfig(max_failures=config.max_failures),
-                callbacks=[SweepProgress(axes), *tracking_callbacks(config)],
+                callbacks=[SweepProgress(axes), FailureNotice(), *tracking_callbacks(config)],
                 verbose=0,  # Tune's own reporter: silent beside SweepProgress
             ),
         )
-    return decode(tuner.fit(), early_stopping=config.scheduler is not None)
+    with quiet_trial_errors(), storage_notices(str(folder)):
+        results = tuner.fit()
+    return decode(results, early_stopping=config.scheduler is not None, failures=failures_by_trial(experiment, folder.filesystem))

@@ -29,12 +29,15 @@ def friedman_line(result: AcrossSeries, series_count: int) -> str:
 
 
 SERIES_PRINTED = 30  # more series than this: the series x method table is in summary.csv and across_series.csv only
-EXIT_DONE, EXIT_FAILED_REPEATS, EXIT_INTERRUPTED = 0, 1, 130  # `lstm-sweep run`'s exit statuses (2: bad input, before anything runs)
+# `lstm-sweep run`'s exit statuses (2: bad input, before anything runs)
+EXIT_DONE, EXIT_FAILED_REPEATS, EXIT_STORAGE_FAILED, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 
 def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hint: str) -> int:
     """Everything a person reads once a sweep ends, and the exit status it ends with."""
     outcome = finished.outcome
+    for node in finished.lost_nodes:
+        print(f"\nwarning: node {node} left the cluster during the sweep; its trials were retried on the others (`max_failures`)")
     if outcome is None or finished.while_confirming:
         if outcome is not None:
             print_tables(config, outcome, finished.plan.axis_names, finished.persistence, unit)
@@ -48,6 +51,9 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
             print(line)
     print(f"results in {finished.folder} ({finished.wall_seconds:.1f} s); every trial's scores in TensorBoard: "
           f"tensorboard --logdir {finished.folder}/{TUNE_FOLDER}")  # fmt: skip
+    retried = retried_line(outcome.trials, finished.plan.axis_names)
+    if retried:
+        print(retried)
     failed = outcome.repeats_with_status("failed", finished.plan.axis_names)
     if failed:
         print(
@@ -55,6 +61,21 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
         )
         return EXIT_FAILED_REPEATS
     return EXIT_DONE
+
+
+def retried_line(trials: pd.DataFrame, axis_names: list[str], shown: int = 5) -> str | None:
+    """The trials that failed (a worker or node lost) and completed on a retry, by point and repeats; None if none did."""
+    hit = trials[(trials["failures"] > 0) & (trials["status"] != "failed")].drop_duplicates(["trial_id", "repeat"])
+    if hit.empty:
+        return None
+    names = [
+        f"{','.join(f'{axis}={group[axis].iloc[0]}' for axis in axis_names)} r{','.join(map(str, sorted(group['repeat'])))}"
+        for _, group in hit.groupby("trial_id", sort=False)
+    ]
+    failures = int(hit.drop_duplicates("trial_id")["failures"].sum())
+    more = f", and {len(names) - shown} more" if len(names) > shown else ""
+    return (f"note: {len(names)} trial(s) failed and completed on a retry ({failures} failure(s) in all; `failures` in "
+            f"{TRIALS_FILE}): {'; '.join(names[:shown])}{more}")  # fmt: skip
 
 
 def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], persistence: float | None, unit: str) -> None:

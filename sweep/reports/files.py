@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from sweep.config.model import SweepConfig
@@ -38,6 +40,7 @@ from sweep.storage.layout import (
     HISTORY_FILE,
     INTERVAL_SCORES_FILE,
     INTERVALS_FILE,
+    MANIFEST_FILE,
     REPORT_FILE,
     SUMMARY_FILE,
     TRIALS_FILE,
@@ -49,7 +52,9 @@ def write_results(
     folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, catalogue: Catalogue, persistence: float | None,
     wall_seconds: float, node_count: int,
 ) -> None:  # fmt: skip
-    """Every output file of a finished sweep; `node_count`: the Ray nodes it ran on, for the report's environment table."""
+    """Every output file of a finished sweep (`write_manifest` marks them complete); `node_count`: the Ray nodes it ran
+    on, for the report's environment table."""
+    folder.delete(MANIFEST_FILE)  # a resumed sweep's earlier results are incomplete until it writes them again
     folder.write_parquet(TRIALS_FILE, outcome.trials)
     folder.write_parquet(FORECASTS_FILE, outcome.forecasts)
     if config.evaluation.baselines:
@@ -77,6 +82,12 @@ def write_results(
     notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}
     page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes)
     folder.write_bytes(REPORT_FILE, page.encode())
+
+
+def write_manifest(folder: ResultsFolder) -> None:
+    """manifest.json, written after every other result file, naming them with their sizes: results without one are
+    incomplete (their writing stopped: a full disk, a store that stopped answering), and no reader takes them."""
+    folder.write_bytes(MANIFEST_FILE, json.dumps({"files": folder.result_files()}, indent=1).encode())
 
 
 def _series_figures(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, loaded, persistence: float | None):

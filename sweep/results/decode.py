@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ class DecodedTrial:
     final: FinalReport | None  # its final report, when it completed
     error: BaseException | None  # why it failed, after its retries
     result: tune.Result
+    failures: int = 0  # how often it failed (its worker died, or it raised): retried up to `max_failures` times
 
     @property
     def trial_id(self) -> str | None:
@@ -40,15 +41,18 @@ class DecodedTrial:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def decode(results: tune.ResultGrid, early_stopping: bool) -> list[DecodedTrial]:
+def decode(results: tune.ResultGrid, early_stopping: bool, failures: dict[str, int]) -> list[DecodedTrial]:
     """Every trial of the grid. Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so each
-    outcome comes from its metrics (`trial_status`, the contract's one rule); `early_stopping`: the sweep has a scheduler."""
+    outcome comes from its metrics (`trial_status`, the contract's one rule); `early_stopping`: the sweep has a scheduler;
+    `failures`: Tune's failure count by trial folder name (`sweep.execution.failures`)."""
     decoded = []
     for result in results:
         metrics = dict(result.metrics or {})
         status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
         request = TrialRequest.from_tune(result.config) if result.config is not None else None
-        decoded.append(DecodedTrial(request, status, metrics, FinalReport.from_metrics(metrics), result.error, result))
+        trial = DecodedTrial(request, status, metrics, FinalReport.from_metrics(metrics), result.error, result)
+        folder = Path(result.path).name if result.path else None
+        decoded.append(replace(trial, failures=failures.get(folder, 0)))
     return decoded
 
 

@@ -115,3 +115,4 @@ class Finished:
     unfinished: int = 0  # trials an interruption left; a resume runs them
     while_confirming: bool = False  # interrupted during `search.confirm`'s run, after the sweep's results were written
     wall_seconds: float = 0.0
+    lost_nodes: tuple[str, ...] = ()  # nodes that left the cluster while its trials ran (`sweep.execution.failures`)

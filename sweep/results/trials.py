@@ -11,7 +11,7 @@ from trainables import SCORES, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, Or
 _LEADING = ["repeat", "origin", "test_start", "seed", "status", "epochs_trained", *SCORES]
 _REPEAT_FACTS = [column for column in RepeatScores.columns() if column not in _LEADING]
 # trials.parquet's columns in the order of its first release: a trial's own facts beside Tune's trial id
-RESULT_COLUMNS = [*_LEADING, *_REPEAT_FACTS, *FinalReport.FACTS[:1], "trial_id", *FinalReport.FACTS[1:], "error"]
+RESULT_COLUMNS = [*_LEADING, *_REPEAT_FACTS, *FinalReport.FACTS[:1], "trial_id", *FinalReport.FACTS[1:], "failures", "error"]
 
 
 def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
         request, final = trial.request, trial.final
         facts = {
             **request.point, "status": str(trial.status), "epochs_trained": trial.metrics.get(TIME_ATTRIBUTE, 0),
-            "trial_id": trial.trial_id, **(final.facts if final else dict.fromkeys(FinalReport.FACTS)),
+            "trial_id": trial.trial_id, "failures": trial.failures, **(final.facts if final else dict.fromkeys(FinalReport.FACTS)),
             **({"race_round": request.race_round} if race else {}),
         }  # fmt: skip
         for repeat_row in _repeat_rows(trial, plan.origins):

@@ -1,13 +1,12 @@
 """Where a sweep's files live: a local folder or any pyarrow filesystem URI (s3://, gs://, hdfs://...).
 
-Local files are written to a temporary name and renamed, so none is ever left half-written; object
-stores make each upload visible whole or not at all.
+No file is ever left half-written, ours or Tune's: local files are written to a temporary name and renamed
+(`sweep.storage.publishing`), and object stores make each upload visible whole or not at all.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,12 +17,13 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from sweep.config.redaction import redact
+from sweep.storage.layout import CONFIRM_FOLDER, TUNE_FOLDER
+from sweep.storage.publishing import publishing_filesystem
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+class StorageFailed(Exception):
+    """The results' storage failed after the sweep started (a full disk, a store that stopped answering); what it saved
+    before is kept, for --resume."""
 
 
 class ResultsFolder:
@@ -35,8 +35,11 @@ class ResultsFolder:
         else:
             self.filesystem, base = pafs.LocalFileSystem(), str(Path(storage).expanduser().resolve())
         self.local = isinstance(self.filesystem, pafs.LocalFileSystem)
+        if self.local:
+            self.filesystem = publishing_filesystem()
         self.path = f"{base.rstrip('/')}/{name}"
-        self.display = self.path if self.local else f"{redact(storage).rstrip('/')}/{name}"
+        location, mark, options = redact(storage).partition("?")  # options (an endpoint, a scheme) follow the folder's name
+        self.display = self.path if self.local else f"{location.rstrip('/')}/{name}{mark}{options}"
 
     def __str__(self) -> str:
         return self.display
@@ -53,21 +56,23 @@ class ResultsFolder:
 
     def write_bytes(self, relative: str, data: bytes) -> None:
         target = self._join(relative)
-        if not self.local:
-            self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
-            with self.filesystem.open_output_stream(target) as stream:
-                stream.write(data)
-            return
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{Path(target).name}.", dir=Path(target).parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would hide results from other users
-            os.replace(temporary, target)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
+        with self.filesystem.open_output_stream(target) as stream:
+            stream.write(data)
+
+    def result_files(self) -> dict[str, int]:
+        """Every file under the folder but Tune's experiment folders and unpublished temporary files, with its size in bytes."""
+        listed = self.filesystem.get_file_info(pafs.FileSelector(self.path, recursive=True))
+        files = {info.path.removeprefix(f"{self.path}/"): info.size for info in listed if info.type == pafs.FileType.File}
+        tune = (f"{TUNE_FOLDER}/", f"{CONFIRM_FOLDER}/")
+        return {
+            name: size for name, size in sorted(files.items()) if not name.startswith(tune) and not name.rsplit("/", 1)[-1].startswith(".")
+        }
+
+    def delete(self, relative: str) -> None:
+        """Remove a file if it is there."""
+        if self.exists(relative):
+            self.filesystem.delete_file(self._join(relative))
 
     def write_parquet(self, relative: str, frame: pd.DataFrame) -> None:
         buffer = pa.BufferOutputStream()

@@ -29,7 +29,7 @@ CLAIMS = Path(tempfile.gettempdir()) / "lstm-sweep-claims"  # one lock file per 
 
 @dataclass
 class Claim:
-    """An exclusive claim on a sweep folder, held while this process lives (the OS drops it on any exit)."""
+    """An exclusive claim on a sweep folder, held for a `with` block (and dropped by the OS if the process dies in it)."""
 
     folder: ResultsFolder
     lock_file: Path
@@ -37,6 +37,12 @@ class Claim:
 
     def release(self) -> None:
         self.handle.close()
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
 
 
 def claim(folder: ResultsFolder) -> Claim:

@@ -1,8 +1,11 @@
 """A real two-node Ray cluster on this machine (`ray start`), with token authentication, driven
 through the Ray Jobs API by `sweep.submit` and by `ray job submit`."""
 
+import contextlib
+import io
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from tune_state import finished_trials, saved_as_finished, wait_for
 
 from sweep.execution.preflight import EXPECTED_VARIABLE, expected_versions
 
@@ -56,33 +60,41 @@ def ray_processes(marker: str) -> list[int]:
     return pids
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    """Head plus one worker node, 1 CPU each, token auth on; stopped (only these) afterwards."""
-    marker = tempfile.mkdtemp(prefix="lsw", dir="/tmp")  # short: Ray's socket paths are length-limited
+def start_cluster(marker: str, prefix: str = "") -> dict:
+    """A head and one worker node, 1 CPU each, token auth on, their temp folders `<marker>/<prefix>head` and `.../<prefix>worker`."""
     env = os.environ | {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     env.pop("RAY_ADDRESS", None)
     port, dashboard = free_port(), free_port()
     ray = str(Path(sys.executable).parent / "ray")
     subprocess.run(
         [ray, "start", "--head", f"--port={port}", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
-         f"--temp-dir={marker}/head", *node_options()], env=env, check=True, capture_output=True,
+         f"--temp-dir={marker}/{prefix}head", *node_options()], env=env, check=True, capture_output=True,
     )  # fmt: skip
     # Each node gets its own temp folder: nodes sharing one would delete each other's job files.
     subprocess.run(
-        [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/worker", *node_options()],
+        [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/{prefix}worker", *node_options()],
         env=env, check=True, capture_output=True,
     )  # fmt: skip
     address = f"http://127.0.0.1:{dashboard}"
     wait_until_jobs_run(ray, address, env)
-    yield {"address": address, "env": env, "ray": ray}
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in ray_processes(marker):
-            try:
+    return {"address": address, "env": env, "ray": ray, "marker": marker, "prefix": prefix, "gcs": f"127.0.0.1:{port}"}
+
+
+def kill_processes(pids: list[int], signals=(signal.SIGKILL,)) -> None:
+    for sig in signals:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        time.sleep(2)
+        time.sleep(2 if len(signals) > 1 else 0)
+
+
+@pytest.fixture(scope="module")
+def cluster(s3):
+    """Head plus one worker node (`start_cluster`), the S3 server's keys in their environment as a user's nodes have their
+    store's; every Ray process under its marker folder stopped afterwards."""
+    marker = tempfile.mkdtemp(prefix="lsw", dir="/tmp")  # short: Ray's socket paths are length-limited
+    yield start_cluster(marker)
+    kill_processes(ray_processes(marker), (signal.SIGTERM, signal.SIGKILL))
     shutil.rmtree(marker, ignore_errors=True)
 
 
@@ -99,16 +111,6 @@ def submit(cluster, tmp_path, name, gpus=0, env=None, wait=True):
     command = [sys.executable, "-m", "sweep.submit", "--address", cluster["address"],
                "--config", str(tmp_path / f"{name}.yaml"), "--storage", str(tmp_path)] + (["--wait"] if wait else [])  # fmt: skip
     return subprocess.run(command, env=env or cluster["env"], capture_output=True, text=True, timeout=300, cwd=ROOT)
-
-
-def test_sweep_submitted_as_a_job_runs_on_both_nodes(cluster, tmp_path):
-    completed = submit(cluster, tmp_path, "two-nodes")
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert "== study s: test RMSE (sales) ==" in completed.stdout  # the job's logs, streamed back
-    trials = pq.read_table(tmp_path / "two-nodes" / "trials.parquet").to_pandas()
-    assert len(trials) == 4 and (trials["status"] == "completed").all()
-    per_node = trials.groupby("node_id").size()
-    assert len(per_node) == 2, per_node  # trials ran on the head and on the worker node
 
 
 def test_a_cluster_lacking_a_package_fails_before_the_sweep_naming_it(cluster, tmp_path):
@@ -168,3 +170,114 @@ def test_an_unreachable_cluster_gets_an_error_naming_the_fix(tmp_path):
         f"error: no Ray cluster answers at {address} (Failed to connect to Ray at address: {address}.); give the "
         "head node's dashboard address, e.g. http://HOST:8265, of a cluster started with `ray start --head`"
     )
+
+
+def descendants(pids: list[int]) -> list[int]:
+    """These processes and every process under them (a node's raylet starts its workers, which Ray retitles)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError):
+            continue
+    found, frontier = set(pids), set(pids)
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return sorted(found)
+
+
+def trial_running_under(pids: list[int]) -> bool:
+    for pid in descendants(pids):
+        try:
+            if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::ImplicitFunc"):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+KERAS_SWEEP = """\
+name: {name}
+engine: keras
+repeats: 2
+repeats_per_trial: 1
+seed: 3
+max_failures: 3
+resources: {{cpus_per_trial: 1}}
+studies:
+  s: {{epochs: [40], batch_size: [4], neurons: [1, 2]}}
+"""
+
+
+def read_trials(s3, key: str):
+    with s3.filesystem().open_input_file(key) as stream:
+        return pq.read_table(io.BytesIO(stream.read())).to_pandas()
+
+
+def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_result(cluster, s3, tmp_path):
+    """A sweep submitted as a job, its results on the S3 server, runs on every node; a third node joins, and once a trial
+    trains there the whole node (its raylet, agents and workers) is SIGKILLed. The sweep finishes on the head and the
+    other worker: each repeat exactly once, the lost trial retried, the node named, and no traceback in the job's log."""
+    s3.filesystem().create_dir("cluster")
+    doomed = f"{cluster['marker']}/doomed"
+    subprocess.run(
+        [cluster["ray"], "start", f"--address={cluster['gcs']}", f"--temp-dir={doomed}", *node_options()],
+        env=cluster["env"], check=True, capture_output=True,
+    )  # fmt: skip
+    (tmp_path / "lossy.yaml").write_text(KERAS_SWEEP.format(name="lossy"))
+    command = [sys.executable, "-m", "sweep.submit", "--address", cluster["address"], "--config", str(tmp_path / "lossy.yaml"),
+               "--storage", s3.uri("cluster/sweeps"), "--wait"]  # fmt: skip
+    job = subprocess.Popen(command, env=cluster["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    node = ray_processes(doomed)
+    deadline = time.monotonic() + 240
+    while not trial_running_under(node):
+        assert job.poll() is None, "the job ended before a trial ran on the third node: " + "".join(job.communicate())[-3000:]
+        assert time.monotonic() < deadline, "no trial ever ran on the third node"
+        time.sleep(0.5)
+    time.sleep(3)  # mid-fit
+    kill_processes(descendants(node))
+    stdout, stderr = job.communicate(timeout=300)
+    assert job.returncode == 0, stdout[-3000:] + stderr[-3000:]
+    assert "Traceback" not in stdout + stderr, stdout[-3000:]
+    trials = read_trials(s3, "cluster/sweeps/lossy/trials.parquet")
+    assert sorted(zip(trials["neurons"], trials["repeat"], trials["origin"])) == [(n, r, 0) for n in (1, 2) for r in (0, 1)]
+    assert (trials["status"] == "completed").all() and trials["failures"].sum() >= 1
+    assert trials["node_id"].nunique() >= 2  # the head and the surviving worker (and the lost node, had a trial finished there)
+    assert "== study s: test RMSE (sales) ==" in stdout  # the job's logs, streamed back
+    lost = [line for line in stdout.splitlines() if line.startswith("warning: node ")]
+    assert len(lost) == 1 and lost[0].endswith("left the cluster during the sweep; its trials were retried on the others (`max_failures`)")
+    assert re.search(r"^warning: trial neurons=\d r\d shampoo failed \(.*unavailable.*\); retrying it \(failure 1\)$", stdout, re.MULTILINE)
+    assert re.search(r"^note: [12] trial\(s\) failed and completed on a retry .*neurons=\d r\d", stdout, re.MULTILINE), stdout[-3000:]
+
+
+def test_a_sweep_whose_head_node_died_resumes_on_a_new_cluster(cluster, s3, tmp_path):
+    """Runs last: the module's cluster dies (its head, with the job's driver on it, and its worker node, SIGKILL) once
+    a trial has finished; on a new cluster `submit --resume` completes the sweep from the same storage (the S3 server),
+    the finished trials not run again and every repeat recorded once. (A killed CLI on a laptop resumes the same way.)"""
+    filesystem = s3.filesystem()
+    filesystem.create_dir("cluster")
+    config = tmp_path / "headless.yaml"
+    sweep = KERAS_SWEEP.format(name="headless").replace("epochs: [40]", "epochs: [10, 150]")
+    config.write_text(sweep.replace("neurons: [1, 2]", "neurons: [1]"))
+    experiment = "cluster/sweeps/headless/tune"
+    arguments = ["--config", str(config), "--storage", s3.uri("cluster/sweeps")]
+    submitted = subprocess.run([sys.executable, "-m", "sweep.submit", "--address", cluster["address"], *arguments],
+                               env=cluster["env"], capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    wait_for(lambda: len(saved_as_finished(experiment, filesystem)) >= 1, interval=1)
+    nodes = [f"{cluster['marker']}/{cluster['prefix']}{node}" for node in ("head", "worker")]
+    kill_processes(descendants([pid for node in nodes for pid in ray_processes(node)]))
+    before = saved_as_finished(experiment, filesystem)
+    assert 1 <= len(before) < 4, before
+
+    again = start_cluster(cluster["marker"], prefix="again-")
+    resumed = subprocess.run([sys.executable, "-m", "sweep.submit", "--address", again["address"], *arguments, "--resume", "--wait"],
+                             env=again["env"], capture_output=True, text=True, timeout=300, cwd=ROOT)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "Traceback" not in resumed.stdout
+    trials = read_trials(s3, "cluster/sweeps/headless/trials.parquet")
+    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 150) for r in range(2)]
+    assert (trials["status"] == "completed").all()
+    after = finished_trials(experiment, filesystem)
+    assert {trial: after[trial] for trial in before} == before  # finished trials were not run again

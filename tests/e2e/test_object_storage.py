@@ -2,11 +2,14 @@
 the environment and the endpoint in the URIs or in AWS_ENDPOINT_URL, as a user (or the KubeRay recipe) gives them."""
 
 import io
+import threading
 
 import numpy as np
 import pandas as pd
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+from s3_server import Relay, S3Endpoint
+from tune_state import finished_trials, saved_as_finished, wait_for
 
 from sweep.cli.forecast import main as forecast_main
 from sweep.cli.run import main
@@ -48,3 +51,53 @@ def test_config_and_data_read_from_and_results_written_to_s3_then_forecast_from_
     with filesystem.open_input_stream("lake/sweeps/stored/forecast.csv") as stream:
         forecast = pd.read_csv(io.BytesIO(stream.read()))
     assert len(forecast) == 2 and (pd.to_datetime(forecast["next"]) == pd.Timestamp("2023-07-01")).all()
+
+
+OUTAGE_SWEEP = """\
+name: outage
+engine: keras
+repeats: 3
+seed: 5
+storage: "{storage}"
+studies:
+  s: {{epochs: [10, 60], batch_size: [4], neurons: [1]}}
+"""
+
+
+def test_a_store_that_stops_answering_mid_sweep_ends_in_one_error_and_resume_completes_it(s3, local_ray, tmp_path, capsys):
+    """The store answers through a relay; once a trial's results are in the bucket the relay drops every connection and
+    refuses new ones. The sweep ends in one error line (exit 3), no traceback, no manifest; with the store back, --resume
+    completes it, the trials saved before not run again."""
+    relay = Relay(s3.address)
+    filesystem = s3.filesystem()
+    filesystem.create_dir("outages")
+    config = tmp_path / "outage.yaml"
+    config.write_text(OUTAGE_SWEEP.format(storage=S3Endpoint(relay.address, s3.environment).uri("outages/sweeps")))
+    experiment = "outages/sweeps/outage/tune"
+
+    def cut_after_a_trial() -> None:
+        wait_for(lambda: len(saved_as_finished(experiment, filesystem)) >= 1, interval=1)
+        relay.cut()
+
+    cutter = threading.Thread(target=cut_after_a_trial, daemon=True)
+    cutter.start()
+    status = main(["--config", str(config)])
+    cutter.join()
+    printed = capsys.readouterr()
+    assert status == 3, printed.out[-2000:] + printed.err[-2000:]
+    assert "Traceback" not in printed.out + printed.err
+    errors = [line for line in printed.err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Could not connect to server" in errors[0], errors
+    assert "at s3://outages/sweeps/outage?endpoint_override=" in errors[0]  # the folder, with the endpoint it was given
+    assert not filesystem.get_file_info("outages/sweeps/outage/manifest.json").is_file
+    before = saved_as_finished(experiment, filesystem)
+    assert before
+
+    relay.restore()
+    assert main(["--config", str(config), "--resume"]) == 0, capsys.readouterr().err[-3000:]
+    with filesystem.open_input_file("outages/sweeps/outage/trials.parquet") as stream:
+        trials = pq.read_table(io.BytesIO(stream.read())).to_pandas()
+    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 60) for r in range(3)]
+    assert (trials["status"] == "completed").all() and filesystem.get_file_info("outages/sweeps/outage/manifest.json").is_file
+    after = finished_trials(experiment, filesystem)
+    assert {trial: after[trial] for trial in before} == before  # saved trials were not run again

@@ -1,6 +1,6 @@
-"""Nothing lost: a killed or interrupted sweep resumes; a dying worker is retried or recorded as failed."""
+"""Nothing lost: an interrupted sweep says how to resume; a dying worker is retried or recorded as failed (a sweep killed
+with its whole cluster resumes: tests/e2e/test_cluster.py)."""
 
-import json
 import os
 import signal
 import subprocess
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from tune_state import finished_trials, saved_as_finished, wait_for
 
 from sweep.cli.run import main
-from trainables.contract import FinalReport
 
 KERAS_SWEEP = """\
 name: {name}
@@ -32,51 +32,10 @@ def write_config(folder: Path, name: str, epochs: int = 20, max_failures: int = 
     return config
 
 
-def finished_trials(experiment: Path) -> dict[str, float]:
-    """trial folder -> timestamp of its final report, for trials whose final report Tune has stored."""
-    finished = {}
-    for result_file in experiment.glob("*/result.json"):
-        for line in result_file.read_text().splitlines():
-            report = json.loads(line)
-            if FinalReport.from_metrics(report) is not None:
-                finished[result_file.parent.name] = report["timestamp"]
-    return finished
-
-
 def start_cli(*args: str) -> subprocess.Popen:
     """The CLI in its own session, so it and the Ray it starts can be killed together, as in a crash."""
     command = [sys.executable, "-m", "sweep.run", *args, "--num-cpus", "2"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def wait_for(condition, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-
-
-def test_killed_sweep_resumes_without_rerunning_finished_trials(tmp_path):
-    # The first point's three repeats are quick and the second point's slow, so the kill lands mid-sweep
-    # however fast or loaded the machine is.
-    config = tmp_path / "killed.yaml"
-    config.write_text(KERAS_SWEEP.format(name="killed", epochs="10, 40", max_failures=2).replace("neurons: [1, 2]", "neurons: [1]"))
-    experiment = tmp_path / "killed" / "tune"
-    driver = start_cli("--config", str(config), "--storage", str(tmp_path))
-    wait_for(lambda: len(finished_trials(experiment)) >= 2)
-    os.killpg(driver.pid, signal.SIGKILL)
-    driver.wait()
-    before = finished_trials(experiment)
-    assert 2 <= len(before) < 6
-
-    resumed = start_cli("--config", str(config), "--storage", str(tmp_path), "--resume")
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr
-    trials = pq.read_table(tmp_path / "killed" / "trials.parquet").to_pandas()
-    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 40) for r in range(3)]
-    assert (trials["status"] == "completed").all()
-    after = finished_trials(experiment)
-    assert {trial: after[trial] for trial in before} == before  # finished trials were not run again
 
 
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
@@ -173,3 +132,52 @@ def test_a_dying_worker_is_retried_or_recorded_as_failed(tmp_path, local_ray, ca
         summary = (tmp_path / "dying" / "summary.csv").read_text()
         assert ",1\n" in summary  # the failed count of the point that lost a repeat
         assert "error: 1 repeats failed after 0 retries" in capsys.readouterr().err
+
+
+def fill(path: Path) -> None:
+    """Write zeros to `path` until its filesystem is full."""
+    with open(path, "wb") as file:
+        try:
+            while True:
+                file.write(b"\0" * 2**20)
+                file.flush()
+        except OSError:
+            pass
+
+
+def test_a_full_disk_ends_the_sweep_in_one_error_and_resume_completes_it(tmp_path):
+    """Results on a 64 MiB tmpfs mounted here (the suite runs as root, as CI does); once a trial has finished, a file
+    fills it. Tune's snapshots then fail (one warning line, no traceback), the results cannot be written: one error line
+    naming the folder and the cause, exit 3, no manifest (so nothing reads the results as complete). With the space
+    freed, --resume completes the sweep, the trials saved before the disk filled not run again."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], check=True)
+    try:
+        config = tmp_path / "full.yaml"
+        config.write_text(KERAS_SWEEP.format(name="full", epochs="10, 60", max_failures=2).replace("neurons: [1, 2]", "neurons: [1]"))
+        experiment = disk / "full" / "tune"
+        driver = start_cli("--config", str(config), "--storage", str(disk))
+        wait_for(lambda: len(saved_as_finished(experiment)) >= 1, interval=1)
+        fill(disk / "filler")
+        stdout, stderr = driver.communicate(timeout=300)
+        assert driver.returncode == 3, stdout[-2000:] + stderr[-3000:]
+        assert "Traceback" not in stdout + stderr, stdout[-2000:] + stderr[-3000:]
+        errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and "No space left on device" in errors[0] and f"at {disk / 'full'};" in errors[0], errors
+        assert "warning: cannot save the sweep's state to" in stdout
+        assert not (disk / "full" / "manifest.json").exists()
+        before = saved_as_finished(experiment)
+        assert before
+
+        (disk / "filler").unlink()
+        resumed = start_cli("--config", str(config), "--storage", str(disk), "--resume")
+        stdout, stderr = resumed.communicate(timeout=300)
+        assert resumed.returncode == 0, stderr[-3000:]
+        trials = pq.read_table(disk / "full" / "trials.parquet").to_pandas()
+        assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 60) for r in range(3)]
+        assert (trials["status"] == "completed").all() and (disk / "full" / "manifest.json").is_file()
+        after = finished_trials(experiment)
+        assert {trial: after[trial] for trial in before} == before  # saved trials were not run again
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], check=False)

@@ -6,6 +6,7 @@ import sys
 import textwrap
 
 import pytest
+import yaml
 
 from sweep.cli.run import main
 
@@ -364,3 +365,21 @@ def test_storage_that_cannot_hold_the_sweep_is_refused_before_ray_starts(tmp_pat
     assert error.startswith("error: " + message.replace("{tmp}", str(tmp_path))), error
     assert "SECRET" not in error
     assert not list(tmp_path.glob(".lstm-sweep-probe-*")), "the probe cleans up after itself"
+
+
+def test_results_without_a_manifest_are_refused_as_incomplete(tmp_path, capsys):
+    """A sweep whose results' writing stopped (a full disk) has trials.parquet but no manifest.json: forecast refuses it."""
+    from sweep.cli.forecast import main as forecast_main
+    from sweep.config.loading import parse_config
+    from sweep.storage.folder import ResultsFolder
+
+    study = {"epochs": [1], "batch_size": [1], "neurons": [1]}
+    config = parse_config({"name": "half", "storage": str(tmp_path), "studies": {"s": study}}, source="test")
+    folder = ResultsFolder(str(tmp_path), "half")
+    folder.write_bytes("config.yaml", yaml.safe_dump(config.model_dump()).encode())
+    folder.write_bytes("trials.parquet", b"PAR1")
+    assert forecast_main(["--name", "half", "--storage", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: the results in '{tmp_path / 'half'}' are incomplete (manifest.json is missing: writing them stopped); "
+        "complete them by running the sweep again with --resume"
+    )

@@ -1,14 +1,74 @@
-"""A results folder on a non-local filesystem: one stream per file, no rename."""
+"""A results folder: files appear whole or not at all, ours and Tune's, and the manifest names the results."""
+
+import errno
+import os
 
 import pandas as pd
+import pyarrow.fs as pafs
+import pytest
+
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.publishing import _Publishing
 
 
-def test_results_folder_writes_through_a_non_local_filesystem(tmp_path):
-    from sweep.storage.folder import ResultsFolder
-
+def test_results_folder_writes_and_reads_through_a_filesystem_uri(tmp_path):
     folder = ResultsFolder(f"file://{tmp_path}", "streamed")
-    folder.local = False  # take the object-store branch: one stream per file, no rename
     folder.write_csv("table.csv", pd.DataFrame({"a": [1, 2]}))
     folder.write_bytes("deep/file.txt", b"x")
     assert folder.read_text("table.csv") == "a\n1\n2\n"
     assert folder.exists("deep/file.txt") and not folder.exists("missing")
+    assert oct(os.stat(tmp_path / "streamed" / "table.csv").st_mode & 0o777) == oct(0o666 & ~current_umask())
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class FullDisk:
+    """A file that takes 3 bytes of a write, then refuses: a disk that fills."""
+
+    def __init__(self, file):
+        self.file = file
+
+    def write(self, data):
+        self.file.write(data[:3])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self):
+        self.file.close()
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    """As on a disk that fills: the second write of a file fails after some bytes; the first version stays, and no
+    temporary file is left. Tune's own copies (pyarrow's copy_files) go through the same streams."""
+    folder = ResultsFolder(str(tmp_path), "whole")
+    folder.write_bytes("state.json", b'{"complete": true}')
+
+    opened = _Publishing.__init__
+
+    def opened_on_a_full_disk(self, target):
+        opened(self, target)
+        self.file = FullDisk(self.file)
+
+    monkeypatch.setattr(_Publishing, "__init__", opened_on_a_full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        folder.write_bytes("state.json", b'{"complete": false, "and": "more"}')
+    (tmp_path / "whole-copy").mkdir()
+    with pytest.raises(OSError, match="No space left on device"):
+        pafs.copy_files(str(tmp_path / "whole"), str(tmp_path / "whole-copy"), destination_filesystem=folder.filesystem)
+    assert folder.read_text("state.json") == '{"complete": true}'
+    assert sorted(os.listdir(tmp_path / "whole")) == ["state.json"] and os.listdir(tmp_path / "whole-copy") == []
+
+
+def test_the_manifest_lists_result_files_with_sizes_not_tune_state_or_temporary_files(tmp_path):
+    folder = ResultsFolder(str(tmp_path), "listed")
+    folder.write_bytes("trials.parquet", b"1234")
+    folder.write_bytes("diagnostics/a.png", b"12")
+    folder.write_bytes("tune/experiment_state.json", b"{}")
+    (tmp_path / "listed" / ".report.html.tmp").write_bytes(b"partial")
+    assert folder.result_files() == {"diagnostics/a.png": 2, "trials.parquet": 4}
+    folder.delete("trials.parquet")
+    folder.delete("trials.parquet")  # gone already: nothing to do
+    assert not folder.exists("trials.parquet")
