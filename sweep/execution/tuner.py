@@ -45,16 +45,17 @@ def grid_space(config: SweepConfig, plan: SweepPlan, points: list[Point], repeat
     return tune_space(tune.grid_search([request.to_tune() for request in requests]), axis_columns(axes))
 
 
-def trial_options(axes: list[str]) -> dict:
-    """`TuneConfig` options of every run: actors reused, trials named by their point (`sweep.execution.progress`)."""
-    return {"reuse_actors": True, "trial_name_creator": trial_namer(axes), "trial_dirname_creator": trial_folder}
+def trial_options(config: SweepConfig, axes: list[str]) -> dict:
+    """`TuneConfig` options of every run: actors reused unless `resources.reuse_workers` is false, trials named by their
+    point (`sweep.execution.progress`)."""
+    return {"reuse_actors": config.resources.reuse_workers, "trial_name_creator": trial_namer(axes), "trial_dirname_creator": trial_folder}
 
 
 def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
     """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
     race (`search.type: race`) suggests each round's trials as the previous round's scores decide; Optuna
     (`search.type: optuna`) one point at a time (sweep/search/)."""
-    named = trial_options(shown_axes(config, plan))
+    named = trial_options(config, shown_axes(config, plan))
     if config.search.type == "race":
         return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), **named)
     if config.search.type == "optuna":
@@ -87,7 +88,7 @@ def run_tuner(
         experiment_name, space, options = TUNE_FOLDER, param_space(config, plan, axes), tune_config(config, plan)
     else:
         space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
-        experiment_name, options = CONFIRM_FOLDER, tune.TuneConfig(**trial_options(axes))
+        experiment_name, options = CONFIRM_FOLDER, tune.TuneConfig(**trial_options(config, axes))
     experiment = f"{folder.path}/{experiment_name}"
     if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
         tuner = tune.Tuner.restore(

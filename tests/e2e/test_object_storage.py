@@ -56,7 +56,7 @@ def test_config_and_data_read_from_and_results_written_to_s3_then_forecast_from_
 OUTAGE_SWEEP = """\
 name: outage
 engine: keras
-repeats: 3
+repeats: 2
 seed: 5
 storage: "{storage}"
 studies:
@@ -97,7 +97,7 @@ def test_a_store_that_stops_answering_mid_sweep_ends_in_one_error_and_resume_com
     assert main(["--config", str(config), "--resume"]) == 0, capsys.readouterr().err[-3000:]
     with filesystem.open_input_file("outages/sweeps/outage/trials.parquet") as stream:
         trials = pq.read_table(io.BytesIO(stream.read())).to_pandas()
-    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 60) for r in range(3)]
+    assert sorted(zip(trials["epochs"], trials["repeat"])) == [(e, r) for e in (10, 60) for r in range(2)]
     assert (trials["status"] == "completed").all() and filesystem.get_file_info("outages/sweeps/outage/manifest.json").is_file
     after = finished_trials(experiment, filesystem)
     assert {trial: after[trial] for trial in before} == before  # saved trials were not run again
