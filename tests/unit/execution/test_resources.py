@@ -79,3 +79,12 @@ TWO_NODES = [
     {"Alive": True, "Resources": {"CPU": 1.0, "GPU": 1.0}},
     {"Alive": False, "Resources": {"CPU": 8.0, "GPU": 8.0}},  # a dead node holds nothing
 ]
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_reuse_workers_decides_whether_tune_reuses_a_trials_worker(reuse):
+    from sweep.execution.tuner import trial_options
+
+    config = parse_config({"name": "x", "resources": {"reuse_workers": reuse}, "studies": {"a": VALID_GRID}})
+    assert trial_options(config, ["epochs"])["reuse_actors"] is reuse
+    assert parse_config({"name": "x", "studies": {"a": VALID_GRID}}).resources.reuse_workers is True  # the default
