@@ -80,8 +80,10 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
         "forecast_batch_size",
         "trial_id",
         "node_id",
+        "failures",
         "error",
     ]
+    assert (trials["failures"] == 0).all()  # no worker died
     # the protocol's trim: 22 training rows to 20, forecasts at the training batch size
     assert (trials["training_rows"] == 20).all() and (trials["trimmed_rows"] == 2).all()
     assert (trials["forecast_batch_size"] == 4).all()
