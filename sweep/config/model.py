@@ -103,7 +103,7 @@ class ResourcesConfig(StrictModel):
     cpus_per_trial: float = Field(default=1, ge=RAY_RESOURCE_STEP)  # Ray refuses less than 0.0001
     gpus_per_trial: float = Field(default=0, ge=0)  # fractions below 1 let several trials share one GPU
     # false: every trial in a fresh worker process. TensorFlow keeps each shape's compiled code for the life of the
-    # process (~19 MiB a shape), so a reused worker grows with the distinct shapes it trains; a fresh one stays at one
+    # process (~20 MiB a shape), so a reused worker grows with the distinct shapes it trains; a fresh one stays at one
     # shape's memory, at the cost of starting a worker and importing TensorFlow per trial (benchmarks/soak.py)
     reuse_workers: bool = True
 
