@@ -51,8 +51,9 @@ def decode(results: tune.ResultGrid, early_stopping: bool, failures: dict[str, i
         status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
         request = TrialRequest.from_tune(result.config) if result.config is not None else None
         trial = DecodedTrial(request, status, metrics, FinalReport.from_metrics(metrics), result.error, result)
-        folder = Path(result.path).name if result.path else None
-        decoded.append(replace(trial, failures=failures.get(folder, 0)))
+        counted = failures.get(Path(result.path).name if result.path else None, 0)
+        # a failed trial failed at least once, though Tune's saved count may predate its last failure
+        decoded.append(replace(trial, failures=max(counted, 1) if status is TrialStatus.FAILED else counted))
     return decoded
 
 
