@@ -41,11 +41,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def node_options() -> list[str]:
-    """One CPU on loopback, and free ports for the per-node agents: the defaults may be held by the
+def node_options(cpus: int = 1) -> list[str]:
+    """`cpus` CPUs on loopback, and free ports for the per-node agents: the defaults may be held by the
     test session's own local Ray, and a head whose job agent cannot bind never accepts a job."""
     ports = ["dashboard-agent-listen-port", "dashboard-agent-grpc-port", "metrics-export-port", "runtime-env-agent-port"]
-    return ["--num-cpus=1", "--node-ip-address=127.0.0.1", "--disable-usage-stats"] + [f"--{option}={free_port()}" for option in ports]
+    options = [f"--num-cpus={cpus}", "--node-ip-address=127.0.0.1", "--disable-usage-stats"]
+    return options + [f"--{option}={free_port()}" for option in ports]
 
 
 def ray_processes(marker: str) -> list[int]:
@@ -60,21 +61,22 @@ def ray_processes(marker: str) -> list[int]:
     return pids
 
 
-def start_cluster(marker: str, prefix: str = "") -> dict:
-    """A head and one worker node, 1 CPU each, token auth on, their temp folders `<marker>/<prefix>head` and `.../<prefix>worker`."""
+def start_cluster(marker: str, prefix: str = "", workers: int = 1) -> dict:
+    """A head and `workers` worker nodes (0 or 1), 1 CPU each (a lone head 2), token auth on, their temp folders
+    `<marker>/<prefix>head` and `.../<prefix>worker`."""
     env = os.environ | {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
     env.pop("RAY_ADDRESS", None)
     port, dashboard = free_port(), free_port()
     ray = str(Path(sys.executable).parent / "ray")
     subprocess.run(
         [ray, "start", "--head", f"--port={port}", "--dashboard-host=127.0.0.1", f"--dashboard-port={dashboard}",
-         f"--temp-dir={marker}/{prefix}head", *node_options()], env=env, check=True, capture_output=True,
+         f"--temp-dir={marker}/{prefix}head", *node_options(cpus=1 if workers else 2)], env=env, check=True, capture_output=True,
     )  # fmt: skip
-    # Each node gets its own temp folder: nodes sharing one would delete each other's job files.
-    subprocess.run(
-        [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/{prefix}worker", *node_options()],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
+    for _ in range(workers):  # each node its own temp folder: nodes sharing one would delete each other's job files
+        subprocess.run(
+            [ray, "start", f"--address=127.0.0.1:{port}", f"--temp-dir={marker}/{prefix}worker", *node_options()],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
     address = f"http://127.0.0.1:{dashboard}"
     wait_until_jobs_run(ray, address, env)
     return {"address": address, "env": env, "ray": ray, "marker": marker, "prefix": prefix, "gcs": f"127.0.0.1:{port}"}
@@ -123,18 +125,6 @@ def test_a_cluster_lacking_a_package_fails_before_the_sweep_naming_it(cluster, t
     assert len(errors) == 1 and errors[0].startswith("error: the cluster cannot run the trials: node ")
     assert errors[0].count("lacks lstm-sweep-absent-probe") == 2  # the head and the worker node
     assert "Traceback" not in completed.stdout and not (tmp_path / "lacking" / "trials.parquet").exists()
-
-
-def test_ray_job_submit_runs_the_cli_too(cluster, tmp_path):
-    (tmp_path / "cli.yaml").write_text(SWEEP.format(name="cli", gpus=0).replace("neurons: [1, 2]", "neurons: [1]"))
-    shutil.copy(tmp_path / "cli.yaml", tmp_path / "job.yaml")
-    completed = subprocess.run(
-        [cluster["ray"], "job", "submit", "--address", cluster["address"], "--working-dir", str(ROOT), "--",
-         "python", "-m", "sweep.run", "--config", str(tmp_path / "cli.yaml"), "--storage", str(tmp_path)],
-        env=cluster["env"], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert (tmp_path / "cli" / "trials.parquet").is_file()
 
 
 def test_an_unsatisfiable_gpu_request_fails_in_seconds(cluster, tmp_path):
@@ -216,18 +206,19 @@ def read_trials(s3, key: str):
 
 
 def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_result(cluster, s3, tmp_path):
-    """A sweep submitted as a job, its results on the S3 server, runs on every node; a third node joins, and once a trial
-    trains there the whole node (its raylet, agents and workers) is SIGKILLed. The sweep finishes on the head and the
-    other worker: each repeat exactly once, the lost trial retried, the node named, and no traceback in the job's log."""
+    """The CLI submitted with `ray job submit` (the sweep as a plain Ray job), its results on the S3 server, runs on every
+    node; a third node joins, and once a trial trains there the whole node (its raylet, agents and workers) is
+    SIGKILLed. The sweep finishes on the head and the other worker: each repeat exactly once, the lost trial retried,
+    the node named, and no traceback in the job's log. (`sweep.submit`: the head-loss test below.)"""
     s3.filesystem().create_dir("cluster")
     doomed = f"{cluster['marker']}/doomed"
     subprocess.run(
         [cluster["ray"], "start", f"--address={cluster['gcs']}", f"--temp-dir={doomed}", *node_options()],
         env=cluster["env"], check=True, capture_output=True,
     )  # fmt: skip
-    (tmp_path / "lossy.yaml").write_text(KERAS_SWEEP.format(name="lossy"))
-    command = [sys.executable, "-m", "sweep.submit", "--address", cluster["address"], "--config", str(tmp_path / "lossy.yaml"),
-               "--storage", s3.uri("cluster/sweeps"), "--wait"]  # fmt: skip
+    (tmp_path / "lossy.yaml").write_text(KERAS_SWEEP.format(name="lossy") + f'storage: "{s3.uri("cluster/sweeps")}"\n')
+    command = [cluster["ray"], "job", "submit", "--address", cluster["address"], "--working-dir", str(ROOT), "--",
+               "python", "-m", "sweep.run", "--config", str(tmp_path / "lossy.yaml")]  # fmt: skip
     job = subprocess.Popen(command, env=cluster["env"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     node = ray_processes(doomed)
     deadline = time.monotonic() + 240
@@ -244,7 +235,7 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_result(cluster, s3, 
     assert sorted(zip(trials["neurons"], trials["repeat"], trials["origin"])) == [(n, r, 0) for n in (1, 2) for r in (0, 1)]
     assert (trials["status"] == "completed").all() and trials["failures"].sum() >= 1
     assert trials["node_id"].nunique() >= 2  # the head and the surviving worker (and the lost node, had a trial finished there)
-    assert "== study s: test RMSE (sales) ==" in stdout  # the job's logs, streamed back
+    assert "== study s: test RMSE (sales) ==" in stdout  # the job's logs, streamed back by `ray job submit`
     lost = [line for line in stdout.splitlines() if line.startswith("warning: node ")]
     assert len(lost) == 1 and lost[0].endswith("left the cluster during the sweep; its trials were retried on the others (`max_failures`)")
     assert re.search(r"^warning: trial neurons=\d r\d shampoo failed \(.*unavailable.*\); retrying it \(failure 1\)$", stdout, re.MULTILINE)
@@ -253,7 +244,7 @@ def test_a_worker_node_killed_mid_sweep_costs_a_retry_not_a_result(cluster, s3, 
 
 def test_a_sweep_whose_head_node_died_resumes_on_a_new_cluster(cluster, s3, tmp_path):
     """Runs last: the module's cluster dies (its head, with the job's driver on it, and its worker node, SIGKILL) once
-    a trial has finished; on a new cluster `submit --resume` completes the sweep from the same storage (the S3 server),
+    a trial has finished; on a new cluster (a lone head) `submit --resume` completes the sweep from the same storage (the S3 server),
     the finished trials not run again and every repeat recorded once. (A killed CLI on a laptop resumes the same way.)"""
     filesystem = s3.filesystem()
     filesystem.create_dir("cluster")
@@ -271,7 +262,7 @@ def test_a_sweep_whose_head_node_died_resumes_on_a_new_cluster(cluster, s3, tmp_
     before = saved_as_finished(experiment, filesystem)
     assert 1 <= len(before) < 4, before
 
-    again = start_cluster(cluster["marker"], prefix="again-")
+    again = start_cluster(cluster["marker"], prefix="again-", workers=0)
     resumed = subprocess.run([sys.executable, "-m", "sweep.submit", "--address", again["address"], *arguments, "--resume", "--wait"],
                              env=again["env"], capture_output=True, text=True, timeout=300, cwd=ROOT)  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]

@@ -3,9 +3,11 @@ with its whole cluster resumes: tests/e2e/test_cluster.py)."""
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,22 +34,44 @@ def write_config(folder: Path, name: str, epochs: int = 20, max_failures: int = 
     return config
 
 
-def start_cli(*args: str) -> subprocess.Popen:
+def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
     """The CLI in its own session, so it and the Ray it starts can be killed together, as in a crash."""
-    command = [sys.executable, "-m", "sweep.run", *args, "--num-cpus", "2"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    command = [sys.executable, "-m", "sweep.run", *args, "--num-cpus", "1"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
+
+
+EARLY_STOPPED = """\
+name: asha
+engine: keras
+repeats: 2
+diagnostics: {every: 1}
+scheduler: {type: asha, grace_period: 1000, reduction_factor: 2}
+studies: {s: {epochs: [2000], batch_size: [4], neurons: [1, 2]}}
+"""
 
 
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
-    config = write_config(tmp_path, "interrupted", epochs=60)
-    driver = start_cli("--config", str(config), "--storage", str(tmp_path))
-    wait_for(lambda: len(finished_trials(tmp_path / "interrupted" / "tune")) >= 1)
+    """Ctrl-C once a trial has reported a diagnostic epoch, early stopping on: the cut trial is unfinished (not stopped
+    by the scheduler), the CLI ends in 130 saying how to resume, and nothing is summarised. The CLI, given no address,
+    runs while Ray's temp folder records a dead cluster: it starts a local Ray all the same (`ray.init()` would join
+    the recorded cluster and retry a dead one forever)."""
+    ray_tmp = Path(tempfile.mkdtemp(prefix="rt", dir="/tmp"))  # short: Ray's socket paths must fit in 107 bytes
+    (ray_tmp / "ray").mkdir()
+    (ray_tmp / "ray" / "ray_current_cluster").write_text("127.0.0.1:9")  # nobody listens there
+    config = tmp_path / "asha.yaml"
+    config.write_text(EARLY_STOPPED)
+    environment = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"} | {"RAY_TMPDIR": str(ray_tmp)}
+    driver = start_cli("--config", str(config), "--storage", str(tmp_path), env=environment)
+    reports = tmp_path / "asha" / "tune"
+    wait_for(lambda: any(len(path.read_text().splitlines()) >= 2 for path in reports.glob("*/result.json")))
     driver.send_signal(signal.SIGINT)
-    _, stderr = driver.communicate(timeout=120)
-    assert driver.returncode == 130
-    resume = f"python -m sweep.run --config {config} --storage {tmp_path} --name interrupted --resume"
-    assert f"resume with:\n  {resume}\n" in stderr
-    assert not (tmp_path / "interrupted" / "trials.parquet").exists()
+    stdout, stderr = driver.communicate(timeout=120)
+    shutil.rmtree(ray_tmp, ignore_errors=True)
+    assert driver.returncode == 130, stdout[-2000:] + stderr[-3000:]
+    assert "ray: started a local Ray (1 node(s), 1 CPUs, 0 GPUs)" in stdout
+    resume = f"python -m sweep.run --config {config} --storage {tmp_path} --name asha --resume"
+    assert f"trials unfinished, nothing computed is lost; resume with:\n  {resume}\n" in stderr
+    assert not (tmp_path / "asha" / "trials.parquet").exists()
 
 
 def test_resume_with_a_changed_config_is_refused(tmp_path, capsys):
