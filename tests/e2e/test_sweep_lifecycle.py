@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -88,19 +90,23 @@ def test_resume_auto_starts_a_missing_sweep_resumes_the_same_one_and_refuses_ano
     )
 
 
-def test_half_started_folders_start_afresh_and_study_names_stay_apart(tmp_path, local_ray):
-    """A folder killed before its config was saved holds nothing computed: a new run and a resume both start it."""
+def test_half_started_folders_start_afresh_and_study_names_stay_apart(tmp_path, local_ray, shampoo):
+    """A folder killed before its config was saved holds nothing computed: a new run and a resume both start it.
+    (The new run's data is a user's CSV, its value column named: a user file end to end.)"""
     (tmp_path / "fresh").mkdir()
     (tmp_path / "resumed").mkdir()
     (tmp_path / "resumed" / "data.json").write_text("{}")  # killed between the data fingerprint and the config
+    user_csv = tmp_path / "sales.csv"
+    pd.DataFrame({"month": np.arange(36), "sales": shampoo, "note": "x"}).to_csv(user_csv, index=False)
+    fresh = tiny_config(tmp_path, "fresh", data=f"{{source: {user_csv}, value_column: sales}}")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        assert main(["--config", str(tiny_config(tmp_path, "fresh")), "--storage", str(tmp_path)]) == 0
+        assert main(["--config", str(fresh), "--storage", str(tmp_path)]) == 0
         assert main(["--config", str(tiny_config(tmp_path, "resumed")), "--storage", str(tmp_path), "--resume"]) == 0
     assert f"note: {tmp_path / 'resumed'} held nothing computed yet; the sweep starts afresh" in printed.getvalue()
     for name in ("fresh", "resumed"):
         trials = pq.read_table(tmp_path / name / "trials.parquet").to_pandas()
-        assert trials.groupby("study").size().to_dict() == {"a": 2, "a_b": 2}
+        assert trials.groupby("study").size().to_dict() == {"a": 2, "a_b": 2} and (trials["status"] == "completed").all()
         assert json.loads((tmp_path / name / "data.json").read_text())["observations"] == 36
     report = (tmp_path / "fresh" / "report.html").read_text()
     study_a = report.split("<h2>Study a</h2>")[1].split("<h2>")[0]

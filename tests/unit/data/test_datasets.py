@@ -1,14 +1,9 @@
 """Any univariate series: a user's CSV or Parquet file (any value and date column) or a built-in one, checked on load."""
 
-import contextlib
-import io
-
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
-from sweep.cli.run import main
 from sweep.config.validation import ConfigError
 from sweep.data.series import BUILT_IN, load_series
 
@@ -83,15 +78,3 @@ def test_built_in_series_ship_with_their_origin(name, length):
     loaded = load_series(name)
     assert loaded.values.shape == (length,) and np.isfinite(loaded.values).all()
     assert loaded.provenance.startswith(f"{name}: ") and BUILT_IN[name].provenance in loaded.provenance
-
-
-def test_a_user_csv_end_to_end(tmp_path, user_csv, local_ray):
-    config = tmp_path / "user.yaml"
-    config.write_text(
-        f"name: user\nrepeats: 2\ndata: {{source: {user_csv}, value_column: sales}}\n"
-        "studies: {s: {epochs: [3], batch_size: [2, 4], neurons: [1]}}\n"
-    )
-    with contextlib.redirect_stdout(io.StringIO()):
-        assert main(["--config", str(config), "--storage", str(tmp_path)]) == 0
-    trials = pq.read_table(tmp_path / "user" / "trials.parquet").to_pandas()
-    assert len(trials) == 4 and (trials["status"] == "completed").all()
