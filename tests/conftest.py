@@ -18,9 +18,11 @@ from sweep.data.series import load_series
 from sweep.execution.compile_cache import CACHE_VARIABLE, with_cache_flag
 
 # The suite compiles the same few shapes in many processes: one XLA cache for the session, in a
-# fresh folder (never the user's), set before any test imports TensorFlow.
-os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="lstm-sweep-test-xla-")
-atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
+# fresh folder (never the user's), set before any test imports TensorFlow. pytest-xdist's workers
+# inherit the controller's folder (so they share it), and the controller removes it at the end.
+if "PYTEST_XDIST_WORKER" not in os.environ:
+    os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="lstm-sweep-test-xla-")
+    atexit.register(shutil.rmtree, os.environ[CACHE_VARIABLE], ignore_errors=True)
 os.environ["TF_XLA_FLAGS"] = with_cache_flag(os.environ.get("TF_XLA_FLAGS", ""))
 
 # Generated input (Hypothesis): the suite runs a fixed, derandomised budget in seconds; `HYPOTHESIS_PROFILE=long` many more.

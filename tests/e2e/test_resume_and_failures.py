@@ -139,14 +139,15 @@ class TrialWorkerKiller(threading.Thread):
 
 def test_a_dying_worker_with_no_retries_left_is_recorded_as_failed(tmp_path, local_ray, capsys):
     """(A worker lost with retries left runs again: the node-loss test in tests/e2e/test_cluster.py.)"""
-    config = write_config(tmp_path, "dying", epochs=40, max_failures=0)
+    config = write_config(tmp_path, "dying", epochs=15, max_failures=0)
+    config.write_text(config.read_text().replace("repeats: 3", "repeats: 2"))
     killer = TrialWorkerKiller(after_seconds=4)
     killer.start()
     assert main(["--config", str(config), "--storage", str(tmp_path)]) == 1
     killer.join()
     assert killer.killed, "no trial worker of this sweep was running to kill"
     trials = pq.read_table(tmp_path / "dying" / "trials.parquet").to_pandas()
-    assert sorted(zip(trials["neurons"], trials["repeat"])) == [(n, r) for n in (1, 2) for r in range(3)]
+    assert sorted(zip(trials["neurons"], trials["repeat"])) == [(n, r) for n in (1, 2) for r in range(2)]
     failed = trials[trials["status"] == "failed"]
     assert len(failed) == 1 and failed["test_rmse"].isna().all() and failed["failures"].item() == 1
     assert "died" in failed["error"].item().lower() or "actor" in failed["error"].item().lower()

@@ -30,7 +30,7 @@ def test_resources_no_node_can_hold(tmp_path, capsys, local_ray):
     assert time.monotonic() - started < 30  # an error in seconds, not trials pending forever
     assert capsys.readouterr().err.strip() == (
         "error: `resources.cpus_per_trial` (1) with `resources.gpus_per_trial` (0.5) fit on no node of the cluster "
-        "(1 node(s): 2 CPUs + 0 GPUs); lower them or add a node that has both"
+        "(1 node(s): 1 CPUs + 0 GPUs); lower them or add a node that has both"
     )
 
 
