@@ -20,7 +20,7 @@ from sweep.cli.run import main
 KERAS_SWEEP = """\
 name: {name}
 engine: keras
-repeats: 3
+repeats: {repeats}
 seed: 11
 max_failures: {max_failures}
 studies:
@@ -28,9 +28,9 @@ studies:
 """
 
 
-def write_config(folder: Path, name: str, epochs: int = 20, max_failures: int = 2) -> Path:
+def write_config(folder: Path, name: str, epochs: int = 20, max_failures: int = 2, repeats: int = 3) -> Path:
     config = folder / f"{name}.yaml"
-    config.write_text(KERAS_SWEEP.format(name=name, epochs=epochs, max_failures=max_failures))
+    config.write_text(KERAS_SWEEP.format(name=name, epochs=epochs, max_failures=max_failures, repeats=repeats))
     return config
 
 
@@ -78,7 +78,7 @@ def test_resume_with_a_changed_config_is_refused(tmp_path, capsys):
     config = write_config(tmp_path, "changed")
     (tmp_path / "changed").mkdir()
     (tmp_path / "changed" / "config.yaml").write_text(
-        KERAS_SWEEP.format(name="changed", epochs=30, max_failures=2).replace("repeats: 3", "repeats: 5")
+        KERAS_SWEEP.format(name="changed", epochs=30, max_failures=2, repeats=5)
         + "evaluation: {season: 12}\n"  # a saved config holds the season inferred from the dates
     )
     assert main(["--config", str(config), "--storage", str(tmp_path), "--resume"]) == 2
@@ -139,8 +139,7 @@ class TrialWorkerKiller(threading.Thread):
 
 def test_a_dying_worker_with_no_retries_left_is_recorded_as_failed(tmp_path, local_ray, capsys):
     """(A worker lost with retries left runs again: the node-loss test in tests/e2e/test_cluster.py.)"""
-    config = write_config(tmp_path, "dying", epochs=15, max_failures=0)
-    config.write_text(config.read_text().replace("repeats: 3", "repeats: 2"))
+    config = write_config(tmp_path, "dying", epochs=15, max_failures=0, repeats=2)
     killer = TrialWorkerKiller(after_seconds=4)
     killer.start()
     assert main(["--config", str(config), "--storage", str(tmp_path)]) == 1
@@ -181,7 +180,7 @@ def test_a_full_disk_ends_the_sweep_in_one_error_and_resume_completes_it(tmp_pat
     assert mounted.returncode == 0, f"this test mounts a small tmpfs: run the suite as root, as CI does ({mounted.stderr.strip()})"
     try:
         config = tmp_path / "full.yaml"
-        sweep = KERAS_SWEEP.format(name="full", epochs="10, 60", max_failures=2).replace("repeats: 3", "repeats: 2")
+        sweep = KERAS_SWEEP.format(name="full", epochs="10, 60", max_failures=2, repeats=2)
         config.write_text(sweep.replace("neurons: [1, 2]", "neurons: [1]"))
         experiment = disk / "full" / "tune"
         driver = start_cli("--config", str(config), "--storage", str(disk))
