@@ -38,11 +38,10 @@ def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: 
     utilsforecast's `evaluate` scores, with `time_col="index"` and `target_col="actual"`)."""
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
     grouped = frame.groupby(KEYS, sort=False)
-    ensemble = grouped.agg(
-        index=("index", "first"), actual=("actual", "first"), forecast=("forecast", "median"),
-        seed_spread=("forecast", lambda values: np.quantile(values, 0.9) - np.quantile(values, 0.1)),
-    ).reset_index()  # fmt: skip
-    ensemble["members"] = grouped["forecast"].agg(list).to_numpy()
+    ensemble = grouped.agg(index=("index", "first"), actual=("actual", "first"), forecast=("forecast", "median")).reset_index()
+    members = grouped["forecast"].agg(list)
+    ensemble["seed_spread"] = _spread(members)
+    ensemble["members"] = members.to_numpy()
     ensemble.insert(0, "unique_id", ensemble["series"] + " | " + ensemble[METHOD] + " | origin " + ensemble["origin"].astype(str))
     ensemble["calibration"] = 0
     for level in levels:
@@ -50,6 +49,17 @@ def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: 
     for _, rows in ensemble.groupby(["series", METHOD, "h"], sort=False).groups.items():
         _calibrate(ensemble, rows, levels)
     return ensemble
+
+
+def _spread(members: pd.Series) -> np.ndarray:
+    """Each forecast's 10-90% range over its repeats; tracks of one size as one array (one quantile call, not one per row)."""
+    spread = np.empty(len(members))
+    sizes = members.map(len).to_numpy()
+    for size in np.unique(sizes):
+        rows = np.flatnonzero(sizes == size)
+        quantiles = np.quantile(np.array(members.iloc[rows].tolist()), [0.1, 0.9], axis=1)
+        spread[rows] = quantiles[1] - quantiles[0]
+    return spread
 
 
 def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:

@@ -1,4 +1,6 @@
-"""A sweep forecasting several steps from every cutoff: LSTM and baselines scored by step, in the files and the printout."""
+"""A sweep forecasting several steps from every cutoff: LSTM and baselines scored by step, in the files and the printout.
+It is the shipped conf/horizon.yaml's smoke run (co2, 3 origins, 18 steps, intervals at 80% and 95%), shared with
+test_shipped_configs."""
 
 import numpy as np
 import pandas as pd
@@ -8,89 +10,109 @@ from utilsforecast.evaluation import evaluate
 from utilsforecast.losses import coverage, mae
 
 from sweep.cli.forecast import main as forecast_main
+from sweep.config.loading import load_config
 from sweep.data.series import load_series
 
-HORIZONS = """\
-name: horizons
-repeats: 2
-data: {test_size: 6}
-evaluation: {origins: 2, horizon: 3, metric: crps, baselines: [naive, seasonal_naive, ets], levels: [80]}
-studies:
-  units: {epochs: [3], batch_size: [2], neurons: [1, 2], strategy: [recursive, direct]}
-"""
-CONFIGURATIONS = [f"units: neurons {neurons}, strategy {strategy}" for neurons in (1, 2) for strategy in ("recursive", "direct")]
+SHIPPED = "horizon.yaml"
+CONFIG = load_config(SHIPPED)
+HORIZON, TEST_SIZE, SEASON = CONFIG.evaluation.horizon, CONFIG.data.test_size, 12  # co2 is monthly: season 12, inferred
+CONFIGURATIONS = [
+    f"units: epochs {epochs}, neurons {neurons}, strategy {strategy}"
+    for epochs in (1, 2) for neurons in (1, 3) for strategy in ("recursive", "direct")
+]  # smoke mode: epochs 100 and 300 become 1 and 2  # fmt: skip
 
 
-def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(sweeps):
-    results, printed = sweeps.run(HORIZONS)
+@pytest.fixture(scope="module")
+def horizon(sweeps):
+    return sweeps.shipped(SHIPPED)
+
+
+def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(horizon):
+    results, printed = horizon
     forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
-    shampoo = load_series("shampoo").values
-    assert set(forecasts["h"]) == {1, 2, 3}
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    co2 = load_series("co2").values
+    assert set(forecasts["h"]) == set(range(1, HORIZON + 1))
     assert (forecasts["index"] == forecasts["cutoff"] + forecasts["h"]).all()
-    np.testing.assert_array_equal(forecasts["actual"], shampoo[forecasts["index"]])
-    per_window = forecasts.groupby(["baseline", "neurons", "strategy", "repeat", "origin"], dropna=False).size()
-    assert (per_window == 6 + 5 + 4).all() and len(per_window) == 2 * (4 * 2 + 3)  # steps inside each 6-long test window
-    assert forecasts.groupby(["origin", "h"])["cutoff"].min().to_dict() == {(0, h): 23 for h in (1, 2, 3)} | {(1, h): 29 for h in (1, 2, 3)}
+    np.testing.assert_array_equal(forecasts["actual"], co2[forecasts["index"]])
+    per_window = forecasts.groupby(["baseline", "epochs", "neurons", "strategy", "repeat", "origin"], dropna=False).size()
+    steps_inside = sum(TEST_SIZE - h + 1 for h in range(1, HORIZON + 1))  # step h: the cutoffs whose target is in the window
+    assert (per_window == steps_inside).all() and len(per_window) == 3 * (len(CONFIGURATIONS) * 2 + len(CONFIG.evaluation.baselines))
+    test_starts = trials.groupby("origin")["test_start"].first()
+    assert test_starts.tolist() == [len(co2) - TEST_SIZE - 24, len(co2) - TEST_SIZE - 12, len(co2) - TEST_SIZE]
+    first_cutoffs = forecasts.groupby(["origin", "h"])["cutoff"].min()
+    assert (first_cutoffs == test_starts.reindex(first_cutoffs.index.get_level_values("origin")).to_numpy() - 1).all()
     by_step = pd.read_csv(results / "by_step.csv").set_index("method")
-    assert set(by_step.index) == {*CONFIGURATIONS, "naive", "seasonal_naive", "ets"}
-    assert list(by_step.columns) == ["h1", "h2", "h3", "mean"] and np.isfinite(by_step.to_numpy()).all()
+    assert set(by_step.index) == {*CONFIGURATIONS, *CONFIG.evaluation.baselines}
+    assert list(by_step.columns) == [f"h{h}" for h in range(1, HORIZON + 1)] + ["mean"] and np.isfinite(by_step.to_numpy()).all()
     naive = forecasts[(forecasts["baseline"] == "naive") & (forecasts["h"] == 3)]
     by_hand = [  # MASE at step 3 of each origin: its MAE over the seasonal naive's in-sample MAE on its training window
-        np.mean(np.abs(rows["forecast"] - rows["actual"])) / np.mean(np.abs(shampoo[12:training] - shampoo[: training - 12]))
-        for (_, rows), training in zip(naive.groupby("origin"), (24, 30))
+        np.mean(np.abs(rows["forecast"] - rows["actual"])) / np.mean(np.abs(co2[SEASON:training] - co2[: training - SEASON]))
+        for (_, rows), training in zip(naive.groupby("origin"), test_starts)
     ]
     assert by_step.loc["naive", "h3"] == pytest.approx(np.mean(by_hand))
-    trials = pq.read_table(results / "trials.parquet").to_pandas()
-    assert np.isfinite(trials["test_mase"]).all() and len(trials) == 4 * 2 * 2
+    assert np.isfinite(trials["test_mase"]).all() and len(trials) == len(CONFIGURATIONS) * 2 * 3
     baselines = pq.read_table(results / "baselines.parquet").to_pandas()
-    for frame in (trials, baselines):  # each repeat's (and baseline's) CRPS from its own errors; no MSIS without a 95% level
-        assert np.isfinite(frame["test_crps"]).all() and frame["test_msis"].isna().all()
+    for frame in (trials, baselines):  # each repeat's (and baseline's) CRPS and MSIS (the 95% level) from its own errors
+        assert np.isfinite(frame["test_crps"]).all() and np.isfinite(frame["test_msis"]).all()
     # the anchors' evaluator reads the file as it is: its MAE per cutoff, pooled over the cutoffs' steps, is each trial's
     tracks = evaluate(forecasts, [mae], models=["forecast"], time_col="index", target_col="actual")
     steps = forecasts.groupby(["unique_id", "cutoff"]).size().rename("steps")
     pooled = tracks.join(steps, on=["unique_id", "cutoff"]).assign(weighted=lambda frame: frame["forecast"] * frame["steps"])
     pooled = pooled.groupby("unique_id")["weighted"].sum() / pooled.groupby("unique_id")["steps"].sum()
-    first = trials.iloc[0]
+    last = trials.iloc[-1]
     track = (
-        f"shampoo | units: neurons {first['neurons']}, strategy {first['strategy']} | origin {first['origin']} | repeat {first['repeat']}"
+        f"co2 | units: epochs {last['epochs']}, neurons {last['neurons']}, strategy {last['strategy']} | origin {last['origin']} "
+        f"| repeat {last['repeat']}"
     )
-    assert pooled[track] == pytest.approx(first["test_mae"], rel=1e-9)
-    assert "test MASE (scale-free) by horizon step, 3 steps from every cutoff" in printed
+    assert pooled[track] == pytest.approx(last["test_mae"], rel=1e-9)
+    assert f"test MASE (scale-free) by horizon step, {HORIZON} steps from every cutoff" in printed
     assert (results / "by_step.png").stat().st_size > 10_000
-    # intervals: calibrated on the errors each cutoff knew (5 at most at step 3, and the printout says so), scored per method
+
+
+def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_method(horizon):
+    results, printed = horizon
     intervals = pq.read_table(results / "intervals.parquet").to_pandas()
-    assert {"forecast-lo-80", "forecast-hi-80", "calibration", "seed_spread"} <= set(intervals.columns)
-    assert intervals.groupby("h")["calibration"].max().to_dict() == {1: 11, 2: 8, 3: 5}
-    calibrated = intervals[intervals["forecast-lo-80"].notna()]
-    assert len(calibrated) and (calibrated["forecast-lo-80"] <= calibrated["forecast"]).all() and (calibrated["calibration"] >= 4).all()
+    assert {"forecast-lo-80", "forecast-hi-80", "forecast-lo-95", "forecast-hi-95", "calibration", "seed_spread"} <= set(intervals.columns)
+    naive = intervals[intervals["method"] == "naive"]
+    known_at_the_last_cutoff = naive.groupby("h").apply(lambda rows: (rows["index"] <= rows["cutoff"].max()).sum(), include_groups=False)
+    assert intervals.groupby("h")["calibration"].max().to_dict() == known_at_the_last_cutoff.to_dict()
+    calibrated = intervals[intervals["forecast-lo-95"].notna()]
+    assert len(calibrated) and (calibrated["forecast-lo-95"] <= calibrated["forecast-lo-80"]).all()
+    assert (calibrated["forecast-lo-80"] <= calibrated["forecast"]).all() and (calibrated["calibration"] >= 19).all()
     scores = pd.read_csv(results / "intervals.csv").set_index("method")
-    assert set(scores.index) == set(by_step.index) and scores["coverage-80"].between(0, 1).all()
+    assert set(scores.index) == {*CONFIGURATIONS, *CONFIG.evaluation.baselines}
+    assert scores[["coverage-80", "coverage-95"]].stack().between(0, 1).all() and np.isfinite(scores["msis"]).all()
     assert scores.loc["naive", "seed spread (10-90%)"] == 0 and scores.loc[CONFIGURATIONS[-1], "crps (scaled)"] > 0
     # utilsforecast's coverage of the calibrated forecasts, pooled, is the table's
-    covered = evaluate(calibrated, [coverage], models=["forecast"], level=[80], time_col="index", target_col="actual")
+    covered = evaluate(calibrated, [coverage], models=["forecast"], level=[95], time_col="index", target_col="actual")
     covered = covered.join(calibrated.groupby(["unique_id", "cutoff"]).size().rename("n"), on=["unique_id", "cutoff"])
     covered["method"] = covered["unique_id"].str.split(" | ", regex=False).str[1]
     inside = (covered["forecast"] * covered["n"]).groupby(covered["method"]).sum() / covered.groupby("method")["n"].sum()
-    pd.testing.assert_series_equal(inside.sort_index(), scores["coverage-80"].sort_index(), check_names=False)
-    assert "note: intervals at 80% and step 3 are calibrated on at most 5 known errors" in printed
+    pd.testing.assert_series_equal(inside.sort_index(), scores["coverage-95"].sort_index(), check_names=False)
+    fewest = known_at_the_last_cutoff[HORIZON]
+    assert f"note: intervals at 95% and step {HORIZON} are calibrated on at most {fewest} known errors" in printed
 
 
-def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_draws_a_fan_chart(sweeps, capsys):
-    results, _ = sweeps.run(HORIZONS)
-    assert forecast_main(["--name", "horizons", "--storage", str(results.parent), "--choice", "best", "--horizon", "4"]) == 0
+def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_draws_a_fan_chart(horizon, capsys):
+    results, _ = horizon
+    storage, name = str(results.parent), results.name
+    assert forecast_main(["--name", name, "--storage", storage, "--choice", "best", "--horizon", str(HORIZON + 2)]) == 0
     printed = capsys.readouterr().out
     forecast = pd.read_csv(results / "forecast.csv")
-    assert list(forecast.columns) == ["series", "ds", "h", "lstm", "lstm-lo-80", "lstm-hi-80", "ets"]
-    assert forecast["ds"].tolist() == ["1904-01", "1904-02", "1904-03", "1904-04"] and forecast["h"].tolist() == [1, 2, 3, 4]
-    scored = forecast[forecast["h"] <= 3]  # the steps the backtest scored have intervals around the median; step 4 none
-    assert ((scored["lstm-lo-80"] < scored["lstm"]) & (scored["lstm"] < scored["lstm-hi-80"])).all()
-    assert forecast.loc[3, ["lstm-lo-80", "lstm-hi-80"]].isna().all()
-    assert "note: no interval at 80% for the steps the backtest scored too few of (it scored 3 steps ahead)" in printed
+    bands = ["lstm-lo-80", "lstm-hi-80", "lstm-lo-95", "lstm-hi-95"]
+    assert list(forecast.columns) == ["series", "ds", "h", "lstm", *bands, "ets"]  # the best baseline beside it
+    assert forecast["ds"].tolist()[:2] == ["2002-01", "2002-02"] and forecast["h"].tolist() == list(range(1, HORIZON + 3))
+    scored = forecast[forecast["h"] <= HORIZON]  # the steps the backtest scored have intervals around the median; later ones none
+    nested = scored[["lstm-lo-95", "lstm-lo-80", "lstm", "lstm-hi-80", "lstm-hi-95"]].to_numpy()
+    assert (np.diff(nested, axis=1) > 0).all()
+    assert forecast.loc[forecast["h"] > HORIZON, bands].isna().all().all()
+    assert f"note: no interval at 80%, 95% for the steps the backtest scored too few of (it scored {HORIZON} steps ahead)" in printed
     repeats = pd.read_csv(results / "forecast_repeats.csv")
-    assert len(repeats) == 2 * 4 and np.allclose(repeats.groupby("h")["forecast"].median(), forecast["lstm"])
-    assert (results / "shampoo_forecast.png").stat().st_size > 10_000
+    assert len(repeats) == 2 * (HORIZON + 2) and np.allclose(repeats.groupby("h")["forecast"].median(), forecast["lstm"])
+    assert (results / "co2_forecast.png").stat().st_size > 10_000
     report = (results / "report.html").read_text()
-    assert report.count("The chosen configuration's forecast") == 1 and 'alt="shampoo_forecast.png"' in report
-    assert report.index('alt="shampoo_forecast.png"') < report.index("<h2>Config</h2>")
-    assert forecast_main(["--name", "horizons", "--storage", str(results.parent), "--choice", "best", "--horizon", "2"]) == 0
+    assert report.count("The chosen configuration's forecast") == 1 and 'alt="co2_forecast.png"' in report
+    assert report.index('alt="co2_forecast.png"') < report.index("<h2>Config</h2>")
+    assert forecast_main(["--name", name, "--storage", storage, "--choice", "best", "--horizon", "2"]) == 0
     assert (results / "report.html").read_text().count("The chosen configuration's forecast") == 1  # replaced, not added again

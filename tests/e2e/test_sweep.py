@@ -194,14 +194,38 @@ def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
     assert epochs_table.split() == ["epochs", "1", "2"]  # configurations as columns, the study's shape
 
 
-def test_storage_given_as_a_filesystem_uri_and_the_same_config_and_seed_give_the_same_numbers(tmp_path, sweeps):
+def test_a_filesystem_uri_and_tracking_give_the_same_numbers_and_each_trial_is_an_mlflow_run(tmp_path, sweeps, monkeypatch):
     """`storage` takes pyarrow URIs (s3://, gs://, ...): a file:// URI goes through the same code. The run is the
-    compiled tiny sweep again under another name: its numbers are the first run's to the last digit."""
+    compiled tiny sweep again under another name, tracked: its numbers are the first run's to the last digit; each
+    trial is an MLflow run (a local file store) with the point as params and every repeat's scores as metrics, and
+    TensorBoard files with the same scalars are in each trial's folder."""
+    from mlflow.tracking import MlflowClient
+
     first, _ = sweeps.run(TINY + "engine: compiled\n")
-    (tmp_path / "uri.yaml").write_text(TINY.replace("name: tiny", "name: uri") + "engine: compiled\n")
-    with contextlib.redirect_stdout(io.StringIO()):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps its file store only on request
+    store = (tmp_path / "mlruns").as_uri()
+    tracking = f"tracking: {{mlflow: true, mlflow_tracking_uri: {store}, mlflow_experiment: lstm-sweep-test}}\n"
+    (tmp_path / "uri.yaml").write_text(TINY.replace("name: tiny", "name: uri") + "engine: compiled\n" + tracking)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
         assert main(["--config", str(tmp_path / "uri.yaml"), "--storage", f"file://{tmp_path}/remote"]) == 0
-    trials = pq.read_table(tmp_path / "remote" / "uri" / "trials.parquet").to_pandas()
-    assert len(trials) == 8 and (tmp_path / "remote" / "uri" / "tune").is_dir()
+    results = tmp_path / "remote" / "uri"
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert len(trials) == 8 and (results / "tune").is_dir()
     keys = ["study", "epochs", "batch_size", "neurons", "repeat", "seed", "test_rmse", "train_rmse"]
     pd.testing.assert_frame_equal(pq.read_table(first / "trials.parquet").to_pandas()[keys], trials[keys])  # to the last digit
+
+    client = MlflowClient(store)
+    runs = client.search_runs([client.get_experiment_by_name("lstm-sweep-test").experiment_id])
+    points = trials.drop_duplicates(["epochs", "neurons"])
+    assert sorted(run.info.run_name for run in runs) == sorted(
+        f"epochs={epochs},neurons={neurons} r0-1 shampoo" for epochs, neurons in zip(points["epochs"], points["neurons"])
+    )
+    for run in runs:
+        assert run.data.params["trial/point/batch_size"] == "4" and run.data.tags["lstm-sweep"] == "uri"
+        point = (trials["epochs"] == int(run.data.params["epochs"])) & (trials["neurons"] == int(run.data.params["neurons"]))
+        scores = trials[point].drop_duplicates("repeat").set_index("repeat")["test_rmse"]
+        assert [run.data.metrics[f"repeat_{repeat}/test_rmse"] for repeat in (0, 1)] == pytest.approx(scores.loc[[0, 1]].tolist())
+    events = sorted((results / "tune").glob("trial_*/events.out.tfevents.*"))
+    assert len(events) == 3 and all(b"repeat_1/test_mase" in event.read_bytes() for event in events)
+    assert f"tensorboard --logdir {results / 'tune'}" in printed.getvalue()
