@@ -6,30 +6,26 @@ import pyarrow.parquet as pq
 import pytest
 
 from sweep.cli.forecast import main as forecast_main
+from sweep.config.loading import load_config
 from sweep.data.series import load_series
 
-BACKTEST = """\
-name: backtest
-repeats: 3
-seed: 5
-data: {source: shampoo, test_size: 6}
-evaluation: {origins: 3, metric: mase, baselines: [naive, ets, arima]}
-studies:
-  neurons: {epochs: [3], batch_size: [4], neurons: [1, 2]}
-"""
+SHIPPED = "backtest.yaml"  # its smoke run (nile, 5 origins 12 apart, naive/ets/arima), shared with test_shipped_configs
+CONFIG = load_config(SHIPPED)
+NEURONS, ORIGINS, TEST_SIZE = CONFIG.studies["neurons"].neurons, CONFIG.evaluation.origins, CONFIG.data.test_size
 
 
 @pytest.fixture(scope="module")
 def backtest(sweeps):
-    return sweeps.run(BACKTEST)
+    return sweeps.shipped(SHIPPED)
 
 
 def test_every_repeat_is_scored_at_every_origin(backtest):
     results, _ = backtest
     trials = pq.read_table(results / "trials.parquet").to_pandas()
-    assert len(trials) == 2 * 3 * 3 and (trials["status"] == "completed").all()
-    assert trials.groupby("origin")["test_start"].first().tolist() == [18, 24, 30]
-    assert trials.groupby("origin")["training_rows"].first().tolist() == [16, 20, 28]  # expanding: 17, 23, 29 trimmed to 4s
+    assert len(trials) == len(NEURONS) * 2 * ORIGINS and (trials["status"] == "completed").all()
+    test_starts = [100 - TEST_SIZE * (ORIGINS - origin) for origin in range(ORIGINS)]  # nile: 100 years
+    assert trials.groupby("origin")["test_start"].first().tolist() == test_starts == [40, 52, 64, 76, 88]
+    assert trials.groupby("origin")["training_rows"].first().tolist() == [36, 48, 60, 72, 84]  # expanding: 39, 51, ... trimmed to 4s
     assert trials.groupby(["neurons", "repeat"])["seed"].nunique().eq(1).all()  # each origin refits from the repeat's seed
     for metric in ("rmse", "mae", "smape", "mase"):
         assert np.isfinite(trials[f"test_{metric}"]).all()
@@ -38,13 +34,13 @@ def test_every_repeat_is_scored_at_every_origin(backtest):
 def test_baselines_are_rows_beside_the_configurations(backtest):
     results, printed = backtest
     baselines = pq.read_table(results / "baselines.parquet").to_pandas()
-    assert len(baselines) == 9 and (baselines["status"] == "completed").all()
+    assert len(baselines) == 3 * ORIGINS and (baselines["status"] == "completed").all()
     assert set(baselines["baseline"]) == {"naive", "ets", "arima"} and baselines["model"].str.len().gt(0).all()
     summary = pd.read_csv(results / "summary.csv")
     assert summary.dropna(subset=["baseline"])["baseline"].tolist() == ["naive", "ets", "arima"]
-    assert (summary.dropna(subset=["baseline"])["count"] == 3).all() and (summary["baseline"].isna().sum() == 2)
+    assert (summary.dropna(subset=["baseline"])["count"] == ORIGINS).all() and (summary["baseline"].isna().sum() == len(NEURONS))
     assert {"seed_sd", "origin_sd"} <= set(summary.columns)
-    assert "test MASE (scale-free), 3 origins 6 apart (expanding window)" in printed
+    assert "test MASE (scale-free), 5 origins 12 apart (expanding window)" in printed
     for label in ("naive (baseline)", "ets (baseline)", "arima (baseline)", "sd over seeds (within origin)", "sd over origins (of means)"):
         assert label in printed
     report = (results / "report.html").read_text()
@@ -56,32 +52,31 @@ def test_forecasts_of_the_trials_and_the_baselines_are_kept(backtest):
     results, _ = backtest
     forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
     lstm, baselines = forecasts[forecasts["baseline"].isna()], forecasts[forecasts["baseline"].notna()]
-    assert len(lstm) == 2 * 3 * 3 * 6 and len(baselines) == 3 * 3 * 6
+    assert len(lstm) == len(NEURONS) * 2 * ORIGINS * TEST_SIZE and len(baselines) == 3 * ORIGINS * TEST_SIZE
     assert baselines["study"].isna().all() and baselines["repeat"].isna().all()
-    assert sorted(lstm["index"].unique()) == list(range(18, 36)) and lstm["date"].iloc[0] == "1902-07"
+    assert sorted(lstm["index"].unique()) == list(range(40, 100)) and lstm["date"].iloc[0] == "1911"
     naive = baselines[baselines["baseline"] == "naive"]
-    shampoo = load_series("shampoo").values
-    assert np.array_equal(naive["forecast"].to_numpy(), shampoo[naive["index"] - 1])
-    assert np.array_equal(lstm["actual"].to_numpy(), shampoo[lstm["index"]])
+    nile = load_series("nile").values
+    assert np.array_equal(naive["forecast"].to_numpy(), nile[naive["index"] - 1])
+    assert np.array_equal(lstm["actual"].to_numpy(), nile[lstm["index"]])
 
 
 def test_the_winner_forecasts_the_next_observation_with_every_repeat(backtest, capsys):
     results, _ = backtest
-    config = results.parent.parent / "backtest.yaml"
-    assert forecast_main(["--config", str(config), "--storage", str(results.parent), "--choice", "best"]) == 0
+    assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--choice", "best"]) == 0
     printed = capsys.readouterr().out
-    written = pd.read_csv(results / "forecast.csv")
-    assert len(written) == 3 and written["repeat"].tolist() == [0, 1, 2] and (written["next"] == "1904-01").all()
+    written = pd.read_csv(results / "forecast.csv", dtype={"next": str})
+    assert len(written) == 2 and written["repeat"].tolist() == [0, 1] and (written["next"] == "1971").all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     means = trials.groupby("neurons")["test_mase"].mean()
     assert (written["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric
     seeds = trials[trials["neurons"] == means.idxmin()].drop_duplicates("repeat")["seed"].tolist()
     assert written["seed"].tolist() == seeds  # the repeats' own seeds
-    assert f"forecast for 1904-01: median {np.median(written['forecast']):.3f} sales" in printed
+    assert f"forecast for 1971: median {np.median(written['forecast']):.3f} 10^8 m^3" in printed
 
 
 def test_forecasting_before_the_sweep_ran_is_refused(tmp_path, capsys):
-    (tmp_path / "never.yaml").write_text(BACKTEST.replace("name: backtest", "name: never"))
+    (tmp_path / "never.yaml").write_text("name: never\nstudies: {neurons: {epochs: [3], batch_size: [4], neurons: [1, 2]}}\n")
     assert forecast_main(["--config", str(tmp_path / "never.yaml"), "--storage", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"error: '{tmp_path / 'never'}' holds no sweep (config.yaml is missing); check --name and --storage"
@@ -92,10 +87,11 @@ def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backt
     """Without --config the saved config.yaml prepares the data; a config given that resolves differently is an error
     naming the keys, not a silently different model."""
     results, _ = backtest
-    config = results.parent.parent / "backtest.yaml"
+    config = results.parent / "smoke.yaml"  # the smoke run's config as a user would write it: conf/backtest.yaml, smoke mode
+    config.write_text((results / "config.yaml").read_text())
     assert forecast_main(["--config", str(config), "--storage", str(results.parent), "--choice", "best"]) == 0
     with_config = pd.read_csv(results / "forecast.csv")
-    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--choice", "best"]) == 0
+    assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--choice", "best"]) == 0
     pd.testing.assert_frame_equal(pd.read_csv(results / "forecast.csv"), with_config)  # the same forecast to the last digit
     capsys.readouterr()
     assert forecast_main(["--config", str(config), "data.difference_lag=2", "--storage", str(results.parent)]) == 2
@@ -105,10 +101,10 @@ def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backt
 
 def test_a_baseline_that_won_forecasts_with_method(backtest, capsys):
     results, _ = backtest
-    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--method", "ets"]) == 0
-    written = pd.read_csv(results / "forecast.csv")
-    assert written[["series", "method", "next"]].values.tolist() == [["shampoo", "ets", "1904-01"]]
+    assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--method", "ets"]) == 0
+    written = pd.read_csv(results / "forecast.csv", dtype={"next": str})
+    assert written[["series", "method", "next"]].values.tolist() == [["nile", "ets", "1971"]]
     assert written["model"].str.startswith("ETS(A").all() and np.isfinite(written["forecast"]).all()
-    assert "forecast for 1904-01: " in capsys.readouterr().out
-    assert forecast_main(["--name", "backtest", "--storage", str(results.parent), "--method", "seasonal_naive"]) == 2
+    assert "forecast for 1971: " in capsys.readouterr().out
+    assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--method", "seasonal_naive"]) == 2
     assert "`--method` ('seasonal_naive') is not a baseline the sweep scored; its baselines: naive, ets, arima" in capsys.readouterr().err
