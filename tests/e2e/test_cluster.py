@@ -101,9 +101,11 @@ def cluster(s3):
 
 
 def wait_until_jobs_run(ray: str, address: str, env: dict, timeout: float = 120) -> None:
-    """`ray start` returns before the head's job agent is up; a trivial job tells when it is."""
+    """`ray start` returns before the head's job agent is up; a trivial job it accepts tells when it is (`--no-wait`: not
+    waiting for the job to run, which costs seconds more)."""
     deadline = time.monotonic() + timeout
-    while subprocess.run([ray, "job", "submit", "--address", address, "--", "true"], env=env, capture_output=True).returncode:
+    probe = [ray, "job", "submit", "--no-wait", "--address", address, "--", "true"]
+    while subprocess.run(probe, env=env, capture_output=True).returncode:
         assert time.monotonic() < deadline, "the cluster never accepted a job"
         time.sleep(2)
 
