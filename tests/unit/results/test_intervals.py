@@ -91,3 +91,5 @@ def test_one_forecasters_msis_and_crps_score_the_intervals_its_own_errors_give()
         known = rows[(rows["h"] == row.h) & (rows["index"] <= row.cutoff)]
         by_hand.append(scoringrules.crps_ensemble(row.actual, row.forecast + (known["actual"] - known["forecast"]).to_numpy()))
     assert scores[-1]["crps"] == pytest.approx(np.mean(by_hand) / windows[-1].scale, rel=1e-9)
+    without_95 = interval_scores(windows, HORIZON, [80.0])  # no MSIS without its 95% level; CRPS all the same
+    assert all(np.isnan(score["msis"]) for score in without_95) and np.isfinite(without_95[-1]["crps"])
