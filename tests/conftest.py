@@ -3,7 +3,6 @@ import contextlib
 import io
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,13 +16,6 @@ from sweep.config.loading import load_config
 from sweep.config.smoke import SMOKE_SUFFIX
 from sweep.data.series import load_series
 from sweep.execution.compile_cache import CACHE_VARIABLE, with_cache_flag
-
-# The suite starts some forty processes that import TensorFlow, Ray and pandas (pytest-xdist's workers, Ray's workers,
-# CLI runs): they write Python's bytecode on first import and load it after, even where the environment says not to
-# (PYTHONDONTWRITEBYTECODE), so the first compiles a module and the rest load it, and the install need not compile
-# every file of every package (`--compile-bytecode`: 21,000 files, a minute on 2 cores).
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
 
 # The suite compiles the same few shapes in many processes: one XLA cache for the session, in a
 # fresh folder (never the user's), set before any test imports TensorFlow. pytest-xdist's workers
