@@ -92,7 +92,7 @@ def _run(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: Res
 
 def _confirm(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: ResultsFolder, outcome: Outcome, fresh: bool):
     """Each study's robust choice re-run on fresh seeds (`sweep.search.confirmation`); None when interrupted."""
-    choices = robust_choices(outcome.single_statistics)
+    choices = robust_choices(outcome.single_statistics, outcome.trials)
     trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh, confirming=chosen_points(choices))
     if unfinished(trials):
         return None

@@ -18,11 +18,11 @@ from sweep.data.catalogue import Catalogue
 from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.ahead import Ahead, backtest_widths, best_baseline_ahead
-from sweep.results.columns import BASELINE_SUFFIX
+from sweep.results.columns import BASELINE_SUFFIX, of_point
 from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
 from sweep.search.confirmation import robust_choices
-from trainables import baseline_next, canonical_point, forecast_next, score_column
+from trainables import Point, baseline_next, forecast_next, point_words, score_column
 
 CHOICES = ("robust", "best")
 
@@ -46,7 +46,7 @@ def chosen_point(
         point, rule = lowest_mean_point(trials, study, metric), f"lowest mean test {metric}"
     else:
         statistics = study_statistics(trials, study, metric, baselines)
-        point = robust_choices({study: statistics}).get(study)
+        point = robust_choices({study: statistics}, trials).get(study)
         rule = f"robust choice: of those tied with the lowest mean test {metric}, the lowest {ROBUST_QUANTILE}th percentile"
         if point is None and not statistics.empty:
             raise ConfigError(f"study {study!r} has no robust choice: {_why_no_robust_choice(statistics)}")
@@ -78,7 +78,7 @@ def forecast_winner(
         raise ConfigError(f"`--choice` ({choice!r}) must be one of {', '.join(CHOICES)}")
     several = len(catalogue.series) > 1
     point, rule = chosen_point(trials, baselines, study, config.evaluation.metric, choice, several)
-    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    label = point_words(point)
     if point.get("training") == "global":
         trained = f"one model per repeat trained across all {len(catalogue.series)} series"
     else:
@@ -193,8 +193,7 @@ def next_label(dates: list[str] | None, length: int) -> str:
 def better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> list[str]:
     """A note for each baseline that scored better than the chosen configuration (mean over series, origins and repeats)."""
     completed = trials[trials["status"] == "completed"]
-    of_point = (completed[list(point)] == pd.Series(point)).all(axis=1)
-    point_mean = completed.loc[of_point].groupby("series")[score_column(metric)].mean().mean()
+    point_mean = completed.loc[of_point(completed, point)].groupby("series")[score_column(metric)].mean().mean()
     means = baseline_means(baselines, metric)
     return [f"note: baseline {name} scored better in the backtest (mean {mean:.3f} against {point_mean:.3f})"
             for name, mean in means[means < point_mean].items()]  # fmt: skip

@@ -62,7 +62,19 @@ from trainables.data import (
     prepare,
     training_rows,
 )
-from trainables.spec import ALL_AXES, EXTENSION_DEFAULTS, OPTIMIZER_DEFAULT_RATES, POINT_AXES, ModelSpec, canonical_point
+from trainables.spec import (
+    ALL_AXES,
+    AXIS_TYPES,
+    EXTENSION_DEFAULTS,
+    OPTIMIZER_DEFAULT_RATES,
+    POINT_AXES,
+    ModelSpec,
+    canonical_point,
+    point_file_key,
+    point_label,
+    point_words,
+    typed_point,
+)
 from trainables.trainable import forecast_next, run_trial, tune_trainable
 
 
@@ -81,12 +93,13 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
 
 
 __all__ = [
-    "ALL_AXES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "ForecastWindow",
+    "ALL_AXES", "AXIS_TYPES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "ForecastWindow",
     "INTERVAL_METRICS", "METRICS", "MSIS_LEVEL", "ModelSpec", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES",
     "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES", "SEASONALLY_SCALED", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE",
     "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins", "baseline_forecast", "baseline_next", "canonical_point",
     "conformal_width", "forecast_batch_size", "forecast_next", "forecast_scores", "horizon_scores", "interval_scores",
-    "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "prepare", "run_trial",
+    "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "point_file_key", "point_label",
+    "point_words", "prepare", "run_trial",
     "score_column", "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space",
-    "tune_trainable", "without_repeat_list",
+    "tune_trainable", "typed_point", "without_repeat_list",
 ]  # fmt: skip

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from trainables.backtest import INTERVAL_METRICS, METRICS
-from trainables.spec import ModelSpec, canonical_point
+from trainables.spec import ModelSpec, canonical_point, typed_point
 
 Point = dict[str, Any]  # axis name -> value, one configuration of a study's grid
 
@@ -55,7 +55,7 @@ def repeat_seed(base_seed: int, point: Point, repeat: int) -> int:
 
     Extension axes at their defaults do not count: the reference study's points keep their seeds.
     """
-    point_digest = hashlib.sha256(json.dumps(canonical_point(point), sort_keys=True).encode()).digest()
+    point_digest = hashlib.sha256(json.dumps(canonical_point(typed_point(point)), sort_keys=True).encode()).digest()
     entropy = [base_seed, repeat, int.from_bytes(point_digest[:8], "little")]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
@@ -79,6 +79,9 @@ class TrialRequest:
     race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
     horizon: int = 1  # steps forecast from each cutoff (`evaluation.horizon`); 1 is the protocol's walk-forward
     levels: tuple[float, ...] = ()  # interval levels (`evaluation.levels`): with any, each repeat's MSIS and CRPS are scored
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "point", typed_point(self.point))  # whoever built it: the grid's types, seeds and label
 
     def to_tune(self) -> dict[str, Any]:
         """The request as the flat dict of plain values Tune keeps under `TUNE_CONFIG_KEY` of the trial's config."""

@@ -1,14 +1,19 @@
 """What one configuration point asks of the model: the study's three axes plus its proposed extensions.
 
-A point is a plain dict (what Tune's grid carries) holding every axis the sweep's studies use.
-Its seed (`canonical_point`) leaves out extension axes at their defaults, so a point of the
-reference study gets the same seeds whether or not the sweep also explores extensions.
+A point is a plain dict (what Tune's grid carries) holding every axis the sweep's studies use, each
+value in its axis's declared type (`typed_point`): wherever a point comes from (the grid, a race,
+Optuna, Tune's saved JSON, a table, a forecast) it is the same dict, so it has one seed, one label and
+one file key. Its seed (`canonical_point`) leaves out extension axes at their defaults, so a point of
+the reference study gets the same seeds whether or not the sweep also explores extensions.
 """
 
 from __future__ import annotations
 
+import math
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, get_type_hints
 
 POINT_AXES = ("epochs", "batch_size", "neurons")
 OPTIMIZER_DEFAULT_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}  # Keras's defaults
@@ -118,3 +123,57 @@ def canonical_point(point: dict[str, Any]) -> dict[str, Any]:
     optimizer = point.get("optimizer", EXTENSION_DEFAULTS["optimizer"])
     defaults = EXTENSION_DEFAULTS | {"learning_rate": OPTIMIZER_DEFAULT_RATES[optimizer]}
     return {axis: value for axis, value in point.items() if axis in POINT_AXES or value not in (defaults.get(axis), None)}
+
+
+def _declared(annotation) -> type:
+    """An axis's value type from its annotation (`float | None` is a float: None only asks for a default)."""
+    if isinstance(annotation, types.UnionType):
+        return next(item for item in annotation.__args__ if item is not type(None))
+    return annotation
+
+
+AXIS_TYPES: dict[str, type] = {"epochs": int, "batch_size": int} | {
+    name: _declared(annotation) for name, annotation in get_type_hints(ModelSpec).items() if name != "outputs"
+}
+
+
+_KIND_WORDS = {int: "a whole number", float: "a number", str: "a name"}
+
+
+def typed_point(point: Mapping[str, Any]) -> dict[str, Any]:
+    """The point with every axis in its declared type and in the canonical axis order: 10.0 (a table's float, Tune's JSON)
+    and numpy's 10 are the int 10, so the point has the grid's seeds, label and file key. A value its axis cannot
+    hold (10.5 epochs, a missing value, an unknown axis) raises ValueError naming the axis."""
+    unknown = sorted(set(point) - set(AXIS_TYPES))
+    if unknown:
+        raise ValueError(f"a point has no axis {unknown[0]!r}; the axes are {', '.join(AXIS_TYPES)}")
+    return {axis: _typed(axis, point[axis]) for axis in ALL_AXES if axis in point}
+
+
+def _typed(axis: str, value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value  # numpy and pandas scalars
+    if value is None and axis == "learning_rate":
+        return None  # the optimizer's default, filled in by the plan
+    kind = AXIS_TYPES[axis]
+    missing = value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+    if missing or isinstance(value, bool) or (kind is str) != isinstance(value, str):
+        raise ValueError(f"axis {axis!r} takes {_KIND_WORDS[kind]}; received {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise ValueError(f"axis {axis!r} takes a whole number; received {value!r}")
+    return kind(value)
+
+
+def point_label(point: Mapping[str, Any], axes: list[str]) -> str:
+    """The point's values on `axes` as the tables' columns name it: '1000/4/1'."""
+    typed = typed_point(point)
+    return "/".join(str(typed[axis]) for axis in axes)
+
+
+def point_words(point: Mapping[str, Any]) -> str:
+    """The point in words, its defaults left out: 'epochs 1000, batch_size 4, neurons 1, l2 1.0'."""
+    return ", ".join(f"{axis} {value}" for axis, value in canonical_point(typed_point(point)).items())
+
+
+def point_file_key(point: Mapping[str, Any]) -> str:
+    """The point as a file name's stem: 'epochs1000_batch_size4_neurons1'."""
+    return "_".join(f"{axis}{value}" for axis, value in canonical_point(typed_point(point)).items())

@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, point_columns, varying_axes
-from trainables import canonical_point  # noqa: E402
+from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, of_point, point_columns, varying_axes
+from trainables import point_file_key, point_words  # noqa: E402
 
 BOXES_PER_FIGURE = 40  # a wider figure stops being readable (and matplotlib refuses past 2^16 pixels)
 BASELINE_COLOUR = "tab:purple"  # boxes' medians are orange, so baselines take another colour
@@ -83,9 +83,7 @@ def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dic
     figure, ax = plt.subplots(figsize=(9, 4.5))
     ax.plot(np.arange(context, len(series)), series[context:], color="black", linewidth=1, label="actual")
     if best_point is not None:
-        chosen = forecasts[forecasts["baseline"].isna()]
-        for axis, value in best_point.items():
-            chosen = chosen[chosen[axis] == value]
+        chosen = forecasts[of_point(forecasts, best_point)]
         quantiles = chosen.groupby(["origin", "index"])["forecast"].quantile([0.1, 0.5, 0.9]).unstack()
         for number, (_, band) in enumerate(quantiles.groupby(level="origin")):
             steps = band.index.get_level_values("index")
@@ -199,14 +197,13 @@ def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48):
 
 
 def point_file_name(point: dict) -> str:
-    return "_".join(f"{axis}{value}" for axis, value in canonical_point(point).items()) + ".png"
+    return point_file_key(point) + ".png"
 
 
 def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, unit: str):
     """The study's diagnostic figure: each repeat's train (blue) and test (orange) RMSE over epochs."""
     members = history.drop_duplicates(["trial_id", "repeat", "epoch"])
-    for axis, value in point.items():
-        members = members[members[axis] == value]
+    members = members[of_point(members, point)]
     figure, ax = plt.subplots(figsize=(7, 4.5))
     for _, curve in members.groupby("repeat"):
         ax.plot(curve["epoch"], curve["train_rmse"], color="tab:blue", alpha=0.6, linewidth=1)
@@ -214,8 +211,7 @@ def diagnostic_curves(history: pd.DataFrame, point: dict, persistence: float, un
     ax.plot([], [], color="tab:blue", label="train")
     ax.plot([], [], color="tab:orange", label="test")
     ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
-    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
-    return _finish(figure, ax, f"{label}: {members['repeat'].nunique()} repeats", unit)
+    return _finish(figure, ax, f"{point_words(point)}: {members['repeat'].nunique()} repeats", unit)
 
 
 def median_curves(history: pd.DataFrame, study: str, persistence: float, unit: str):

@@ -45,7 +45,7 @@ from sweep.storage.layout import (
     SUMMARY_FILE,
     TRIALS_FILE,
 )
-from trainables import canonical_point, persistence_rmse
+from trainables import persistence_rmse, point_words
 
 
 def write_results(
@@ -137,7 +137,7 @@ def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, uni
         return None
     means = baseline_means(outcome.baselines, metric)
     best_baseline = means.idxmin() if not means.empty else None
-    label = ", ".join(f"{axis} {value}" for axis, value in canonical_point(point).items())
+    label = point_words(point)
     one_step = outcome.forecasts[outcome.forecasts["h"] == 1]  # the walk-forward's forecasts, whatever the horizon
     return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sweep.results.columns import BASELINE_SUFFIX, configuration_labels, point_columns, varying_axes
+from sweep.results.columns import BASELINE_SUFFIX, configuration_labels, points_by_label, varying_axes, with_axis_types
 from sweep.results.statistics import paired_p_value
 from sweep.results.verdicts import Verdict, holm_of_finite, verdict
-from trainables import score_column
+from trainables import Point, score_column
 
 ACROSS_ROWS = ["mean", "median", "mean rank", "series won", "p vs best (Holm)", "vs best"]
 
@@ -97,10 +97,8 @@ def across_table(comparison: pd.DataFrame, axes_label: str) -> pd.DataFrame:
 
 def across_frame(trials: pd.DataFrame, comparison: pd.DataFrame, study: str, friedman: float) -> pd.DataFrame:
     """across_series.csv's rows for one study: the comparison with each configuration's point columns."""
-    members = trials[trials["study"] == study]
-    labels = configuration_labels(members, varying_axes(members))
-    points = members.groupby(labels, sort=False)[point_columns(members)].first()
-    frame = comparison.join(points).reset_index().assign(study=study, friedman_p=friedman)
+    points = pd.DataFrame.from_dict(points_by_label(trials, study), orient="index")
+    frame = with_axis_types(comparison.join(points).reset_index().assign(study=study, friedman_p=friedman))
     return frame[["study", "method", "baseline", *points.columns, *comparison.columns.drop("baseline"), "friedman_p"]]
 
 
@@ -120,12 +118,10 @@ def across_series(trials: pd.DataFrame, baselines: pd.DataFrame | None, study: s
     return AcrossSeries(scores, comparison, friedman, pairwise)
 
 
-def lowest_mean_rank_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+def lowest_mean_rank_point(trials: pd.DataFrame, study: str, metric: str) -> Point | None:
     """The study's configuration with the lowest mean rank across series (finite scores on every one); None if none."""
     comparison, _, _ = compare_across(series_scores(trials, None, study, metric))
     best = comparison.index[comparison["verdict"] == Verdict.BEST]
     if best.empty:
         return None
-    members = trials[trials["study"] == study]
-    row = members[configuration_labels(members, varying_axes(members)) == best[0]].iloc[0]
-    return {axis: row[axis].item() if hasattr(row[axis], "item") else row[axis] for axis in point_columns(members)}
+    return points_by_label(trials, study)[best[0]]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sweep.results.columns import of_point
 from sweep.results.summary import baseline_means
 from trainables import baseline_next, conformal_width
 
@@ -41,7 +42,7 @@ def backtest_widths(forecasts: pd.DataFrame, series: str, study: str, point: dic
     """Per level, each step's conformal half-width from every backtest error of the point's repeats' median on `series`
     at that step (all of them known now); NaN for a step the backtest did not score or a level its errors cannot reach."""
     rows = forecasts[(forecasts["series"] == series) & (forecasts["study"] == study) & forecasts["baseline"].isna()]
-    rows = rows[(rows[list(point)] == pd.Series(point)).all(axis=1)]
+    rows = rows[of_point(rows, point)]
     ensemble = rows.groupby(["origin", "cutoff", "h"]).agg(actual=("actual", "first"), forecast=("forecast", "median"))
     errors = (ensemble["actual"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
     steps = range(1, horizon + 1)

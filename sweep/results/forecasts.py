@@ -7,6 +7,7 @@ import pandas as pd
 
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
+from sweep.results.columns import with_axis_types
 from sweep.results.decode import DecodedTrial
 from sweep.results.horizons import method_labels
 from trainables import SCORES, BaselineForecast, ForecastWindow, horizon_scores, interval_scores, score_column, seasonal_naive_scale
@@ -89,9 +90,7 @@ def forecasts_frame(
             frame.loc[rows, "date"] = np.asarray(loaded.dates, dtype=object)[positions]
     frame["forecast"] = frame["forecast"].astype(float)
     frame["repeat"] = frame["repeat"].astype("Int64")
-    frame = frame[columns]
-    # Baselines' rows leave the axes empty: nullable types keep integer axes integers.
-    frame = frame.astype({axis: frame[axis].convert_dtypes().dtype for axis in plan.axis_names})
+    frame = with_axis_types(frame[columns])  # baselines' rows leave the axes empty: integer axes stay integers
     frame.insert(0, "unique_id", _tracks(frame, plan.axis_names))
     return frame
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.planning.plan import SweepPlan
-from trainables import METRICS, seasonal_naive_scale
+from trainables import METRICS, seasonal_naive_scale, typed_point
 
 METHOD = "method"  # a configuration ("study: axis value, ...") or a baseline's name
 
@@ -59,8 +59,9 @@ def method_labels(forecasts: pd.DataFrame, axis_names: list[str]) -> pd.Series:
     label_of = {}
     for study, study_points in points.groupby("study", sort=False):
         varying = [axis for axis in axis_names if study_points[axis].nunique() > 1] or axis_names[:1]
-        for point in study_points.itertuples(index=False):
-            label_of[tuple(point)] = f"{study}: " + ", ".join(f"{axis} {getattr(point, axis)}" for axis in varying)
+        for key, point in zip(study_points.itertuples(index=False, name=None), study_points[axis_names].to_dict("records")):
+            typed = typed_point(point)
+            label_of[key] = f"{study}: " + ", ".join(f"{axis} {typed[axis]}" for axis in varying)
     names = np.array([label_of[key] for key in points.itertuples(index=False, name=None)], dtype=object)
     labels[configurations] = names[keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()]
     return labels

@@ -6,10 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, point_columns
+from sweep.results.columns import (
+    BASELINE_SUFFIX,
+    completed_in_study,
+    configuration_labels,
+    point_columns,
+    points_by_label,
+    with_axis_types,
+)
 from sweep.results.statistics import compare_to_best
 from sweep.results.verdicts import ROBUST_QUANTILE, verdicts_of
-from trainables import score_column
+from trainables import Point, score_column
 
 STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
                       "differs_from_best", "p90", "robust_choice"]  # fmt: skip
@@ -43,7 +50,7 @@ def summarize(
         summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
     summary = summary.reset_index()
     if baselines is None or baselines.empty:
-        return summary
+        return with_axis_types(summary)
     rows = []
     for study, frame in statistics.items():
         for name, group in baselines.groupby("baseline", sort=False):
@@ -52,7 +59,7 @@ def summarize(
             found = frame.loc[label, columns] if label in frame.index else pd.Series(dtype=object)
             rows.append({"study": study, "baseline": name, **done.describe().to_dict(), **found.to_dict(),
                          "stopped": 0, "failed": int((group["status"] == "failed").sum())})  # fmt: skip
-    return pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True)
+    return with_axis_types(pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True))
 
 
 def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", baselines: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -66,8 +73,8 @@ def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", bas
     samples = {label: group.set_index("origin")[score] for label, group in members.groupby(labels, sort=False)}
     for name, group in _completed_baselines(baselines).groupby("baseline", sort=False):
         samples[f"{name}{BASELINE_SUFFIX}"] = group.set_index("origin")[score]
-    points = members.groupby(labels, sort=False)[point_columns(members)].first()
-    comparison = compare_to_best(samples).join(points)
+    points = pd.DataFrame.from_dict(points_by_label(trials, study), orient="index")
+    comparison = with_axis_types(compare_to_best(samples).join(points))
     comparison["baseline"] = comparison.index.str.endswith(BASELINE_SUFFIX)
     tied = comparison[~comparison["differs_from_best"] & ~comparison["baseline"]]
     choice = tied.assign(mean=[np.mean(samples[label]) for label in tied.index]).sort_values(["p90", "mean"]).index[:1]
@@ -102,16 +109,12 @@ def _completed_baselines(baselines: pd.DataFrame | None) -> pd.DataFrame:
     return baselines[baselines["status"] == "completed"]
 
 
-def lowest_mean_point(trials: pd.DataFrame, study: str, metric: str) -> dict | None:
+def lowest_mean_point(trials: pd.DataFrame, study: str, metric: str) -> Point | None:
     """The study's configuration with the lowest mean score among those with only finite scores; None if none."""
-    members, _ = completed_in_study(trials, study)
-    scores = members.groupby(point_columns(members), sort=False)[score_column(metric)]
+    members, axes = completed_in_study(trials, study)
+    scores = members.groupby(configuration_labels(members, axes), sort=False)[score_column(metric)]
     means = scores.mean()[scores.apply(lambda values: bool(np.all(np.isfinite(values))))]
-    if means.empty:
-        return None
-    best = means.idxmin()
-    values = best if isinstance(best, tuple) else (best,)  # not np.atleast_1d: a string axis would make every value a string
-    return {axis: value.item() if hasattr(value, "item") else value for axis, value in zip(means.index.names, values)}
+    return None if means.empty else points_by_label(trials, study)[means.idxmin()]
 
 
 def study_table(

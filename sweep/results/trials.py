@@ -5,11 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from sweep.planning.plan import SweepPlan
+from sweep.results.columns import with_axis_types
 from sweep.results.decode import DecodedTrial
 from trainables import SCORES, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, Origin, RepeatScores, TrialStatus
 
 _LEADING = ["repeat", "origin", "test_start", "seed", "status", "epochs_trained", *SCORES]
 _REPEAT_FACTS = [column for column in RepeatScores.columns() if column not in _LEADING]
+# whole numbers a failed or unfinished trial leaves empty: nullable integers, never floats
+COUNT_COLUMNS = ["repeat", "origin", "test_start", "seed", "epochs_trained", "training_rows", "trimmed_rows", "forecast_batch_size",
+                 "failures", "race_round"]  # fmt: skip
 # trials.parquet's columns in the order of its first release: a trial's own facts beside Tune's trial id
 RESULT_COLUMNS = [*_LEADING, *_REPEAT_FACTS, *FinalReport.FACTS[:1], "trial_id", *FinalReport.FACTS[1:], "failures", "error"]
 
@@ -38,7 +42,8 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
     frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
     frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
     order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given
-    return frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position", "point_order"])
+    frame = frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position", "point_order"])
+    return with_axis_types(frame, counts=COUNT_COLUMNS)
 
 
 def _repeat_rows(trial: DecodedTrial, origins: dict[str, list[Origin]]) -> list[dict]:

@@ -12,20 +12,19 @@ import pandas as pd
 
 from sweep.config.model import SweepConfig
 from sweep.planning.plan import point_key
-from sweep.results.columns import point_columns
+from sweep.results.columns import of_point, points_by_label, with_axis_types
 from sweep.results.decode import DecodedTrial
-from trainables import Point, score_column
+from trainables import Point, point_label, score_column
 
 
-def robust_choices(statistics: dict[str, pd.DataFrame]) -> dict[str, dict]:
-    """Each study's robust choice as a point (study -> axis -> value); studies without one are left out."""
-    choices = {}
-    for study, frame in statistics.items():
-        if frame.empty or not frame["robust_choice"].any():
-            continue
-        row = frame[frame["robust_choice"]].iloc[0]
-        choices[study] = {axis: row[axis].item() if hasattr(row[axis], "item") else row[axis] for axis in point_columns(frame)}
-    return choices
+def robust_choices(statistics: dict[str, pd.DataFrame], trials: pd.DataFrame) -> dict[str, Point]:
+    """Each study's robust choice (study -> typed point), read from its configurations' trial rows by the label the
+    statistics chose; studies without one are left out."""
+    return {
+        study: points_by_label(trials, study)[frame.index[frame["robust_choice"]][0]]
+        for study, frame in statistics.items()
+        if not frame.empty and frame["robust_choice"].any()
+    }
 
 
 def chosen_points(choices: dict[str, dict]) -> list[Point]:
@@ -50,17 +49,17 @@ def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict],
     rows = []
     for study, point in choices.items():
         members = trials[(trials["study"] == study) & (trials["status"] == "completed")]
-        selected = members[(members[list(point)] == pd.Series(point)).all(axis=1)][score]
+        selected = members[of_point(members, point)][score]
         confirmed = pd.Series([value for key, value in fresh if key == point_key(point)], dtype=float)
         rows.append({"study": study, **point, "selection_mean": selected.mean(), "selection_repeats": len(selected),
                      "confirmation_mean": confirmed.mean(), "confirmation_repeats": len(confirmed)})  # fmt: skip
-    return pd.DataFrame(rows)
+    return with_axis_types(pd.DataFrame(rows))
 
 
 def confirmation_lines(frame: pd.DataFrame, axes: list[str]) -> list[str]:
     lines = []
-    for row in frame.itertuples(index=False):
-        label = "/".join(str(getattr(row, axis)) for axis in axes if axis in frame.columns)
+    for row, point in zip(frame.itertuples(index=False), frame[[axis for axis in axes if axis in frame.columns]].to_dict("records")):
+        label = point_label(point, list(point))
         lines.append(
             f"{row.study}: robust choice {label} on {row.confirmation_repeats} fresh seeds: mean {row.confirmation_mean:.3f} "
             f"(selection: {row.selection_mean:.3f} over {row.selection_repeats} repeats)"
