@@ -1,8 +1,9 @@
-"""Use the winner: train a finished sweep's chosen configuration on all of each series and forecast the next value.
+"""Use the winner: train a finished sweep's chosen configuration on all of each series and forecast what comes next.
 
 Shared by `lstm-sweep forecast` (which reads the sweep's files) and `SweepResult.forecast` (which holds
 them in memory). Every repeat of the configuration, with the sweep's seeds, trains on every
-observation; each forecasts the next one: the one-step horizon the sweep scored.
+observation and forecasts the sweep's horizon; what is delivered is the repeats' median (the seed
+ensemble), with intervals calibrated on that median's backtest errors where the sweep set levels.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
+from sweep.data.dates import timestamps
 from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.ahead import Ahead, backtest_widths, best_baseline_ahead
@@ -25,14 +27,15 @@ from sweep.search.confirmation import robust_choices
 from trainables import Point, baseline_next, forecast_next, point_words, score_column
 
 CHOICES = ("robust", "best")
+POSITION_LABEL = "observation"  # a step of an undated series (or of dates with no regular frequency), by its position
 
 
 @dataclass(frozen=True)
 class WinnerForecast:
-    frame: pd.DataFrame  # forecast.csv: a row per (series, repeat); H steps ahead or with intervals, a row per (series, step)
+    frame: pd.DataFrame  # forecast.csv: a row per (series, step), `unique_id, ds` and the models' columns
     lines: list[str]  # what a person reads: the choice, each series' median and spread, better baselines
-    repeats: pd.DataFrame | None = None  # H steps ahead or with intervals: every repeat's forecasts (forecast_repeats.csv)
-    ahead: list[Ahead] = field(default_factory=list)  # H steps ahead or with intervals: each series', for its fan chart
+    repeats: pd.DataFrame | None = None  # a configuration's: every repeat's forecasts with its seed (forecast_repeats.csv)
+    ahead: list[Ahead] = field(default_factory=list)  # a configuration's: each series', for its fan chart
 
 
 def chosen_point(
@@ -84,25 +87,15 @@ def forecast_winner(
     else:
         trained = "per series" if several else f"trained on all {len(next(iter(catalogue.series.values())).values)} observations"
     lines = [f"study {study}: configuration {label} ({rule}), {config.repeats} repeats {trained}"]
-    if horizon > 1 or config.evaluation.levels:
-        return _forecast_ahead(config, catalogue, baselines, study, point, horizon, backtest, lines)
-    frames = []
-    request = trial_request(config, point, range(config.repeats))
-    for name, forecasts in _forecasts_by_series(config, catalogue, point).items():
-        series = catalogue.series[name]
-        when = next_label(series.dates, len(series.values))
-        frames.append(pd.DataFrame({"series": name, "study": study, **point, "next": when, "repeat": request.repeat_indices,
-                                    "seed": request.seeds, "forecast": forecasts}))  # fmt: skip
-        low, median, high = np.percentile(forecasts, [10, 50, 90])
-        where = f"{name}: " if several else ""
-        lines.append(f"{where}forecast for {when}: median {median:.3f} {series.unit}, 10-90% over repeats {low:.3f} to {high:.3f}")
+    forecast = _forecast_ahead(config, catalogue, baselines, study, point, horizon, backtest, lines)
     if baselines is not None:
-        lines += better_baselines(trials, baselines, point, config.evaluation.metric)
-    return WinnerForecast(pd.concat(frames, ignore_index=True), lines)
+        forecast.lines.extend(better_baselines(trials, baselines, point, config.evaluation.metric))
+    return forecast
 
 
-def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horizon: int, backtest, lines: list[str]) -> WinnerForecast:
-    """`horizon` steps of every series: the repeats' median and the backtest's intervals, the best baseline beside."""
+def _forecast_ahead(config, catalogue, baselines, study: str, point: Point, horizon: int, backtest, lines: list[str]) -> WinnerForecast:
+    """`horizon` steps of every series: the repeats' median (forecast.csv, the anchors' `unique_id, ds, lstm`) with the
+    backtest's intervals and the best baseline beside, and every repeat's forecasts with its seed (forecast_repeats.csv)."""
     levels, season = config.evaluation.levels, config.evaluation.season_for(config.data)
     if levels and backtest is None:
         raise ConfigError("intervals need the sweep's backtest forecasts (forecasts.parquet), which this sweep's folder lacks")
@@ -115,15 +108,14 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
         series, values = catalogue.series[name], values.reshape(config.repeats, horizon)
         widths = backtest_widths(backtest, name, study, point, levels, horizon) if levels else {}
         baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon)
-        ahead = Ahead(name, future_labels(series.dates, len(series.values), horizon), values, widths, baseline)
+        labels = future_labels(series.dates, len(series.values), horizon)
+        ahead = Ahead(name, labels, future_ds(labels, len(series.values)), values, widths, baseline)
         aheads.append(ahead)
-        repeats.append(pd.DataFrame({"series": name, "study": study, **point, "repeat": np.repeat(request.repeat_indices, horizon),
-                                     "h": np.tile(np.arange(1, horizon + 1), config.repeats), "forecast": values.ravel()}))  # fmt: skip
-        bands = ", ".join(f"{level:g}% {ahead.median[-1] - width[-1]:.3f} to {ahead.median[-1] + width[-1]:.3f}"
-                          for level, width in widths.items() if np.isfinite(width[-1]))  # fmt: skip
+        repeats.append(pd.DataFrame({"unique_id": name, "study": study, **point, "repeat": np.repeat(request.repeat_indices, horizon),
+                                     "seed": np.repeat(request.seeds, horizon), "h": np.tile(np.arange(1, horizon + 1), config.repeats),
+                                     "ds": np.tile(ahead.ds, config.repeats), "forecast": values.ravel()}))  # fmt: skip
         where = f"{name}: " if len(catalogue.series) > 1 else ""
-        lines.append(f"{where}{horizon} steps, {ahead.labels[0]} to {ahead.labels[-1]}: median at the last {ahead.median[-1]:.3f} "
-                     f"{series.unit}{'; ' + bands if bands else ''}")  # fmt: skip
+        lines.append(_ahead_line(ahead, widths, series.unit, where))
         uncalibrated = [f"{level:g}%" for level, width in widths.items() if np.isnan(width).any()]
         if uncalibrated:
             lines.append(f"note: {where}no interval at {', '.join(uncalibrated)} for the steps the backtest scored too few of "
@@ -132,7 +124,27 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: dict, horiz
     return WinnerForecast(frame, lines, pd.concat(repeats, ignore_index=True), aheads)
 
 
-def _forecasts_by_series(config: SweepConfig, catalogue: Catalogue, point: dict, horizon: int = 1) -> dict[str, np.ndarray]:
+def _ahead_line(ahead: Ahead, widths: dict, unit: str, where: str) -> str:
+    """One series' forecast in words: the next value with the repeats' spread, or H steps' last median; intervals beside."""
+    bands = ", ".join(f"{level:g}% {ahead.median[-1] - width[-1]:.3f} to {ahead.median[-1] + width[-1]:.3f}"
+                      for level, width in widths.items() if np.isfinite(width[-1]))  # fmt: skip
+    bands = f"; {bands}" if bands else ""
+    if len(ahead.labels) == 1:
+        low, high = np.percentile(ahead.repeats[:, 0], [10, 90])
+        return (f"{where}forecast for {ahead.labels[0]}: median {ahead.median[0]:.3f} {unit}, 10-90% over repeats {low:.3f} to "
+                f"{high:.3f}{bands}")  # fmt: skip
+    steps = f"{len(ahead.labels)} steps, {ahead.labels[0]} to {ahead.labels[-1]}"
+    return f"{where}{steps}: median at the last {ahead.median[-1]:.3f} {unit}{bands}"
+
+
+def future_ds(labels: list[str], length: int) -> np.ndarray:
+    """The anchors' `ds` of the steps ahead: their dates where the series is dated, else their positions."""
+    if labels[0].startswith(POSITION_LABEL):
+        return np.arange(length, length + len(labels))
+    return timestamps(labels).to_numpy(dtype="datetime64[ns]")
+
+
+def _forecasts_by_series(config: SweepConfig, catalogue: Catalogue, point: Point, horizon: int = 1) -> dict[str, np.ndarray]:
     """Each series' forecasts by repeat: a local point retrained on each series, a global one once across all of them."""
     if point.get("training") == "global":
         return forecast_next(trial_request(config, point, range(config.repeats), catalogue.names), catalogue.values, horizon)
@@ -149,7 +161,7 @@ def future_labels(dates: list[str] | None, length: int, horizon: int) -> list[st
         label = next_label(known, length + step)
         labels.append(label)
         if known is not None:
-            known = known + [label] if not label.startswith("observation") else None
+            known = known + [label] if not label.startswith(POSITION_LABEL) else None
     return labels
 
 
@@ -165,7 +177,8 @@ def forecast_baseline(config: SweepConfig, catalogue: Catalogue, baselines: pd.D
         if forecast.error:
             raise ConfigError(f"baseline {name} could not be fitted to series {series_name!r}: {forecast.error}")
         when = next_label(series.dates, len(series.values))
-        rows.append({"series": series_name, "method": name, "model": forecast.model, "next": when, "forecast": forecast.forecasts[0]})
+        rows.append({"unique_id": series_name, "ds": future_ds([when], len(series.values))[0], name: forecast.forecasts[0],
+                     "model": forecast.model})  # fmt: skip
         where = f"{series_name}: " if len(catalogue.series) > 1 else ""
         lines.append(f"{where}forecast for {when}: {forecast.forecasts[0]:.3f} {series.unit} ({forecast.model})")
     return WinnerForecast(pd.DataFrame(rows), lines)
@@ -187,7 +200,7 @@ def next_label(dates: list[str] | None, length: int) -> str:
             if frequency[0] in "YAQM":  # dated at a period's start or end: the period itself, as its dates name it
                 return str(following.to_period(frequency[0].replace("A", "Y")))
             return following.strftime("%Y-%m-%d") if following == following.normalize() else str(following)
-    return f"observation {length + 1}"
+    return f"{POSITION_LABEL} {length + 1}"
 
 
 def better_baselines(trials: pd.DataFrame, baselines: pd.DataFrame, point: dict, metric: str) -> list[str]:

@@ -58,3 +58,13 @@ def _day_or_month_first(text: pd.Series) -> tuple[pd.Series, str]:
     if day_fits or (not month_fits and day_first.notna().sum() >= month_first.notna().sum()):
         return day_first, f"day-first ({day_first_format!r})"  # if some rows fail, the caller names the first
     return month_first, f"month-first ({month_first_format!r})"
+
+
+PERIOD = re.compile(r"^\d{4}(?:Q[1-4]|-\d{2})?$")  # a year, a quarter or a month as the built-in series label them
+
+
+def timestamps(labels: list[str]) -> pd.DatetimeIndex:
+    """A series' date labels (a date, an instant, or a period such as '1949-01' or '1990Q1') as timestamps, a period at
+    its start, an instant in UTC: the `ds` column the anchors' frames carry."""
+    stamps = pd.DatetimeIndex([pd.Period(label).to_timestamp() if PERIOD.match(label) else pd.Timestamp(label) for label in labels])
+    return stamps.tz_convert(None) if stamps.tz is not None else stamps

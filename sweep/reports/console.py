@@ -16,7 +16,7 @@ from sweep.results.summary import tied_line
 from sweep.results.verdicts import SIGNIFICANCE
 from sweep.search.confirmation import confirmation_lines
 from sweep.search.objective import objective
-from sweep.storage.layout import TRIALS_FILE, TUNE_FOLDER
+from sweep.storage.layout import CONFIRM_FOLDER, TRIALS_FILE, TUNE_FOLDER
 from trainables import persistence_description, score_column
 
 
@@ -59,6 +59,11 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
         print(
             f"error: {failed} repeats failed after {config.max_failures} retries; see the `error` column of {TRIALS_FILE}", file=sys.stderr
         )
+        return EXIT_FAILED_REPEATS
+    unconfirmed = 0 if outcome.confirmation is None else int(outcome.confirmation["confirmation_failed"].sum())
+    if unconfirmed:
+        print(f"error: {unconfirmed} confirmation repeats failed after {config.max_failures} retries; the trials' errors are in "
+              f"{CONFIRM_FOLDER}/", file=sys.stderr)  # fmt: skip
         return EXIT_FAILED_REPEATS
     return EXIT_DONE
 

@@ -20,7 +20,8 @@ class Ahead:
     """One series' forecast H steps ahead."""
 
     series: str
-    labels: list[str]  # what each step is (a period, a date, or a position)
+    labels: list[str]  # what each step is (a period, a date, or a position), in words
+    ds: np.ndarray  # each step's date (datetime64) where the series is dated, else its position
     repeats: np.ndarray  # (repeats, horizon) every repeat's forecasts
     widths: dict[float, np.ndarray]  # level -> (horizon,) half-widths from the backtest; NaN where it cannot calibrate
     baseline: tuple[str, np.ndarray] | None  # the best baseline's name and its H-step forecast, if the sweep had baselines
@@ -30,7 +31,7 @@ class Ahead:
         return np.median(self.repeats, axis=0)
 
     def frame(self) -> pd.DataFrame:
-        columns = {"series": self.series, "ds": self.labels, "h": np.arange(1, len(self.labels) + 1), MODEL_COLUMN: self.median}
+        columns = {"unique_id": self.series, "ds": self.ds, "h": np.arange(1, len(self.labels) + 1), MODEL_COLUMN: self.median}
         for level, width in self.widths.items():
             columns[f"{MODEL_COLUMN}-lo-{level:g}"], columns[f"{MODEL_COLUMN}-hi-{level:g}"] = self.median - width, self.median + width
         if self.baseline is not None:
@@ -41,10 +42,10 @@ class Ahead:
 def backtest_widths(forecasts: pd.DataFrame, series: str, study: str, point: dict, levels: list[float], horizon: int) -> dict:
     """Per level, each step's conformal half-width from every backtest error of the point's repeats' median on `series`
     at that step (all of them known now); NaN for a step the backtest did not score or a level its errors cannot reach."""
-    rows = forecasts[(forecasts["series"] == series) & (forecasts["study"] == study) & forecasts["baseline"].isna()]
+    rows = forecasts[(forecasts["unique_id"] == series) & (forecasts["study"] == study) & forecasts["baseline"].isna()]
     rows = rows[of_point(rows, point)]
-    ensemble = rows.groupby(["origin", "cutoff", "h"]).agg(actual=("actual", "first"), forecast=("forecast", "median"))
-    errors = (ensemble["actual"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
+    ensemble = rows.groupby(["origin", "cutoff_index", "h"]).agg(y=("y", "first"), forecast=("forecast", "median"))
+    errors = (ensemble["y"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
     steps = range(1, horizon + 1)
     return {level: np.array([conformal_width(errors.get(step, np.array([])), level) for step in steps]) for level in levels}
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.data.catalogue import Catalogue
+from sweep.data.dates import timestamps
 from sweep.planning.plan import SweepPlan
 from sweep.results.columns import with_axis_types
 from sweep.results.decode import DecodedTrial
@@ -13,7 +14,7 @@ from sweep.results.horizons import method_labels
 from trainables import SCORES, BaselineForecast, ForecastWindow, horizon_scores, interval_scores, score_column, seasonal_naive_scale
 
 BASELINE_COLUMNS = ["series", "baseline", "model", "origin", "test_start", "status", *SCORES, "error"]
-FORECAST_COLUMNS = ["repeat", "origin", "step", "cutoff", "h", "index", "date", "actual", "forecast"]
+FORECAST_COLUMNS = ["repeat", "origin", "step", "h", "cutoff_index", "index", "cutoff", "ds", "y", "forecast"]
 
 
 def baselines_frame(
@@ -45,14 +46,14 @@ def baselines_frame(
 def forecasts_frame(
     trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1
 ) -> pd.DataFrame:
-    """Every scored forecast: (unique_id, series, study, point, repeat, origin, step, cutoff, h, index, date, actual, forecast).
+    """Every scored forecast, in the shape of the anchors' `cross_validation` output: `unique_id` (the series), `track`
+    (series, method, origin and repeat: one forecaster's forecasts), study, point, baseline, repeat, origin, step, h,
+    `cutoff_index` and `index` (positions), `cutoff` and `ds` (the last observation known and the target: dates where the
+    series are dated, else those positions), `y` (the observed value) and `forecast`.
 
-    `step` counts the cutoffs of a test window from 1, `cutoff` is the index of the last observation a forecast knew and
-    `h` its horizon step, so `index` = cutoff + h; with horizon 1, one row per test observation.
-
-    `unique_id` names the forecasts' track (series, method, origin, repeat), so that utilsforecast's `evaluate` scores the
-    frame as it is (`models=["forecast"], time_col="index", target_col="actual"`). A shared point's forecasts appear
-    under each of its studies, like its trials; baselines' rows have no study, point or repeat (they belong to every study).
+    `step` counts the cutoffs of a test window from 1 and `h` is the horizon step, so `index` = cutoff_index + h; with
+    horizon 1, one row per test observation. A shared point's forecasts appear under each of its studies, like its
+    trials; baselines' rows have no study, point or repeat (they belong to every study).
     """
     windows = []  # one entry per forecast window; expanded into one row per step below, in one go
     for trial in trials:
@@ -69,34 +70,47 @@ def forecasts_frame(
             origin = plan.origins[name][forecast.origin]
             windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start,
                             "forecast": forecast.forecasts})  # fmt: skip
-    columns = ["series", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
+    columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
     if not windows:
-        return pd.DataFrame(columns=["unique_id", *columns])
-    frame = pd.DataFrame(windows).reindex(
-        columns=["series", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"]
+        return pd.DataFrame(columns=columns)
+    frame = (
+        pd.DataFrame(windows)
+        .rename(columns={"series": "unique_id"})
+        .reindex(columns=["unique_id", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"])
     )
     frame = frame.explode("forecast")  # each window's rows keep its index: the forecasts count within it, cutoff-major
     position = frame.groupby(level=0).cumcount().to_numpy()
     frame["step"], frame["h"] = position // horizon + 1, position % horizon + 1
-    frame["cutoff"] = frame["test_start"] + frame["step"] - 2
+    frame["cutoff_index"] = frame["test_start"] + frame["step"] - 2
     frame = frame[frame["forecast"].notna()].reset_index(drop=True)  # steps past the window's end are not forecasts scored
-    frame["index"] = frame["cutoff"] + frame["h"]
-    frame["actual"], frame["date"] = np.nan, None
-    for name, rows in frame.groupby("series", sort=False).groups.items():
-        loaded = catalogue.series[name]
-        positions = frame.loc[rows, "index"].to_numpy(dtype=int)
-        frame.loc[rows, "actual"] = loaded.values[positions]
-        if loaded.dates:
-            frame.loc[rows, "date"] = np.asarray(loaded.dates, dtype=object)[positions]
+    frame["index"] = frame["cutoff_index"] + frame["h"]
     frame["forecast"] = frame["forecast"].astype(float)
     frame["repeat"] = frame["repeat"].astype("Int64")
-    frame = with_axis_types(frame[columns])  # baselines' rows leave the axes empty: integer axes stay integers
-    frame.insert(0, "unique_id", _tracks(frame, plan.axis_names))
-    return frame
+    frame = with_axis_types(frame.assign(**observed(frame, catalogue)))  # baselines' rows leave the axes empty
+    frame["track"] = _tracks(frame, plan.axis_names)
+    return frame[columns]
+
+
+def observed(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndarray]:
+    """`y` at each row's `index`, and `cutoff` and `ds`: the cutoff's and target's dates when every series is dated (the
+    anchors' datetimes), else their positions."""
+    cutoffs, targets = frame["cutoff_index"].to_numpy(dtype=int), frame["index"].to_numpy(dtype=int)
+    series = frame["unique_id"].to_numpy()
+    dated = all(catalogue.series[name].dates for name in np.unique(series))
+    y = np.full(len(frame), np.nan)
+    cutoff, ds = (np.empty(len(frame), dtype="datetime64[ns]") for _ in range(2)) if dated else (cutoffs, targets)
+    for name in np.unique(series):
+        rows = series == name
+        loaded = catalogue.series[name]
+        y[rows] = loaded.values[targets[rows]]
+        if dated:
+            stamps = timestamps(loaded.dates).to_numpy(dtype="datetime64[ns]")
+            cutoff[rows], ds[rows] = stamps[cutoffs[rows]], stamps[targets[rows]]
+    return {"cutoff": cutoff, "ds": ds, "y": y}
 
 
 def _tracks(frame: pd.DataFrame, axis_names: list[str]) -> pd.Series:
     """ "series | method | origin o | repeat r" (a baseline has no repeat): one forecaster's forecasts at one origin."""
-    tracks = frame["series"] + " | " + method_labels(frame, axis_names) + " | origin " + frame["origin"].astype(str)
+    tracks = frame["unique_id"] + " | " + method_labels(frame, axis_names) + " | origin " + frame["origin"].astype(str)
     repeats = " | repeat " + frame["repeat"].astype(str)
     return tracks.where(frame["repeat"].isna(), tracks + repeats)

@@ -18,14 +18,14 @@ def step_metric(metric: str) -> str:
 
 
 def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str) -> pd.DataFrame:
-    """One row per (series, method, repeat, origin, h): `metric` over the cutoffs whose step h is in the test window.
+    """One row per (series `unique_id`, method, repeat, origin, h): `metric` over the cutoffs whose step h is in the test window.
 
     `forecast_scores`' formulas, as grouped means over every kept forecast at once (a sweep keeps millions). MASE is
     scaled as everywhere else, by the origin's training window. Baselines have no repeat (-1 here).
     """
-    keys = ["series", METHOD, "repeat", "origin", "h"]
+    keys = ["unique_id", METHOD, "repeat", "origin", "h"]
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, plan.axis_names), "repeat": forecasts["repeat"].fillna(-1).astype(int)})
-    actual, forecast = frame["actual"].to_numpy(dtype=np.float64), frame["forecast"].to_numpy(dtype=np.float64)
+    actual, forecast = frame["y"].to_numpy(dtype=np.float64), frame["forecast"].to_numpy(dtype=np.float64)
     errors, magnitude = forecast - actual, np.abs(actual) + np.abs(forecast)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(magnitude == 0, 0.0, 2 * np.abs(errors) / magnitude)
@@ -33,10 +33,10 @@ def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[st
     means = parts.groupby(keys, sort=False)[["absolute", "squared", "ratio"]].mean().reset_index()
     scales = {
         (series, index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
-        for series, index in means[["series", "origin"]].drop_duplicates().itertuples(index=False)
+        for series, index in means[["unique_id", "origin"]].drop_duplicates().itertuples(index=False)
         for origin in [plan.origins[series][index]]
     }  # fmt: skip
-    scale = np.array([scales[key] for key in zip(means["series"], means["origin"])], dtype=np.float64)
+    scale = np.array([scales[key] for key in zip(means["unique_id"], means["origin"])], dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = {"rmse": np.sqrt(means["squared"]), "mae": means["absolute"], "smape": 100 * means["ratio"],
                   "mase": np.where(scale > 0, means["absolute"] / scale, np.nan)}  # fmt: skip

@@ -18,7 +18,7 @@ from sweep.planning.plan import SweepPlan
 from sweep.results.horizons import METHOD, method_labels
 from trainables import MSIS_LEVEL, conformal_width, seasonal_naive_scale
 
-KEYS = ["series", METHOD, "origin", "cutoff", "h"]
+KEYS = ["unique_id", METHOD, "origin", "cutoff_index", "h"]
 
 
 def lo(level: float) -> str:
@@ -32,21 +32,23 @@ def hi(level: float) -> str:
 
 
 def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: list[float]) -> pd.DataFrame:
-    """One row per (series, method, origin, cutoff, h): the ensemble's median forecast, the actual, `lo(L)`/`hi(L)` per
-    level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range),
-    `members` (every repeat's forecast, for the ensemble's CRPS) and `unique_id` (series, method and origin: the track
-    utilsforecast's `evaluate` scores, with `time_col="index"` and `target_col="actual"`)."""
+    """One row per (series, method, origin, cutoff, h), in the anchors' shape as forecasts.parquet (`unique_id` the
+    series, `track` its method and origin, `cutoff`, `ds`, `y`): the ensemble's median `forecast`, `lo(L)`/`hi(L)` per
+    level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range) and
+    `members` (every repeat's forecast, for the ensemble's CRPS)."""
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
     grouped = frame.groupby(KEYS, sort=False)
-    ensemble = grouped.agg(index=("index", "first"), actual=("actual", "first"), forecast=("forecast", "median")).reset_index()
+    ensemble = grouped.agg(
+        index=("index", "first"), cutoff=("cutoff", "first"), ds=("ds", "first"), y=("y", "first"), forecast=("forecast", "median")
+    ).reset_index()
     members = grouped["forecast"].agg(list)
     ensemble["seed_spread"] = _spread(members)
     ensemble["members"] = members.to_numpy()
-    ensemble.insert(0, "unique_id", ensemble["series"] + " | " + ensemble[METHOD] + " | origin " + ensemble["origin"].astype(str))
+    ensemble.insert(1, "track", ensemble["unique_id"] + " | " + ensemble[METHOD] + " | origin " + ensemble["origin"].astype(str))
     ensemble["calibration"] = 0
     for level in levels:
         ensemble[lo(level)], ensemble[hi(level)] = np.nan, np.nan
-    for _, rows in ensemble.groupby(["series", METHOD, "h"], sort=False).groups.items():
+    for _, rows in ensemble.groupby(["unique_id", METHOD, "h"], sort=False).groups.items():
         _calibrate(ensemble, rows, levels)
     return ensemble
 
@@ -63,8 +65,8 @@ def _spread(members: pd.Series) -> np.ndarray:
 
 
 def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
-    errors = (ensemble.loc[rows, "actual"] - ensemble.loc[rows, "forecast"]).abs().to_numpy()
-    targets, cutoffs, centres = (ensemble.loc[rows, column].to_numpy() for column in ("index", "cutoff", "forecast"))
+    errors = (ensemble.loc[rows, "y"] - ensemble.loc[rows, "forecast"]).abs().to_numpy()
+    targets, cutoffs, centres = (ensemble.loc[rows, column].to_numpy() for column in ("index", "cutoff_index", "forecast"))
     known_counts, bounds = [], {level: ([], []) for level in levels}
     for cutoff, centre in zip(cutoffs, centres):
         known = np.sort(errors[targets <= cutoff])
@@ -84,9 +86,9 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     the forecasts with an interval at every level, and the mean half-width at the highest level against the seeds' spread."""
     scales = {(series, origin.index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
               for series, origins in plan.origins.items() for origin in origins}  # fmt: skip
-    scale = np.array([scales[key] for key in zip(ensemble["series"], ensemble["origin"])])
+    scale = np.array([scales[key] for key in zip(ensemble["unique_id"], ensemble["origin"])])
     calibrated = ensemble[[lo(level) for level in levels]].notna().all(axis=1).to_numpy()
-    actual = ensemble["actual"].to_numpy()
+    actual = ensemble["y"].to_numpy()
     columns = {}
     for level in levels:
         inside = (ensemble[lo(level)] <= actual) & (actual <= ensemble[hi(level)])

@@ -20,6 +20,7 @@ from trainables import Point, score_column
 
 STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
                       "differs_from_best", "p90", "robust_choice"]  # fmt: skip
+SUMMARY_COUNTS = ["count", "stopped", "failed", "race_rounds"]  # whole numbers, never floats
 SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
 
 
@@ -50,7 +51,7 @@ def summarize(
         summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
     summary = summary.reset_index()
     if baselines is None or baselines.empty:
-        return with_axis_types(summary)
+        return with_axis_types(summary, counts=SUMMARY_COUNTS)
     rows = []
     for study, frame in statistics.items():
         for name, group in baselines.groupby("baseline", sort=False):
@@ -59,7 +60,7 @@ def summarize(
             found = frame.loc[label, columns] if label in frame.index else pd.Series(dtype=object)
             rows.append({"study": study, "baseline": name, **done.describe().to_dict(), **found.to_dict(),
                          "stopped": 0, "failed": int((group["status"] == "failed").sum())})  # fmt: skip
-    return with_axis_types(pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True))
+    return with_axis_types(pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True), counts=SUMMARY_COUNTS)
 
 
 def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", baselines: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -43,7 +43,7 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
     frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
     order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given
     frame = frame.sort_values(order, ignore_index=True).drop(columns=["grid_position", "series_position", "point_order"])
-    return with_axis_types(frame, counts=COUNT_COLUMNS)
+    return with_axis_types(frame, counts=COUNT_COLUMNS).astype({"error": "str"})
 
 
 def _repeat_rows(trial: DecodedTrial, origins: dict[str, list[Origin]]) -> list[dict]:

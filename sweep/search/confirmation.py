@@ -14,7 +14,7 @@ from sweep.config.model import SweepConfig
 from sweep.planning.plan import point_key
 from sweep.results.columns import of_point, points_by_label, with_axis_types
 from sweep.results.decode import DecodedTrial
-from trainables import Point, point_label, score_column
+from trainables import Point, TrialStatus, point_label, score_column
 
 
 def robust_choices(statistics: dict[str, pd.DataFrame], trials: pd.DataFrame) -> dict[str, Point]:
@@ -38,7 +38,8 @@ def fresh_repeat_groups(config: SweepConfig) -> list[list[int]]:
 
 
 def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict], trials: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation)."""
+    """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation), and
+    the fresh repeats that failed after their retries."""
     score = score_column(metric)
     fresh = [
         (point_key(trial.request.point), getattr(row, score))
@@ -46,13 +47,17 @@ def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict],
         if trial.final is not None
         for row in trial.final.repeats
     ]
+    failed = [
+        (point_key(trial.request.point), len(trial.request.repeat_indices)) for trial in trials_run if trial.status is TrialStatus.FAILED
+    ]
     rows = []
     for study, point in choices.items():
         members = trials[(trials["study"] == study) & (trials["status"] == "completed")]
         selected = members[of_point(members, point)][score]
         confirmed = pd.Series([value for key, value in fresh if key == point_key(point)], dtype=float)
         rows.append({"study": study, **point, "selection_mean": selected.mean(), "selection_repeats": len(selected),
-                     "confirmation_mean": confirmed.mean(), "confirmation_repeats": len(confirmed)})  # fmt: skip
+                     "confirmation_mean": confirmed.mean(), "confirmation_repeats": len(confirmed),
+                     "confirmation_failed": sum(count for key, count in failed if key == point_key(point))})  # fmt: skip
     return with_axis_types(pd.DataFrame(rows))
 
 

@@ -22,8 +22,8 @@ def test_step_scores_are_forecast_scores_of_each_steps_forecasts(metric):
                     for cutoff in range(8 - h + 1):
                         index = origins[name][origin].test_start + cutoff + h - 1
                         forecast = 0.0 if (name == "b" and cutoff == 0) else series[name][index] + rng.normal(0, 5)
-                        rows.append({"series": name, "study": study, "neurons": neurons, "baseline": baseline, "repeat": repeat,
-                                     "origin": origin, "h": h, "actual": series[name][index], "forecast": forecast})  # fmt: skip
+                        rows.append({"unique_id": name, "study": study, "neurons": neurons, "baseline": baseline, "repeat": repeat,
+                                     "origin": origin, "h": h, "y": series[name][index], "forecast": forecast})  # fmt: skip
     frame = pd.DataFrame(rows).astype({"neurons": "Int64", "repeat": "Int64"})
     plan = SweepPlan(axis_names=["neurons"], points=[], studies={}, notes=[], memberships={}, origins=origins, series_groups=[])
     scores = step_scores(frame, plan, series, 12, metric)
@@ -31,8 +31,8 @@ def test_step_scores_are_forecast_scores_of_each_steps_forecasts(metric):
     for row in scores.itertuples(index=False):
         of_repeat = frame["repeat"].isna() if row.repeat == -1 else frame["repeat"] == row.repeat
         of_method = (frame["baseline"] == row.method) if row.method == "ets" else (frame["neurons"] == int(row.method[-1]))
-        group = frame[(frame["series"] == row.series) & (frame["origin"] == row.origin) & (frame["h"] == row.h) & of_repeat & of_method]
-        origin = origins[row.series][row.origin]
-        scale = seasonal_naive_scale(series[row.series][origin.start : origin.test_start], 12)
-        expected = forecast_scores(group["actual"].to_numpy(), group["forecast"].to_numpy(), scale)[metric]
+        group = frame[(frame["unique_id"] == row.unique_id) & (frame["origin"] == row.origin) & (frame["h"] == row.h) & of_repeat & of_method]
+        origin = origins[row.unique_id][row.origin]
+        scale = seasonal_naive_scale(series[row.unique_id][origin.start : origin.test_start], 12)
+        expected = forecast_scores(group["y"].to_numpy(), group["forecast"].to_numpy(), scale)[metric]
         np.testing.assert_allclose(getattr(row, metric), expected, rtol=1e-12, equal_nan=True)

@@ -31,8 +31,8 @@ def baseline_rows(series: np.ndarray, name: str, origins: int) -> pd.DataFrame:
             for h in range(1, HORIZON + 1):
                 if cutoff + h <= 12:
                     index = origin.test_start + cutoff + h - 1
-                    rows.append({"series": "ar", "study": None, "baseline": name, "repeat": pd.NA, "origin": origin.index,
-                                 "cutoff": index - h, "h": h, "index": index, "actual": series[index],
+                    rows.append({"unique_id": "ar", "study": None, "baseline": name, "repeat": pd.NA, "origin": origin.index,
+                                 "cutoff_index": index - h, "h": h, "index": index, "cutoff": index - h, "ds": index, "y": series[index],
                                  "forecast": forecasts[cutoff, h - 1]})  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -43,7 +43,7 @@ def test_intervals_cover_within_five_points_of_their_level_on_a_seasonal_ar_proc
     intervals = conformal_intervals(forecasts, [], [80.0, 95.0])
     for level in (80.0, 95.0):
         calibrated = intervals[intervals[lo(level)].notna()]
-        inside = (calibrated[lo(level)] <= calibrated["actual"]) & (calibrated["actual"] <= calibrated[hi(level)])
+        inside = (calibrated[lo(level)] <= calibrated["y"]) & (calibrated["y"] <= calibrated[hi(level)])
         assert len(calibrated) > 1500
         assert abs(100 * inside.mean() - level) <= 5, (level, inside.mean())
 
@@ -54,12 +54,12 @@ def test_an_interval_knows_only_the_errors_observed_by_its_cutoff():
     intervals = conformal_intervals(forecasts, [], [80.0])
     for _, group in intervals.groupby("h"):
         for row in group.itertuples():
-            assert row.calibration == (group["index"] <= row.cutoff).sum()
-        first = group.sort_values("cutoff").iloc[: minimum_calibration(80.0)]
+            assert row.calibration == (group["index"] <= row.cutoff_index).sum()
+        first = group.sort_values("cutoff_index").iloc[: minimum_calibration(80.0)]
         assert first[lo(80.0)].isna().sum() >= 1  # the earliest cutoffs know too few errors: no interval
     # changing an actual after every cutoff of the first origin moves no interval of that origin
-    late = forecasts["index"] > forecasts.loc[forecasts["origin"] == 0, "cutoff"].max()
-    changed = forecasts.assign(actual=np.where(late, forecasts["actual"] + 1000, forecasts["actual"]))
+    late = forecasts["index"] > forecasts.loc[forecasts["origin"] == 0, "cutoff_index"].max()
+    changed = forecasts.assign(y=np.where(late, forecasts["y"] + 1000, forecasts["y"]))
     again = conformal_intervals(changed, [], [80.0])
     first_origin = intervals["origin"] == 0
     pd.testing.assert_series_equal(again.loc[first_origin, lo(80.0)], intervals.loc[first_origin, lo(80.0)])
@@ -88,8 +88,8 @@ def test_one_forecasters_msis_and_crps_score_the_intervals_its_own_errors_give()
     last = calibrated[calibrated["origin"] == 5]
     by_hand = []
     for row in last.itertuples():
-        known = rows[(rows["h"] == row.h) & (rows["index"] <= row.cutoff)]
-        by_hand.append(scoringrules.crps_ensemble(row.actual, row.forecast + (known["actual"] - known["forecast"]).to_numpy()))
+        known = rows[(rows["h"] == row.h) & (rows["index"] <= row.cutoff_index)]
+        by_hand.append(scoringrules.crps_ensemble(row.y, row.forecast + (known["y"] - known["forecast"]).to_numpy()))
     assert scores[-1]["crps"] == pytest.approx(np.mean(by_hand) / windows[-1].scale, rel=1e-9)
     without_95 = interval_scores(windows, HORIZON, [80.0])  # no MSIS without its 95% level; CRPS all the same
     assert all(np.isnan(score["msis"]) for score in without_95) and np.isfinite(without_95[-1]["crps"])

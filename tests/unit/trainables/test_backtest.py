@@ -31,8 +31,12 @@ def test_one_origin_reproduces_the_scores_before_origins_existed_to_the_last_dig
         difference_lag=case["difference_lag"], diagnostics_every=0,
     )  # fmt: skip
     final = run_trial(request, shampoo)
-    assert [row.test_rmse for row in final.repeats] == case["test_rmse"]
-    assert [row.train_rmse for row in final.repeats] == case["train_rmse"]
+    # Keras' own loop runs TensorFlow's CPU kernels, whose float32 sums follow the processor's vector width: on an AMD EPYC
+    # the second repeat's RMSE moved by 1e-9 relative (136.394032756 against 136.394032890). A seed or a data change moves
+    # it by percents, so 1e-6 still tells; the compiled engine's XLA code repeats every digit.
+    tolerance = 1e-6 if case["engine"] == "keras" else 0
+    assert [row.test_rmse for row in final.repeats] == pytest.approx(case["test_rmse"], rel=tolerance, abs=0)
+    assert [row.train_rmse for row in final.repeats] == pytest.approx(case["train_rmse"], rel=tolerance, abs=0)
 
 
 def test_origins_step_back_from_the_end_and_slide_or_expand():
