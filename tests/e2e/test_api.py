@@ -10,7 +10,6 @@ import sweep.api
 from sweep.api import run_sweep
 from sweep.config.validation import ConfigError
 from sweep.data.in_memory import in_memory
-from sweep.results.across_series import lowest_mean_rank_point
 
 
 def test_the_docstring_example_runs(tmp_path, local_ray):
@@ -59,7 +58,12 @@ def test_a_long_dataframe_of_several_series_gives_the_verdict_across_them_and_th
     assert result.config.evaluation.season == 12  # inferred from the monthly dates
     across = result.across["units"]
     assert set(across.index) == {"1", "2", "naive (baseline)"} and (across["verdict"] == "best").sum() == 1
-    forecast = result.forecast()
-    assert len(forecast) == 4 * 2 and (forecast["next"] == "2023-07").all()  # the month, as monthly dates name it
-    assert (forecast["neurons"] == lowest_mean_rank_point(result.trials, "units", "mase")["neurons"]).all()  # across series
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "products" / "forecast.csv"), forecast, check_dtype=False)
+    forecast = result.forecast()  # the default choice: across series, the lowest mean rank
+    assert forecast["unique_id"].tolist() == [f"product{number}" for number in range(4)]
+    assert (forecast["ds"] == pd.Timestamp("2023-07-01")).all()  # the month after the data, as NeuralForecast.predict dates it
+    means = result.trials.groupby(["series", "neurons"])["test_mase"].mean().unstack("neurons")  # ranked by hand, not by the product
+    ranking = pd.DataFrame({"rank": means.rank(axis=1).mean(), "mean": means.mean()}).sort_values(["rank", "mean"])
+    repeats = pd.read_csv(tmp_path / "products" / "forecast_repeats.csv")
+    assert len(repeats) == 4 * 2 and (repeats["neurons"] == ranking.index[0]).all()
+    written = pd.read_csv(tmp_path / "products" / "forecast.csv", parse_dates=["ds"])
+    pd.testing.assert_frame_equal(written, forecast, check_dtype=False)

@@ -54,25 +54,27 @@ def test_forecasts_of_the_trials_and_the_baselines_are_kept(backtest):
     lstm, baselines = forecasts[forecasts["baseline"].isna()], forecasts[forecasts["baseline"].notna()]
     assert len(lstm) == len(NEURONS) * 2 * ORIGINS * TEST_SIZE and len(baselines) == 3 * ORIGINS * TEST_SIZE
     assert baselines["study"].isna().all() and baselines["repeat"].isna().all()
-    assert sorted(lstm["index"].unique()) == list(range(40, 100)) and lstm["date"].iloc[0] == "1911"
+    assert sorted(lstm["index"].unique()) == list(range(40, 100)) and lstm["ds"].iloc[0] == pd.Timestamp("1911-01-01")
     naive = baselines[baselines["baseline"] == "naive"]
     nile = load_series("nile").values
     assert np.array_equal(naive["forecast"].to_numpy(), nile[naive["index"] - 1])
-    assert np.array_equal(lstm["actual"].to_numpy(), nile[lstm["index"]])
+    assert np.array_equal(lstm["y"].to_numpy(), nile[lstm["index"]])
 
 
 def test_the_winner_forecasts_the_next_observation_with_every_repeat(backtest, capsys):
     results, _ = backtest
     assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--choice", "best"]) == 0
     printed = capsys.readouterr().out
-    written = pd.read_csv(results / "forecast.csv", dtype={"next": str})
-    assert len(written) == 2 and written["repeat"].tolist() == [0, 1] and (written["next"] == "1971").all()
+    written = pd.read_csv(results / "forecast.csv", parse_dates=["ds"])
+    assert written[["unique_id", "ds", "h"]].values.tolist() == [["nile", pd.Timestamp("1971-01-01"), 1]]
+    repeats = pd.read_csv(results / "forecast_repeats.csv")
+    assert repeats["repeat"].tolist() == [0, 1] and written["lstm"].iloc[0] == pytest.approx(np.median(repeats["forecast"]))
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     means = trials.groupby("neurons")["test_mase"].mean()
-    assert (written["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric
+    assert (repeats["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric
     seeds = trials[trials["neurons"] == means.idxmin()].drop_duplicates("repeat")["seed"].tolist()
-    assert written["seed"].tolist() == seeds  # the repeats' own seeds
-    assert f"forecast for 1971: median {np.median(written['forecast']):.3f} 10^8 m^3" in printed
+    assert repeats["seed"].tolist() == seeds  # the repeats' own seeds
+    assert f"forecast for 1971: median {np.median(repeats['forecast']):.3f} 10^8 m^3" in printed
 
 
 def test_forecasting_before_the_sweep_ran_is_refused(tmp_path, capsys):
@@ -102,9 +104,9 @@ def test_forecast_uses_the_sweeps_saved_config_and_refuses_a_differing_one(backt
 def test_a_baseline_that_won_forecasts_with_method(backtest, capsys):
     results, _ = backtest
     assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--method", "ets"]) == 0
-    written = pd.read_csv(results / "forecast.csv", dtype={"next": str})
-    assert written[["series", "method", "next"]].values.tolist() == [["nile", "ets", "1971"]]
-    assert written["model"].str.startswith("ETS(A").all() and np.isfinite(written["forecast"]).all()
+    written = pd.read_csv(results / "forecast.csv", parse_dates=["ds"])
+    assert written[["unique_id", "ds"]].values.tolist() == [["nile", pd.Timestamp("1971-01-01")]]
+    assert written["model"].str.startswith("ETS(A").all() and np.isfinite(written["ets"]).all()
     assert "forecast for 1971: " in capsys.readouterr().out
     assert forecast_main(["--name", results.name, "--storage", str(results.parent), "--method", "seasonal_naive"]) == 2
     assert "`--method` ('seasonal_naive') is not a baseline the sweep scored; its baselines: naive, ets, arima" in capsys.readouterr().err

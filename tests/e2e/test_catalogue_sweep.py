@@ -44,7 +44,7 @@ def test_every_result_has_a_row_per_series(catalogue):
     global_fits = trials[trials["training"] == "global"]
     assert global_fits.groupby(["neurons", "repeat"])["trial_id"].nunique().eq(1).all()  # one trial fits every series together
     forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
-    assert forecasts.groupby("series").size().to_dict() == {"east": 72, "north": 72, "south": 72}  # (4 x 2 x 2 + 2 naive) x 4 steps
+    assert forecasts.groupby("unique_id").size().to_dict() == {"east": 72, "north": 72, "south": 72}  # (4 x 2 x 2 + 2 naive) x 4 steps
     baselines = pq.read_table(results / "baselines.parquet").to_pandas()
     assert len(baselines) == 3 * 2 and set(baselines["series"]) == {"north", "south", "east"}
     assert "note: series 'pop-up' skipped: " in printed
@@ -78,11 +78,13 @@ def test_the_winner_across_series_forecasts_each_series(catalogue, capsys):
     folder, results, _ = catalogue
     assert forecast_main(["--config", str(results.parent.parent / "catalogue.yaml"), "--storage", str(results.parent)]) == 0
     printed = capsys.readouterr().out
-    written = pd.read_csv(results / "forecast.csv")
-    assert written["series"].unique().tolist() == ["north", "south", "east"] and len(written) == 3 * 2
+    written = pd.read_csv(results / "forecast.csv", parse_dates=["ds"])
+    assert written["unique_id"].tolist() == ["north", "south", "east"]  # a row per series and step, the repeats' median
+    repeats = pd.read_csv(results / "forecast_repeats.csv")
+    assert len(repeats) == 3 * 2 and np.allclose(repeats.groupby("unique_id", sort=False)["forecast"].median(), written["lstm"])
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     means = trials.groupby(["series", "neurons", "training"])["test_mase"].mean().unstack(["neurons", "training"])
     ranking = pd.DataFrame({"rank": means.rank(axis=1).mean(), "mean": means.mean()}).sort_values(["rank", "mean"])
-    assert (written[["neurons", "training"]].apply(tuple, axis=1) == ranking.index[0]).all()  # the lowest mean rank
+    assert (repeats[["neurons", "training"]].apply(tuple, axis=1) == ranking.index[0]).all()  # the lowest mean rank
     assert ranking.index[0][1] == "global" and "one model per repeat trained across all 3 series" in printed
-    assert written["next"].str.startswith("2024-01-25").all() and "lowest mean rank of test mase across series" in printed
+    assert (written["ds"] == pd.Timestamp("2024-01-25")).all() and "lowest mean rank of test mase across series" in printed

@@ -33,21 +33,25 @@ def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(horizon):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     co2 = load_series("co2").values
     assert set(forecasts["h"]) == set(range(1, HORIZON + 1))
-    assert (forecasts["index"] == forecasts["cutoff"] + forecasts["h"]).all()
-    np.testing.assert_array_equal(forecasts["actual"], co2[forecasts["index"]])
+    assert (forecasts["index"] == forecasts["cutoff_index"] + forecasts["h"]).all()
+    np.testing.assert_array_equal(forecasts["y"], co2[forecasts["index"]])
+    dates = load_series("co2").dates  # the anchors' datetimes: ds is the target's month, cutoff the last one known
+    assert (forecasts["ds"].dt.strftime("%Y-%m") == np.asarray(dates)[forecasts["index"]]).all()
+    assert (forecasts["cutoff"].dt.strftime("%Y-%m") == np.asarray(dates)[forecasts["cutoff_index"]]).all()
+    assert (forecasts["unique_id"] == "co2").all() and forecasts["track"].nunique() == 3 * (len(CONFIGURATIONS) * 2 + 4)
     per_window = forecasts.groupby(["baseline", "epochs", "neurons", "strategy", "repeat", "origin"], dropna=False).size()
     steps_inside = sum(TEST_SIZE - h + 1 for h in range(1, HORIZON + 1))  # step h: the cutoffs whose target is in the window
     assert (per_window == steps_inside).all() and len(per_window) == 3 * (len(CONFIGURATIONS) * 2 + len(CONFIG.evaluation.baselines))
     test_starts = trials.groupby("origin")["test_start"].first()
     assert test_starts.tolist() == [len(co2) - TEST_SIZE - 24, len(co2) - TEST_SIZE - 12, len(co2) - TEST_SIZE]
-    first_cutoffs = forecasts.groupby(["origin", "h"])["cutoff"].min()
+    first_cutoffs = forecasts.groupby(["origin", "h"])["cutoff_index"].min()
     assert (first_cutoffs == test_starts.reindex(first_cutoffs.index.get_level_values("origin")).to_numpy() - 1).all()
     by_step = pd.read_csv(results / "by_step.csv").set_index("method")
     assert set(by_step.index) == {*CONFIGURATIONS, *CONFIG.evaluation.baselines}
     assert list(by_step.columns) == [f"h{h}" for h in range(1, HORIZON + 1)] + ["mean"] and np.isfinite(by_step.to_numpy()).all()
     naive = forecasts[(forecasts["baseline"] == "naive") & (forecasts["h"] == 3)]
     by_hand = [  # MASE at step 3 of each origin: its MAE over the seasonal naive's in-sample MAE on its training window
-        np.mean(np.abs(rows["forecast"] - rows["actual"])) / np.mean(np.abs(co2[SEASON:training] - co2[: training - SEASON]))
+        np.mean(np.abs(rows["forecast"] - rows["y"])) / np.mean(np.abs(co2[SEASON:training] - co2[: training - SEASON]))
         for (_, rows), training in zip(naive.groupby("origin"), test_starts)
     ]
     assert by_step.loc["naive", "h3"] == pytest.approx(np.mean(by_hand))
@@ -55,11 +59,14 @@ def test_every_cutoff_forecasts_each_step_and_the_scores_come_by_step(horizon):
     baselines = pq.read_table(results / "baselines.parquet").to_pandas()
     for frame in (trials, baselines):  # each repeat's (and baseline's) CRPS and MSIS (the 95% level) from its own errors
         assert np.isfinite(frame["test_crps"]).all() and np.isfinite(frame["test_msis"]).all()
-    # the anchors' evaluator reads the file as it is: its MAE per cutoff, pooled over the cutoffs' steps, is each trial's
-    tracks = evaluate(forecasts, [mae], models=["forecast"], time_col="index", target_col="actual")
-    steps = forecasts.groupby(["unique_id", "cutoff"]).size().rename("steps")
-    pooled = tracks.join(steps, on=["unique_id", "cutoff"]).assign(weighted=lambda frame: frame["forecast"] * frame["steps"])
-    pooled = pooled.groupby("unique_id")["weighted"].sum() / pooled.groupby("unique_id")["steps"].sum()
+    # the anchors' evaluator reads the file as it reads cross_validation output (id, ds, y): its MAE per track and cutoff,
+    # pooled over the cutoffs' steps, is each trial's
+    tracks = evaluate(forecasts, [mae], models=["forecast"], id_col="track", time_col="ds", target_col="y")
+    plain = evaluate(forecasts.drop(columns="track"), [mae], models=["forecast"], time_col="ds", target_col="y")  # its defaults
+    assert set(plain["unique_id"]) == {"co2"} and len(plain) == forecasts["cutoff"].nunique()  # a row per series and cutoff
+    steps = forecasts.groupby(["track", "cutoff"]).size().rename("steps")
+    pooled = tracks.join(steps, on=["track", "cutoff"]).assign(weighted=lambda frame: frame["forecast"] * frame["steps"])
+    pooled = pooled.groupby("track")["weighted"].sum() / pooled.groupby("track")["steps"].sum()
     last = trials.iloc[-1]
     track = (
         f"co2 | units: epochs {last['epochs']}, neurons {last['neurons']}, strategy {last['strategy']} | origin {last['origin']} "
@@ -75,7 +82,9 @@ def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_
     intervals = pq.read_table(results / "intervals.parquet").to_pandas()
     assert {"forecast-lo-80", "forecast-hi-80", "forecast-lo-95", "forecast-hi-95", "calibration", "seed_spread"} <= set(intervals.columns)
     naive = intervals[intervals["method"] == "naive"]
-    known_at_the_last_cutoff = naive.groupby("h").apply(lambda rows: (rows["index"] <= rows["cutoff"].max()).sum(), include_groups=False)
+    known_at_the_last_cutoff = naive.groupby("h").apply(
+        lambda rows: (rows["index"] <= rows["cutoff_index"].max()).sum(), include_groups=False
+    )
     assert intervals.groupby("h")["calibration"].max().to_dict() == known_at_the_last_cutoff.to_dict()
     calibrated = intervals[intervals["forecast-lo-95"].notna()]
     assert len(calibrated) and (calibrated["forecast-lo-95"] <= calibrated["forecast-lo-80"]).all()
@@ -85,9 +94,10 @@ def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_
     assert scores[["coverage-80", "coverage-95"]].stack().between(0, 1).all() and np.isfinite(scores["msis"]).all()
     assert scores.loc["naive", "seed spread (10-90%)"] == 0 and scores.loc[CONFIGURATIONS[-1], "crps (scaled)"] > 0
     # utilsforecast's coverage of the calibrated forecasts, pooled, is the table's
-    covered = evaluate(calibrated, [coverage], models=["forecast"], level=[95], time_col="index", target_col="actual")
-    covered = covered.join(calibrated.groupby(["unique_id", "cutoff"]).size().rename("n"), on=["unique_id", "cutoff"])
-    covered["method"] = covered["unique_id"].str.split(" | ", regex=False).str[1]
+    assert intervals["ds"].dtype.kind == "M" and (intervals["unique_id"] == "co2").all()
+    covered = evaluate(calibrated, [coverage], models=["forecast"], level=[95], id_col="track", time_col="ds", target_col="y")
+    covered = covered.join(calibrated.groupby(["track", "cutoff"]).size().rename("n"), on=["track", "cutoff"])
+    covered["method"] = covered["track"].str.split(" | ", regex=False).str[1]
     inside = (covered["forecast"] * covered["n"]).groupby(covered["method"]).sum() / covered.groupby("method")["n"].sum()
     pd.testing.assert_series_equal(inside.sort_index(), scores["coverage-95"].sort_index(), check_names=False)
     fewest = known_at_the_last_cutoff[HORIZON]
@@ -99,10 +109,11 @@ def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_
     storage, name = str(results.parent), results.name
     assert forecast_main(["--name", name, "--storage", storage, "--choice", "best", "--horizon", str(HORIZON + 2)]) == 0
     printed = capsys.readouterr().out
-    forecast = pd.read_csv(results / "forecast.csv")
+    forecast = pd.read_csv(results / "forecast.csv", parse_dates=["ds"])
     bands = ["lstm-lo-80", "lstm-hi-80", "lstm-lo-95", "lstm-hi-95"]
-    assert list(forecast.columns) == ["series", "ds", "h", "lstm", *bands, "ets"]  # the best baseline beside it
-    assert forecast["ds"].tolist()[:2] == ["2002-01", "2002-02"] and forecast["h"].tolist() == list(range(1, HORIZON + 3))
+    assert list(forecast.columns) == ["unique_id", "ds", "h", "lstm", *bands, "ets"]  # NeuralForecast.predict's shape, ets beside
+    assert forecast["ds"].tolist()[:2] == [pd.Timestamp("2002-01-01"), pd.Timestamp("2002-02-01")]
+    assert forecast["h"].tolist() == list(range(1, HORIZON + 3))
     scored = forecast[forecast["h"] <= HORIZON]  # the steps the backtest scored have intervals around the median; later ones none
     nested = scored[["lstm-lo-95", "lstm-lo-80", "lstm", "lstm-hi-80", "lstm-hi-95"]].to_numpy()
     assert (np.diff(nested, axis=1) > 0).all()

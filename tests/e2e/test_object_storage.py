@@ -81,5 +81,5 @@ def test_a_store_that_stops_answering_mid_sweep_ends_in_one_error_and_resume_com
     assert forecast_main(["--name", "outage", "--storage", storage, "--method", "naive"]) == 0
     with filesystem.open_input_stream("outages/sweeps/outage/forecast.csv") as stream:
         forecast = pd.read_csv(io.BytesIO(stream.read()))
-    assert forecast[["method", "forecast"]].values.tolist() == [["naive", frame["sales"].iloc[-1]]]
-    assert (pd.to_datetime(forecast["next"]) == pd.Timestamp("2024-01-01")).all()
+    assert forecast["naive"].tolist() == [frame["sales"].iloc[-1]]
+    assert (pd.to_datetime(forecast["ds"]) == pd.Timestamp("2024-01-01")).all()

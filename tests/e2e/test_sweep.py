@@ -106,9 +106,9 @@ def test_forecasts_table_holds_every_forecast_behind_the_scores(tiny_sweep):
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
     assert len(forecasts) == len(trials) * 12 and forecasts["baseline"].isna().all()
-    assert forecasts["date"].iloc[:12].tolist() == [f"1903-{month:02d}" for month in range(1, 13)]
+    assert forecasts["ds"].iloc[:12].tolist() == [pd.Timestamp(f"1903-{month:02d}-01") for month in range(1, 13)]
     keys = ["study", "epochs", "neurons", "repeat", "origin"]
-    rescored = forecasts.groupby(keys).apply(lambda rows: np.sqrt(np.mean((rows["forecast"] - rows["actual"]) ** 2)), include_groups=False)
+    rescored = forecasts.groupby(keys).apply(lambda rows: np.sqrt(np.mean((rows["forecast"] - rows["y"]) ** 2)), include_groups=False)
     assert np.allclose(trials.set_index(keys)["test_rmse"].sort_index(), rescored.sort_index(), rtol=1e-12)
 
 

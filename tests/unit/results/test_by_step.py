@@ -31,7 +31,9 @@ def test_step_scores_are_forecast_scores_of_each_steps_forecasts(metric):
     for row in scores.itertuples(index=False):
         of_repeat = frame["repeat"].isna() if row.repeat == -1 else frame["repeat"] == row.repeat
         of_method = (frame["baseline"] == row.method) if row.method == "ets" else (frame["neurons"] == int(row.method[-1]))
-        group = frame[(frame["unique_id"] == row.unique_id) & (frame["origin"] == row.origin) & (frame["h"] == row.h) & of_repeat & of_method]
+        group = frame[
+            (frame["unique_id"] == row.unique_id) & (frame["origin"] == row.origin) & (frame["h"] == row.h) & of_repeat & of_method
+        ]
         origin = origins[row.unique_id][row.origin]
         scale = seasonal_naive_scale(series[row.unique_id][origin.start : origin.test_start], 12)
         expected = forecast_scores(group["y"].to_numpy(), group["forecast"].to_numpy(), scale)[metric]
