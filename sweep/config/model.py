@@ -200,7 +200,7 @@ RACE_INITIAL_REPEATS = 10  # a race's default first round: at 5, more false drop
 
 
 class SearchConfig(StrictModel):
-    """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/racing.py)."""
+    """How many repeats each point gets: all of `repeats` (grid), or as a race decides (sweep/search/race.py)."""
 
     type: Literal["grid", "race", "random", "optuna"] = "grid"
     initial_repeats: PositiveInt | None = None  # race: every point's first round; default 10, or `repeats` if fewer

@@ -48,3 +48,22 @@ def test_an_override_of_a_study_the_config_lacks_names_its_studies():
         ConfigError, match=r"names study 'reference', which the config does not have \(its studies: epochs, batch, neurons\)"
     ):
         resolve_config("grid.yaml", ["studies.reference.epochs=[500,1000]"])
+
+
+REPOSITORY_PATH = re.compile(r"`((?:sweep|trainables|conf|tests|benchmarks|docker|\.ci)/[\w./-]*[\w/])")
+MODULE_FILE = re.compile(r"`([a-z_]+\.py)`")
+RESULT_ROW = re.compile(r"^\| `([\w.-]+\.(?:parquet|csv|png|json|html|yaml))`", re.M)
+
+
+def test_every_path_and_file_name_the_readme_mentions_exists():
+    """A file moved or renamed leaves no stale name behind: every repository path, every module named by itself, and
+    every result file of the "Where results go" table (a name the storage layout or a figure writer spells)."""
+    readme = (ROOT / "README.md").read_text()
+    ignored = set((ROOT / ".gitignore").read_text().splitlines())  # made by the user (docker/.env), never committed
+    missing = [path for path in set(REPOSITORY_PATH.findall(readme)) if not (ROOT / path).exists() and path not in ignored]
+    modules = {path.name for folder in ("sweep", "trainables", "benchmarks", "tests") for path in (ROOT / folder).rglob("*.py")}
+    missing += [name for name in set(MODULE_FILE.findall(readme)) if name not in modules]
+    section = re.search(r"^### Where results go\n(.*?)^#", readme, flags=re.S | re.M).group(1)
+    written = (ROOT / "sweep" / "storage" / "layout.py").read_text() + (ROOT / "sweep" / "reports" / "files.py").read_text()
+    missing += [name for name in RESULT_ROW.findall(section) if f'"{name}"' not in written]
+    assert not missing, f"the README names what the repository lacks: {sorted(missing)}"
