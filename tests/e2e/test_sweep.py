@@ -29,13 +29,11 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 def tiny_sweep(request, sweeps):
     """The compiled engine trains a point's repeats in one trial; the keras engine runs one trial each (the factory
     asserts that the run succeeded)."""
-    results, printed = sweeps.run(TINY + f"engine: {request.param}\n")
-    return 0, results, printed
+    return sweeps.run(TINY + f"engine: {request.param}\n")
 
 
 def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
-    status, results, _ = tiny_sweep
-    assert status == 0
+    results, _ = tiny_sweep
     for name in (
         "trials.parquet", "summary.csv", "epochs_boxplot.png", "neurons_boxplot.png", "config.yaml", "history.parquet",
         "epochs_diagnostics.png", "neurons_diagnostics.png", "diagnostics/epochs2_batch_size4_neurons1.png",
@@ -52,7 +50,7 @@ def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
 
 
 def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
-    _, results, _ = tiny_sweep
+    results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     assert list(trials.columns) == [
         "series",
@@ -102,7 +100,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
 
 
 def test_forecasts_table_holds_every_forecast_behind_the_scores(tiny_sweep):
-    _, results, _ = tiny_sweep
+    results, _ = tiny_sweep
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
     assert len(forecasts) == len(trials) * 12 and forecasts["baseline"].isna().all()
@@ -117,7 +115,7 @@ def _engine(results) -> str:
 
 
 def test_summary_is_describe_per_study_and_point(tiny_sweep):
-    _, results, _ = tiny_sweep
+    results, _ = tiny_sweep
     summary = pd.read_csv(results / "summary.csv")
     assert list(summary.columns) == [
         "series",
@@ -153,7 +151,7 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
 
 
 def test_report_is_one_self_contained_page(tiny_sweep):
-    _, results, _ = tiny_sweep
+    results, _ = tiny_sweep
     page = (results / "report.html").read_text()
     assert "<h2>Study epochs</h2>" in page and "<h2>Study neurons</h2>" in page
     assert "Persistence baseline (each forecast = the last observation): <b>136.761</b>" in page
@@ -163,7 +161,7 @@ def test_report_is_one_self_contained_page(tiny_sweep):
 
 
 def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):
-    _, results, _ = tiny_sweep
+    results, _ = tiny_sweep
     history = pq.read_table(results / "history.parquet").to_pandas()
     assert list(history.columns) == [
         "trial_id",
@@ -186,7 +184,7 @@ def test_history_has_one_row_per_reported_epoch_per_trial(tiny_sweep):
 
 
 def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
-    _, _, printed = tiny_sweep
+    _, printed = tiny_sweep
     assert "== study epochs: test RMSE (sales) ==" in printed and "== study neurons: test RMSE (sales) ==" in printed
     assert "persistence baseline (each forecast = the last observation): test RMSE 136.761" in printed
     assert "p vs best (Holm)" in printed and "mean 95% CI low" in printed

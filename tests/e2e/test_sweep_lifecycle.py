@@ -17,6 +17,7 @@ import pytest
 from sweep.cli.run import main, parse_args, resume_command
 from sweep.config.loading import parse_config
 from sweep.config.redaction import redact
+from sweep.config.validation import ConfigError
 from sweep.storage.folder import ResultsFolder
 from sweep.storage.sweep_folder import claim, results_folder, save_start
 
@@ -45,16 +46,23 @@ def test_a_second_run_of_the_same_sweep_is_refused_at_once(tmp_path, capsys):
             "wait for it to end, or choose another --name"
         )
     held.release()
-    other = claim(ResultsFolder(str(tmp_path), "busy"))  # released: the next run may claim it
+    other = claim(ResultsFolder(str(tmp_path), "busy"))  # released: the next run may claim it, and holds it in turn
+    with pytest.raises(ConfigError, match=f"is in use by another run \\(pid {os.getpid()}\\)"):
+        claim(ResultsFolder(str(tmp_path), "busy"))
     other.release()
 
 
 def test_a_claim_is_released_when_its_process_dies(tmp_path):
     script = (
-        "from sweep.storage.sweep_folder import claim; from sweep.storage.folder import ResultsFolder; "
-        f"claim(ResultsFolder({str(tmp_path)!r}, 'x'))"
+        "import sys, time; from sweep.storage.sweep_folder import claim; from sweep.storage.folder import ResultsFolder; "
+        f"held = claim(ResultsFolder({str(tmp_path)!r}, 'x')); print('held', flush=True); time.sleep(60)"
     )
-    subprocess.run([sys.executable, "-c", script], check=True)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(ConfigError, match=f"in use by another run \\(pid {holder.pid}\\)"):  # alive: it holds the folder
+        claim(ResultsFolder(str(tmp_path), "x"))
+    holder.kill()  # dies without releasing anything: the system drops its lock
+    holder.wait()
     claim(ResultsFolder(str(tmp_path), "x")).release()
 
 

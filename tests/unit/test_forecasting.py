@@ -22,10 +22,13 @@ def test_robust_is_the_tied_configuration_with_the_lowest_90th_percentile_best_t
     steady = np.linspace(9.5, 10.5, 20)  # mean 10, 90th percentile 10.4
     erratic = np.concatenate([np.linspace(9.0, 10.4, 18), [11.5, 11.6]])  # mean 9.885, tied by the rank test, 90th percentile 10.51
     frame = trials({1: list(steady), 2: list(erratic)})
-    best, best_rule = chosen_point(frame, None, "s", "rmse", "best", several=False)
-    robust, robust_rule = chosen_point(frame, None, "s", "rmse", "robust", several=False)
-    assert best["neurons"] == 2 and best_rule == "lowest mean test rmse"
-    assert robust["neurons"] == 1 and robust_rule.startswith("robust choice: of those tied with the lowest mean test rmse")
+    beaten = pd.DataFrame({"series": "x", "baseline": "naive", "origin": [0], "status": "completed", "test_rmse": [30.0]})
+    best, best_rule = chosen_point(frame, beaten, "s", "rmse", "best", several=False)
+    robust, robust_rule = chosen_point(frame, beaten, "s", "rmse", "robust", several=False)  # a baseline's row in the statistics
+    assert best == {"epochs": 10, "batch_size": 4, "neurons": 2} and best_rule == "lowest mean test rmse"
+    assert robust == {"epochs": 10, "batch_size": 4, "neurons": 1}
+    assert [type(value) for value in (*best.values(), *robust.values())] == [int] * 6  # never 10.0: the trainable slices by them
+    assert robust_rule.startswith("robust choice: of those tied with the lowest mean test rmse")
 
 
 def test_no_robust_choice_when_a_baseline_beats_every_configuration():

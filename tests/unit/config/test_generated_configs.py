@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sweep.config.loading import load_config, parse_config
-from sweep.config.model import SweepConfig
+from sweep.config.model import RENAMED_KEYS, SweepConfig
 from sweep.config.validation import ConfigError
 
 VALID = {"name": "x", "studies": {"s": {"epochs": [2], "batch_size": [4], "neurons": [1]}}}
@@ -33,6 +33,7 @@ SCALARS = (
 )  # fmt: skip
 VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
                       max_leaves=8)  # fmt: skip
+RENAMED_PATHS = {("data", old): ("data", new) for old, new in RENAMED_KEYS["data"].items()}
 KEYS = st.sampled_from(PATHS) | st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=3).map(tuple)
 
 
@@ -48,19 +49,33 @@ def with_value(payload: dict, path: tuple, value) -> dict:
 
 
 def holds(config: SweepConfig, path: tuple, value) -> bool:
-    """Whether the loaded config kept a given scalar as given (a number as that number, a string as that string)."""
+    """Whether the loaded config kept what was given at `path` (a renamed key under its new name): the same scalar, the
+    number a text spells, None as None, a list item by item (levels in the order they are sorted to), a mapping key by key."""
     loaded = config.model_dump()
-    for key in path:
+    for key in RENAMED_PATHS.get(path, path):
         if not isinstance(loaded, dict) or key not in loaded:
-            return True  # an alias or a section rebuilt by its validator: not a plain field to compare
+            return False  # a key the model does not have was accepted
         loaded = loaded[key]
-    if isinstance(value, bool) or value is None or isinstance(value, list | dict):
-        return True
-    if isinstance(value, float) and isinstance(loaded, float):
-        return math.isclose(loaded, value)
-    if isinstance(value, int) and isinstance(loaded, int | float):
+    if path == ("evaluation", "levels") and isinstance(value, list):
+        value = sorted(value)
+    return kept(loaded, value)
+
+
+def kept(loaded, value) -> bool:
+    if isinstance(value, dict):
+        return isinstance(loaded, dict) and all(key in loaded and kept(loaded[key], item) for key, item in value.items())
+    if isinstance(value, list):
+        return isinstance(loaded, list | tuple) and len(loaded) == len(value) and all(map(kept, loaded, value))
+    if value is None or isinstance(loaded, str):
         return loaded == value
-    return not isinstance(value, str) or str(loaded) == value or isinstance(loaded, list)
+    if isinstance(value, str):  # a number's text read as the number: "12" -> 12
+        try:
+            return float(value) == loaded
+        except ValueError:
+            return False
+    if isinstance(value, float) and math.isnan(value):
+        return isinstance(loaded, float) and math.isnan(loaded)
+    return isinstance(loaded, bool) == isinstance(value, bool) and (loaded == value or math.isclose(loaded, value))
 
 
 def test_the_valid_base_loads():
