@@ -75,26 +75,30 @@ def box_plots(
     return figures
 
 
-def forecast_figure(forecasts: pd.DataFrame, series: np.ndarray, best_point: dict | None, best_baseline: str | None, title: str, unit: str):
+def forecast_figure(
+    forecasts: pd.DataFrame, series: np.ndarray, best_point: dict | None, best_baseline: str | None, title: str, unit: str,
+    dates: pd.DatetimeIndex | None = None,
+):  # fmt: skip
     """Actuals against the best configuration's forecasts (median and 10-90% band over repeats) and the
-    best baseline's, origin by origin."""
+    best baseline's, origin by origin; against the series' `dates` where it has them, else its positions."""
     first = int(forecasts["index"].min()) if not forecasts.empty else len(series)
     context = max(0, first - 2 * (len(series) - first) // max(1, forecasts["origin"].nunique()))
+    when = dates.to_numpy(dtype="datetime64[ns]") if dates is not None else np.arange(len(series))
     figure, ax = plt.subplots(figsize=(9, 4.5))
-    ax.plot(np.arange(context, len(series)), series[context:], color="black", linewidth=1, label="actual")
+    ax.plot(when[context:], series[context:], color="black", linewidth=1, label="actual")
     if best_point is not None:
         chosen = forecasts[of_point(forecasts, best_point)]
         quantiles = chosen.groupby(["origin", "index"])["forecast"].quantile([0.1, 0.5, 0.9]).unstack()
         for number, (_, band) in enumerate(quantiles.groupby(level="origin")):
-            steps = band.index.get_level_values("index")
+            steps = when[band.index.get_level_values("index").to_numpy(dtype=int)]
             ax.fill_between(steps, band[0.1], band[0.9], color="tab:blue", alpha=0.2, label="LSTM 10-90%" if number == 0 else None)
             ax.plot(steps, band[0.5], color="tab:blue", label="best LSTM, median" if number == 0 else None)
     if best_baseline is not None:
         chosen = forecasts[forecasts["baseline"] == best_baseline]
         for number, (_, steps) in enumerate(chosen.groupby("origin")):
             label = f"best baseline: {best_baseline}" if number == 0 else None
-            ax.plot(steps["index"], steps["forecast"], color=BASELINE_COLOUR, linestyle="--", label=label)
-    ax.set_xlabel("observation")
+            ax.plot(when[steps["index"].to_numpy(dtype=int)], steps["forecast"], color=BASELINE_COLOUR, linestyle="--", label=label)
+    ax.set_xlabel("date" if dates is not None else "observation")
     ax.set_ylabel(unit)
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize="small")
@@ -168,15 +172,17 @@ def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):
     return figure
 
 
-def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48):
+def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48, dates: pd.DatetimeIndex | None = None):
     """The winner's forecast after the series' last `shown` observations: the repeats' median, a band per level (the
-    widest lightest), every repeat faint, and the best baseline dashed."""
+    widest lightest), every repeat faint, and the best baseline dashed; against dates where the series has them."""
     figure, ax = plt.subplots(figsize=(8, 4.5))
     past = history[-shown:]
     start = len(history) - len(past)
-    ax.plot(range(start, len(history)), past, color="black", linewidth=1.2, label="observed")
-    steps = np.arange(len(history), len(history) + len(ahead.labels))
-    joined = np.concatenate([[len(history) - 1], steps])  # the forecast line starts at the last observation
+    dated = dates is not None and ahead.ds.dtype.kind == "M"
+    when = dates.to_numpy(dtype="datetime64[ns]") if dated else np.arange(len(history))
+    ax.plot(when[start:], past, color="black", linewidth=1.2, label="observed")
+    steps = ahead.ds if dated else np.arange(len(history), len(history) + len(ahead.labels))
+    joined = np.concatenate([when[-1:], steps])  # the forecast line starts at the last observation
     for level, width in sorted(ahead.widths.items(), reverse=True):
         shade = 0.15 + 0.25 * (1 - level / 100) / 0.2
         ax.fill_between(steps, ahead.median - width, ahead.median + width, color="tab:blue", alpha=min(shade, 0.5), linewidth=0,
@@ -187,7 +193,7 @@ def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48):
     if ahead.baseline is not None:
         name, values = ahead.baseline
         ax.plot(joined, np.concatenate([[history[-1]], values]), color="dimgrey", linestyle="--", label=f"{name} (best baseline)")
-    ax.set_xlabel(f"observation (forecast {ahead.labels[0]} to {ahead.labels[-1]})")
+    ax.set_xlabel(f"{'date' if dated else 'observation'} (forecast {ahead.labels[0]} to {ahead.labels[-1]})")
     ax.set_ylabel(unit)
     ax.set_title(f"{ahead.series}: {len(ahead.labels)} steps ahead, {len(ahead.repeats)} repeats")
     ax.legend(loc="upper left", fontsize="small")

@@ -8,6 +8,7 @@ import pandas as pd
 
 from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
+from sweep.data.dates import timestamps
 from sweep.planning.plan import SweepPlan
 from sweep.reports.console import friedman_line
 from sweep.reports.figures import (
@@ -22,6 +23,7 @@ from sweep.reports.figures import (
     series_box_plot,
 )
 from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_forecast
+from sweep.reports.verdict import study_verdicts
 from sweep.results.across_series import across_frame, across_table
 from sweep.results.horizons import step_metric
 from sweep.results.outcome import Outcome
@@ -80,8 +82,21 @@ def write_results(
         study_pngs[next(iter(study_pngs))][BY_STEP_FIGURE] = folder.write_figure(BY_STEP_FIGURE, figure)
     facts = environment(node_count, wall_seconds)
     notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}
-    page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes)
+    page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes,
+                  study_verdicts(outcome, config.evaluation.metric), _sweep_tables(config, outcome))  # fmt: skip
     folder.write_bytes(REPORT_FILE, page.encode())
+
+
+def _sweep_tables(config: SweepConfig, outcome: Outcome) -> dict[str, pd.DataFrame]:
+    """The tables the console prints beside the studies': the intervals' scores and the metric by horizon step."""
+    tables = {}
+    if outcome.interval_scores is not None:
+        tables[f"Intervals at {', '.join(f'{level:g}%' for level in config.evaluation.levels)} (conformal, per method)"] = (
+            outcome.interval_scores
+        )
+    if outcome.by_step is not None:
+        tables[f"Test {step_metric(config.evaluation.metric).upper()} by horizon step"] = outcome.by_step
+    return tables
 
 
 def write_manifest(folder: ResultsFolder) -> None:
@@ -98,7 +113,7 @@ def _series_figures(folder: ResultsFolder, config: SweepConfig, plan: SweepPlan,
         for page, figure in enumerate(box_plots(outcome.trials, study, persistence, loaded.unit, metric, outcome.baselines), 1):
             name = f"{study}_boxplot.png" if page == 1 else f"{study}_boxplot-{page}.png"
             study_pngs[study][name] = folder.write_figure(name, figure)
-        figure = best_forecasts_figure(outcome, study, series, metric, loaded.unit)
+        figure = best_forecasts_figure(outcome, study, series, metric, loaded.unit, timestamps(loaded.dates) if loaded.dates else None)
         if figure is not None:
             study_pngs[study][f"{study}_forecasts.png"] = folder.write_figure(f"{study}_forecasts.png", figure)
     point_pngs: dict[str, bytes] = {}
@@ -130,7 +145,7 @@ def _across_figures(folder: ResultsFolder, config: SweepConfig, outcome: Outcome
     return study_pngs
 
 
-def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str):
+def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str, dates=None):
     """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
     point = lowest_mean_point(outcome.trials, study, metric)
     if point is None:
@@ -139,7 +154,7 @@ def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, uni
     best_baseline = means.idxmin() if not means.empty else None
     label = point_words(point)
     one_step = outcome.forecasts[outcome.forecasts["h"] == 1]  # the walk-forward's forecasts, whatever the horizon
-    return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit)
+    return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit, dates)
 
 
 def write_forecast(folder: ResultsFolder, forecast, catalogue) -> None:
@@ -153,7 +168,9 @@ def write_forecast(folder: ResultsFolder, forecast, catalogue) -> None:
         charts = {}
         for ahead in forecast.ahead:
             name = f"{ahead.series}{FAN_CHART_SUFFIX}"
-            charts[name] = folder.write_figure(name, fan_chart(catalogue.series[ahead.series].values, ahead, catalogue.unit))
+            series = catalogue.series[ahead.series]
+            dates = timestamps(series.dates) if series.dates else None
+            charts[name] = folder.write_figure(name, fan_chart(series.values, ahead, catalogue.unit, dates=dates))
             written.append(name)
         if folder.exists(REPORT_FILE):
             folder.write_bytes(REPORT_FILE, with_forecast(folder.read_text(REPORT_FILE), charts, forecast.lines[0]).encode())

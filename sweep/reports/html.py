@@ -17,6 +17,7 @@ from sweep.config.model import SweepConfig
 from trainables import persistence_description
 
 CONFIG_HEADING = "<h2>Config</h2>"
+VERDICT_HEADING = "Verdict"
 FORECAST_SECTION = ("<!-- forecast -->", "<!-- /forecast -->")  # what `with_forecast` adds, replaced on a later forecast
 POINT_FIGURES_SHOWN = 24  # per-point diagnostic figures inlined in report.html; every one is written beside it
 PACKAGES = ("ray", "tensorflow", "keras", "numpy", "pandas", "scipy", "lstm-sweep")
@@ -26,7 +27,7 @@ h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right; }
 th { background: #f3f3f3; } img { max-width: 48%; margin: 0.3rem; border: 1px solid #eee; }
-pre { background: #f7f7f7; padding: 0.8rem; font-size: 0.8rem; } .note { color: #555; }
+pre { background: #f7f7f7; padding: 0.8rem; font-size: 0.8rem; } .note { color: #555; } .verdict li { margin: 0.3rem 0; }
 """
 
 
@@ -56,12 +57,21 @@ def render(
     facts: dict[str, str],
     unit: str,
     study_notes: dict[str, str] | None = None,
+    verdicts: dict[str, str] | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> str:
     """Figures map file names (as written beside the report) to PNG bytes: each study's own, and the
     first `POINT_FIGURES_SHOWN` per-point diagnostics of `point_count`; `unit` is the series'.
-    `study_notes`: a line under each study's heading (across several series: Friedman's verdict)."""
+    `study_notes`: a line under each study's heading (across several series: Friedman's verdict); `verdicts`: each
+    study's answer in a sentence or two, first on the page; `tables`: heading -> a sweep-wide table (intervals, by step)."""
     sections = [f"<h1>lstm-sweep: {html.escape(config.name)}</h1>"]
+    if verdicts:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in verdicts.values())
+        sections.append(f'<h2>{VERDICT_HEADING}</h2><ul class="verdict">{items}</ul>')
     sections.append(f'<p class="note">{_what_is_scored(config, html.escape(unit), persistence, bool(study_notes))}</p>')
+    for heading, table in (tables or {}).items():
+        sections.append(f"<h2>{html.escape(heading)}</h2>")
+        sections.append(table.to_html(float_format=lambda value: f"{value:.3f}", na_rep="", border=0))
     for study, table in study_tables.items():
         sections.append(f"<h2>Study {html.escape(study)}</h2>")
         if study_notes and study in study_notes:

@@ -2,6 +2,8 @@
 It is the shipped conf/horizon.yaml's smoke run (co2, 3 origins, 18 steps, intervals at 80% and 95%), shared with
 test_shipped_configs."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -127,3 +129,23 @@ def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_
     assert report.index('alt="co2_forecast.png"') < report.index("<h2>Config</h2>")
     assert forecast_main(["--name", name, "--storage", storage, "--choice", "best", "--horizon", "2"]) == 0
     assert (results / "report.html").read_text().count("The chosen configuration's forecast") == 1  # replaced, not added again
+
+
+def test_the_report_leads_with_the_verdict_then_the_intervals_and_by_step_tables(horizon):
+    results, _ = horizon
+    report = (results / "report.html").read_text()
+    scores = pd.read_csv(results / "intervals.csv").set_index("method")
+    summary = pd.read_csv(results / "summary.csv")
+    verdict = report[report.index("<h2>Verdict</h2>") : report.index("</ul>")]
+    assert report.index("<h2>Verdict</h2>") < report.index("<h2>Intervals at 80%, 95%") < report.index("<h2>Test MASE by horizon step")
+    assert report.index("<h2>Test MASE by horizon step") < report.index("<h2>Study units</h2>")
+    best = summary.loc[summary["best"].eq(True)]
+    best_name = best["baseline"].iloc[0] if best["baseline"].notna().iloc[0] else None
+    assert verdict.startswith("<h2>Verdict</h2>") and "Study units: the best method is " in verdict
+    if best_name is not None:  # a baseline won: the best LSTM's gap to it, with the Holm p, and its coverage
+        assert f"the best method is {best_name} (mean test MASE {best['mean'].iloc[0]:.4g})" in verdict
+    assert "the best LSTM configuration" in verdict or "the best baseline" in verdict
+    covered = scores.loc[[method for method in scores.index if method.startswith("units: ")], "coverage-95"]
+    assert re.search(r"Its 80% and 95% intervals held for \d+\.\d% and (\d+\.\d)% of \d+ calibrated backtest forecasts", verdict)
+    held = float(re.search(r"and (\d+\.\d)% of", verdict).group(1)) / 100
+    assert any(abs(held - value) < 0.0005 for value in covered)  # one configuration's coverage, from intervals.csv
