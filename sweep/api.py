@@ -49,9 +49,10 @@ class SweepResult:
 
     def forecast(self, study: str | None = None, choice: str = "robust", horizon: int | None = None) -> pd.DataFrame:
         """What `lstm-sweep forecast` does, from memory: the chosen configuration (`choice`: robust or best; across
-        series, the lowest mean rank) trained on all of each series, every repeat's next-value forecast, or `horizon`
-        steps (default: the sweep's) with the sweep's intervals, also written to `<folder>/forecast.csv`. Prints the
-        same lines."""
+        series, the lowest mean rank) trained on all of each series, forecasting `horizon` steps (default: the sweep's):
+        `unique_id, ds, h, lstm` (the repeats' median, what the tables scored) with the sweep's intervals and the best
+        baseline beside, as NeuralForecast.predict returns it; also written to `<folder>/forecast.csv`, every repeat's
+        forecasts to `forecast_repeats.csv`. Prints the same lines."""
         baselines = self.baselines if not self.baselines.empty else None
         backtest = self.results.read_parquet(FORECASTS_FILE) if self.results.exists(FORECASTS_FILE) else None
         forecast = forecast_winner(self.config, self.catalogue, self.trials, baselines, study, choice, horizon, backtest)
