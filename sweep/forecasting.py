@@ -24,7 +24,7 @@ from sweep.results.columns import BASELINE_SUFFIX, of_point
 from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
 from sweep.search.confirmation import robust_choices
-from trainables import Point, baseline_next, forecast_next, point_words, score_column
+from trainables import Point, baseline_next, error_scales, forecast_next, point_words, score_column
 
 CHOICES = ("robust", "best")
 POSITION_LABEL = "observation"  # a step of an undated series (or of dates with no regular frequency), by its position
@@ -106,7 +106,8 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: Point, hori
     request = trial_request(config, point, range(config.repeats))
     for name, values in _forecasts_by_series(config, catalogue, point, horizon).items():
         series, values = catalogue.series[name], values.reshape(config.repeats, horizon)
-        widths = backtest_widths(backtest, name, study, point, levels, horizon) if levels else {}
+        scales = error_scales(series.values, season)
+        widths = backtest_widths(backtest, name, study, point, levels, horizon, scales) if levels else {}
         baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon)
         labels = future_labels(series.dates, len(series.values), horizon)
         ahead = Ahead(name, labels, future_ds(labels, len(series.values)), values, widths, baseline)

@@ -110,6 +110,29 @@ def minimum_calibration(level: float) -> int:
     return math.ceil(level / (100 - level))
 
 
+# An error scale averages the recent changes of this many seasons (at least this many observations): six years of months.
+# benchmarks/coverage.py chose it: on proportional noise 24 to 72 months hold coverage alike, and on constant-scale noise
+# a shorter window's noisier scale widens the intervals (24 months: 5-18% wider than absolute errors; 72: 0-3%).
+SCALE_SEASONS, SCALE_OBSERVATIONS = 6, 24
+
+
+def error_scales(series: np.ndarray, season: int) -> np.ndarray:
+    """Per position t, what a forecast from cutoff t measures its error against: the mean absolute seasonal difference of
+    the last `SCALE_SEASONS` seasons up to t (lag-1 differences where the series is shorter than a season). Where a
+    series' noise grows with its level, so do its recent changes: errors divided by this scale are alike early and late,
+    and an interval calibrated on them, times the scale at its own cutoff, follows the level. Only observations up to t
+    enter (before the first full season: the first change); a flat stretch (scale 0) takes the smallest positive scale."""
+    values = np.asarray(series, dtype=np.float64)
+    lag = season if len(values) > season else 1
+    changes = np.abs(values[lag:] - values[:-lag])
+    total = np.concatenate([[0.0], np.cumsum(changes)])
+    ends = np.clip(np.arange(len(values)) - lag + 1, 1, len(changes))  # changes known at t: those of targets <= t
+    starts = np.maximum(ends - max(SCALE_SEASONS * season, SCALE_OBSERVATIONS), 0)
+    scales = (total[ends] - total[starts]) / (ends - starts)
+    positive = scales[scales > 0]
+    return np.where(scales > 0, scales, positive.min() if len(positive) else 1.0)
+
+
 def conformal_width(sorted_errors: np.ndarray, level: float) -> float:
     """The ceil((n + 1) L / 100)-th smallest of n absolute errors: the half-width at `level` percent; NaN when n is too few."""
     rank = math.ceil((len(sorted_errors) + 1) * level / 100)
@@ -124,29 +147,38 @@ class ForecastWindow:
     actual: np.ndarray  # (test_size,)
     forecasts: np.ndarray  # (test_size * horizon,), cutoff-major, NaN past the window
     scale: float
+    cutoff_scales: np.ndarray | None = None  # (test_size,) `error_scales` at each cutoff; None: absolute errors
+
+    @classmethod
+    def of_series(cls, series: np.ndarray, test_start: int, end: int, forecasts, scale: float, season: int) -> ForecastWindow:
+        """The window of `series`' test positions test_start .. end - 1, its errors scaled at each cutoff (`error_scales`)."""
+        cutoffs = slice(test_start - 1, end - 1)
+        return cls(test_start, series[test_start:end], np.asarray(forecasts), scale, error_scales(series, season)[cutoffs])
 
 
 def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[float]) -> list[dict[str, float]]:
     """Each window's MSIS and CRPS, scaled like MASE, from the forecaster's own errors: one repeat's, or one baseline's.
 
     A forecast from cutoff t at step h is calibrated on the errors of the same forecaster and step whose targets were
-    observed by t (any of the windows: they are the forecaster's origins of one series), the rule of the sweep's
-    conformal intervals. MSIS (M4's, with scoringrules' interval score) scores its 95% interval; CRPS (scoringrules'
-    `crps_ensemble`, its exact "qd" estimator) its predictive distribution, the forecast plus each known error. Only
-    forecasts calibrated at every level count (the intervals table's rule), so both score the same forecasts; NaN where
-    a window has none.
+    observed by t (any of the windows: they are the forecaster's origins of one series), each in units of its own
+    cutoff's scale and brought back to t's (`cutoff_scales`), the rule of the sweep's conformal intervals. MSIS (M4's,
+    with scoringrules' interval score) scores its 95% interval; CRPS (scoringrules' `crps_ensemble`, its exact "qd"
+    estimator) its predictive distribution, the forecast plus each known error. Only forecasts calibrated at every level
+    count (the intervals table's rule), so both score the same forecasts; NaN where a window has none.
     """
     import scoringrules
 
-    step, target, cutoff, forecast, actual, window = [], [], [], [], [], []
+    step, target, cutoff, forecast, actual, window, own = [], [], [], [], [], [], []
     for number, item in enumerate(windows):
         cutoffs, steps = np.divmod(np.arange(len(item.actual) * horizon), horizon)
         scored = scored_steps(len(item.actual), horizon)
         step.append(steps[scored] + 1), cutoff.append(item.test_start + cutoffs[scored] - 1)
         target.append(item.test_start + cutoffs[scored] + steps[scored]), forecast.append(np.asarray(item.forecasts)[scored])
         actual.append(step_targets(item.actual, horizon)[scored]), window.append(np.full(scored.sum(), number))
-    step, target, cutoff, forecast, actual, window = map(np.concatenate, (step, target, cutoff, forecast, actual, window))
-    errors = actual - forecast
+        scales = item.cutoff_scales if item.cutoff_scales is not None else np.ones(len(item.actual))
+        own.append(scales[cutoffs[scored]])
+    step, target, cutoff, forecast, actual, window, own = map(np.concatenate, (step, target, cutoff, forecast, actual, window, own))
+    errors = (actual - forecast) / own  # in units of each cutoff's scale
     scores = {metric: np.full(len(errors), np.nan) for metric in INTERVAL_METRICS}
     needed = minimum_calibration(max(levels))
     for h in np.unique(step):
@@ -161,10 +193,11 @@ def interval_scores(windows: list[ForecastWindow], horizon: int, levels: list[fl
         for position, count in enumerate(counts):
             members[position, :count] = errors[by_target[:count]]
         weights = (np.arange(counts.max()) < counts[:, None]) / counts[:, None]
-        ensembles = forecast[calibrated, None] + members
+        ensembles = forecast[calibrated, None] + members * own[calibrated, None]
         scores["crps"][calibrated] = scoringrules.crps_ensemble(actual[calibrated], ensembles, ens_w=weights, estimator="qd")
         if MSIS_LEVEL in levels:
             widths = np.array([conformal_width(np.sort(np.abs(row[:count])), MSIS_LEVEL) for row, count in zip(members, counts)])
+            widths = widths * own[calibrated]
             bounds = forecast[calibrated] - widths, forecast[calibrated] + widths
             scores["msis"][calibrated] = scoringrules.interval_score(actual[calibrated], *bounds, 1 - MSIS_LEVEL / 100)
     return [{metric: _scaled_mean(values[window == number], item.scale) for metric, values in scores.items()}

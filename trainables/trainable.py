@@ -115,7 +115,12 @@ def _with_interval_scores(request: TrialRequest, rows: list[RepeatScores], windo
         for position in positions:
             window = by_origin[(rows[position].series, rows[position].origin)]
             forecasts = np.array(rows[position].forecasts)
-            forecast_windows.append(ForecastWindow(window.origin.test_start, window.actual, forecasts, window.mase_scale(request.season)))
+            origin = window.origin
+            forecast_windows.append(
+                ForecastWindow.of_series(
+                    window.values, origin.test_start, origin.end, forecasts, window.mase_scale(request.season), request.season
+                )
+            )
         for position, scores in zip(positions, interval_scores(forecast_windows, request.horizon, list(request.levels))):
             scored[position] = replace(rows[position], **{f"test_{metric}": value for metric, value in scores.items()})
     return scored

@@ -92,31 +92,47 @@ def _check_stl_fits(earliest_training: int, season: int, study: str) -> None:
 
 
 def check_calibration(config: SweepConfig, origins: list[Origin]) -> list[str]:
-    """Refuse levels whose intervals at the last step could never be calibrated; note how few errors the last cutoff knows.
+    """Note the steps and levels whose intervals can never be calibrated (they stay empty), and how few errors the last
+    cutoff knows; refuse only an interval metric that would score nothing.
 
     A conformal interval at level L needs L / (100 - L) errors known by its cutoff (same method, series and step): the
-    last scored cutoff of the last origin knows the most, so when even it falls short no forecast gets an interval.
+    last scored cutoff of the last origin knows the most, so when even it falls short no forecast at that step gets one.
     """
-    if not config.evaluation.levels:
+    levels, horizon = config.evaluation.levels, config.evaluation.horizon
+    if not levels:
         return []
-    horizon, level = config.evaluation.horizon, config.evaluation.levels[-1]
-    last_cutoff = origins[-1].end - 1 - horizon  # the last whose step `horizon` is scored
-    known = sum(
-        origin.test_start + cutoff + horizon - 1 <= last_cutoff
-        for origin in origins for cutoff in range(origin.end - origin.test_start - horizon + 1)
+    known = {step: _known_at_the_last_cutoff(origins, step) for step in range(1, horizon + 1)}
+    _check_interval_metric_scores_every_origin(config, origins[0], minimum_calibration(levels[-1]), levels[-1])
+    notes = []
+    for level in levels:
+        short = [step for step, count in known.items() if count < minimum_calibration(level)]
+        if short:
+            notes.append(
+                f"intervals at {level:g}% cannot be calibrated at step{'s' if len(short) > 1 else ''} {_steps(short)} (the last "
+                f"cutoff knows {known[short[0]]} errors at step {short[0]} where {minimum_calibration(level)} are needed): those "
+                "forecasts have no interval at that level; add origins (`evaluation.origins`), lengthen `data.test_size`, or "
+                "lower the level"
+            )  # fmt: skip
+    calibrated = [step for step, count in known.items() if count >= minimum_calibration(levels[-1])]
+    if calibrated and known[calibrated[-1]] < 4 * minimum_calibration(levels[-1]):
+        step = calibrated[-1]
+        notes.append(f"intervals at {levels[-1]:g}% and step {step} are calibrated on at most {known[step]} known errors (the last "
+                     "cutoff; earlier ones know fewer, and the first have no interval): their coverage is noisy")  # fmt: skip
+    return notes
+
+
+def _known_at_the_last_cutoff(origins: list[Origin], step: int) -> int:
+    """Errors at `step` whose targets the last cutoff scored at that step has observed (every origin's)."""
+    last_cutoff = origins[-1].end - 1 - step
+    return sum(
+        origin.test_start + cutoff + step - 1 <= last_cutoff
+        for origin in origins for cutoff in range(origin.end - origin.test_start - step + 1)
     )  # fmt: skip
-    needed = minimum_calibration(level)
-    if known < needed:
-        raise SeriesTooShort(
-            f"`evaluation.levels` ({level:g}%) needs {needed} errors known by a cutoff to calibrate its interval at step "
-            f"{horizon}, and the last cutoff knows {known}: add origins (`evaluation.origins`), lengthen `data.test_size`, "
-            "or lower the level"
-        )
-    _check_interval_metric_scores_every_origin(config, origins[0], needed, level)
-    if known < 4 * needed:
-        return [f"intervals at {level:g}% and step {horizon} are calibrated on at most {known} known errors (the last cutoff; "
-                "earlier ones know fewer, and the first have no interval): their coverage is noisy"]  # fmt: skip
-    return []
+
+
+def _steps(steps: list[int]) -> str:
+    """'3' or '10-12' (the short steps are the last ones: later steps know fewer errors)."""
+    return str(steps[0]) if len(steps) == 1 else f"{steps[0]}-{steps[-1]}"
 
 
 def _check_interval_metric_scores_every_origin(config: SweepConfig, earliest: Origin, needed: int, level: float) -> None:

@@ -39,15 +39,22 @@ class Ahead:
         return pd.DataFrame(columns)
 
 
-def backtest_widths(forecasts: pd.DataFrame, series: str, study: str, point: dict, levels: list[float], horizon: int) -> dict:
+def backtest_widths(
+    forecasts: pd.DataFrame, series: str, study: str, point: dict, levels: list[float], horizon: int, scales: np.ndarray
+) -> dict:
     """Per level, each step's conformal half-width from every backtest error of the point's repeats' median on `series`
-    at that step (all of them known now); NaN for a step the backtest did not score or a level its errors cannot reach."""
+    at that step (all of them known now), each in units of its cutoff's scale (`scales`: `error_scales` of the series)
+    and brought to the scale at the series' end; NaN for a step the backtest did not score or a level its errors cannot
+    reach."""
     rows = forecasts[(forecasts["unique_id"] == series) & (forecasts["study"] == study) & forecasts["baseline"].isna()]
     rows = rows[of_point(rows, point)]
     ensemble = rows.groupby(["origin", "cutoff_index", "h"]).agg(y=("y", "first"), forecast=("forecast", "median"))
-    errors = (ensemble["y"] - ensemble["forecast"]).abs().groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
+    cutoffs = ensemble.index.get_level_values("cutoff_index").to_numpy(dtype=int)
+    errors = (ensemble["y"] - ensemble["forecast"]).abs() / scales[cutoffs]
+    errors = errors.groupby(level="h").agg(lambda values: np.sort(values.to_numpy()))
     steps = range(1, horizon + 1)
-    return {level: np.array([conformal_width(errors.get(step, np.array([])), level) for step in steps]) for level in levels}
+    now = scales[-1]  # the scale at the series' end, where the forecast starts
+    return {level: np.array([conformal_width(errors.get(step, np.array([])), level) * now for step in steps]) for level in levels}
 
 
 def best_baseline_ahead(baselines: pd.DataFrame | None, metric: str, values: np.ndarray, season: int, horizon: int):

@@ -33,7 +33,7 @@ def baselines_frame(
             actual = series[origin.test_start : origin.end]
             scores = horizon_scores(actual, np.array(forecast.forecasts), scale, horizon)
             row |= {score_column(metric): float(value) for metric, value in scores.items()}
-            window = ForecastWindow(origin.test_start, actual, np.array(forecast.forecasts), scale)
+            window = ForecastWindow.of_series(series, origin.test_start, origin.end, forecast.forecasts, scale, season)
             windows.setdefault((name, forecast.baseline), []).append((len(rows), window))
         rows.append(row)
     for scored in windows.values() if levels else ():

@@ -31,11 +31,14 @@ def hi(level: float) -> str:
     return f"forecast-hi-{level:g}"
 
 
-def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: list[float]) -> pd.DataFrame:
+def conformal_intervals(
+    forecasts: pd.DataFrame, axis_names: list[str], levels: list[float], scales: dict[str, np.ndarray] | None = None
+) -> pd.DataFrame:
     """One row per (series, method, origin, cutoff, h), in the anchors' shape as forecasts.parquet (`unique_id` the
     series, `track` its method and origin, `cutoff`, `ds`, `y`): the ensemble's median `forecast`, `lo(L)`/`hi(L)` per
     level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range) and
-    `members` (every repeat's forecast, for the ensemble's CRPS)."""
+    `members` (every repeat's forecast, for the ensemble's CRPS). With `scales` (per series, `error_scales`), each error is
+    divided by its cutoff's scale and each width multiplied by its own: intervals that follow the series' level."""
     frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
     grouped = frame.groupby(KEYS, sort=False)
     ensemble = grouped.agg(
@@ -45,6 +48,9 @@ def conformal_intervals(forecasts: pd.DataFrame, axis_names: list[str], levels: 
     ensemble["seed_spread"] = _spread(members)
     ensemble["members"] = members.to_numpy()
     ensemble.insert(1, "track", ensemble["unique_id"] + " | " + ensemble[METHOD] + " | origin " + ensemble["origin"].astype(str))
+    ensemble["scale"] = 1.0
+    for name, rows in ensemble.groupby("unique_id", sort=False).groups.items() if scales else ():
+        ensemble.loc[rows, "scale"] = scales[name][ensemble.loc[rows, "cutoff_index"].to_numpy(dtype=int)]
     ensemble["calibration"] = 0
     for level in levels:
         ensemble[lo(level)], ensemble[hi(level)] = np.nan, np.nan
@@ -65,14 +71,15 @@ def _spread(members: pd.Series) -> np.ndarray:
 
 
 def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
-    errors = (ensemble.loc[rows, "y"] - ensemble.loc[rows, "forecast"]).abs().to_numpy()
+    scale = ensemble.loc[rows, "scale"].to_numpy()
+    errors = (ensemble.loc[rows, "y"] - ensemble.loc[rows, "forecast"]).abs().to_numpy() / scale
     targets, cutoffs, centres = (ensemble.loc[rows, column].to_numpy() for column in ("index", "cutoff_index", "forecast"))
     known_counts, bounds = [], {level: ([], []) for level in levels}
-    for cutoff, centre in zip(cutoffs, centres):
+    for cutoff, centre, own in zip(cutoffs, centres, scale):
         known = np.sort(errors[targets <= cutoff])
         known_counts.append(len(known))
         for level in levels:
-            width = conformal_width(known, level)
+            width = conformal_width(known, level) * own
             bounds[level][0].append(centre - width)
             bounds[level][1].append(centre + width)
     ensemble.loc[rows, "calibration"] = known_counts
@@ -90,9 +97,9 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     calibrated = ensemble[[lo(level) for level in levels]].notna().all(axis=1).to_numpy()
     actual = ensemble["y"].to_numpy()
     columns = {}
-    for level in levels:
+    for level in levels:  # each level over the forecasts it could calibrate (a high level may miss the last steps)
         inside = (ensemble[lo(level)] <= actual) & (actual <= ensemble[hi(level)])
-        columns[f"coverage-{level:g}"] = inside.astype(float).where(calibrated)
+        columns[f"coverage-{level:g}"] = inside.astype(float).where(ensemble[lo(level)].notna())
     if MSIS_LEVEL in levels:
         score = scoringrules.interval_score(actual, ensemble[lo(MSIS_LEVEL)].to_numpy(), ensemble[hi(MSIS_LEVEL)].to_numpy(), 0.05)
         columns["msis"] = pd.Series(score / scale).where(calibrated)

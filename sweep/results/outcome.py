@@ -18,7 +18,7 @@ from sweep.results.intervals import conformal_intervals, interval_table
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
-from trainables import BaselineForecast
+from trainables import BaselineForecast, error_scales
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def summarize_sweep(
         by_step_metric = step_metric(metric)
         by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
     if levels and not forecasts.empty:
-        intervals = conformal_intervals(forecasts, plan.axis_names, levels)
+        scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
+        intervals = conformal_intervals(forecasts, plan.axis_names, levels, scales)
         interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)
     return Outcome(
         trials=trials,

@@ -140,9 +140,10 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "{config}: `evaluation.levels` must lie strictly between 0 and 100 (percent, e.g. [80, 95]); received 100.0",
         ),
         (
-            "name: x\nevaluation: {levels: [95]}\n" + VALID_STUDIES,
-            "`evaluation.levels` (95%) needs 19 errors known by a cutoff to calibrate its interval at step 1, and the last cutoff "
-            "knows 11: add origins (`evaluation.origins`), lengthen `data.test_size`, or lower the level",
+            "name: x\nevaluation: {levels: [95], metric: msis}\n" + VALID_STUDIES,
+            "`evaluation.metric: msis` scores each origin's forecasts that have an interval at every level, and the earliest "
+            "origin knows at most 11 errors (its own, test_size - 1 at step 1) where 95% needs 19: set data.test_size to 20 or "
+            "more, or lower the highest level",
         ),
         (
             "name: x\ndata: {source: no-such.csv}\n" + VALID_STUDIES,

@@ -78,3 +78,24 @@ def test_window_normalisation_needs_positive_observations():
     with pytest.raises(ConfigError, match=r"`studies.s.normalise` lists window, which divides each input window by its last "
                                           r"observation, and the series holds -1: it needs positive values throughout"):  # fmt: skip
         build_plan(config, {"a": series})
+
+
+def test_steps_and_levels_that_cannot_be_calibrated_are_noted_not_refused():
+    """The first config a forecaster writes: a year ahead from 3 yearly origins with 80/95% intervals on 144 months. The
+    late steps' 95% intervals cannot be calibrated (19 errors needed): noted by step, the sweep runs."""
+    config = parse_config({"name": "x", "data": {"test_size": 12}, "studies": {"s": GRID},
+                           "evaluation": {"origins": 3, "horizon": 12, "levels": [80, 95]}})  # fmt: skip
+    plan = build_plan(config, {"air": _series(144, 2)})
+    known = {}  # by brute force: errors at step h whose targets the last cutoff scored at h has seen
+    for h in range(1, 13):
+        last = 143 - h
+        known[h] = sum(1 for start in (108, 120, 132) for cutoff in range(start - 1, start + 12 - h) if cutoff + h <= last)
+    for level, needed in ((80, 4), (95, 19)):
+        short = [h for h in range(1, 13) if known[h] < needed]
+        note = next(note for note in plan.notes if note.startswith(f"intervals at {level}% cannot be calibrated"))
+        steps = f"steps {short[0]}-12" if len(short) > 1 else "step 12"
+        assert short[-1] == 12 and note.startswith(
+            f"intervals at {level}% cannot be calibrated at {steps} (the last cutoff knows {known[short[0]]} "
+        )
+        assert f"where {needed} are needed" in note and "add origins (`evaluation.origins`), lengthen `data.test_size`" in note
+    assert known[1] >= 19  # the first steps keep both intervals
