@@ -25,6 +25,7 @@ from sweep.reports.figures import (
 from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_forecast
 from sweep.reports.verdict import study_verdicts
 from sweep.results.across_series import across_frame, across_table
+from sweep.results.coverage import coverage_by_step
 from sweep.results.horizons import step_metric
 from sweep.results.outcome import Outcome
 from sweep.results.summary import baseline_means, lowest_mean_point
@@ -34,6 +35,7 @@ from sweep.storage.layout import (
     BASELINES_FILE,
     BY_STEP_FIGURE,
     BY_STEP_FILE,
+    COVERAGE_FILE,
     DIAGNOSTICS_FOLDER,
     FAN_CHART_SUFFIX,
     FORECAST_FILE,
@@ -67,6 +69,7 @@ def write_results(
     if outcome.intervals is not None:
         folder.write_parquet(INTERVALS_FILE, outcome.intervals.drop(columns="members"))
         folder.write_csv(INTERVAL_SCORES_FILE, outcome.interval_scores.reset_index())
+        folder.write_csv(COVERAGE_FILE, outcome.coverage)
     if outcome.across:
         folder.write_csv(ACROSS_SERIES_FILE, pd.concat(
             [across_frame(outcome.trials, result.comparison, study, result.friedman_p) for study, result in outcome.across.items()]
@@ -94,6 +97,8 @@ def _sweep_tables(config: SweepConfig, outcome: Outcome) -> dict[str, pd.DataFra
         tables[f"Intervals at {', '.join(f'{level:g}%' for level in config.evaluation.levels)} (conformal, per method)"] = (
             outcome.interval_scores
         )
+    if outcome.coverage is not None:
+        tables["Coverage by horizon step (%; per origin, with 95% intervals: coverage.csv)"] = coverage_by_step(outcome.coverage)
     if outcome.by_step is not None:
         tables[f"Test {step_metric(config.evaluation.metric).upper()} by horizon step"] = outcome.by_step
     return tables

@@ -10,6 +10,7 @@ from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.across_series import AcrossSeries, across_series
+from sweep.results.coverage import coverage_table
 from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
@@ -37,6 +38,7 @@ class Outcome:
     by_step: pd.DataFrame | None = None  # with `evaluation.horizon` > 1: each method's mean metric at each step (`by_step_table`)
     intervals: pd.DataFrame | None = None  # with `evaluation.levels`: each method's forecasts with their intervals
     interval_scores: pd.DataFrame | None = None  # with `evaluation.levels`: coverage, MSIS, CRPS per method
+    coverage: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method, level, step and origin (`coverage_table`)
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -80,7 +82,7 @@ def summarize_sweep(
     summary = pd.concat(summaries, ignore_index=True)
     across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    by_step, intervals, interval_scores = None, None, None
+    by_step, intervals, interval_scores, coverage = None, None, None, None
     season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
     if config.evaluation.horizon > 1:
         by_step_metric = step_metric(metric)
@@ -89,12 +91,14 @@ def summarize_sweep(
         scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
         intervals = conformal_intervals(forecasts, plan.axis_names, levels, scales)
         interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)
+        coverage = coverage_table(intervals, levels)
     return Outcome(
         trials=trials,
         forecasts=forecasts,
         by_step=by_step,
         intervals=intervals,
         interval_scores=interval_scores,
+        coverage=coverage,
         baselines=baselines,
         statistics=statistics,
         tables=tables,

@@ -102,6 +102,15 @@ def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_
     covered["method"] = covered["track"].str.split(" | ", regex=False).str[1]
     inside = (covered["forecast"] * covered["n"]).groupby(covered["method"]).sum() / covered.groupby("method")["n"].sum()
     pd.testing.assert_series_equal(inside.sort_index(), scores["coverage-95"].sort_index(), check_names=False)
+    held = pd.read_csv(results / "coverage.csv")  # per step and per origin, with a Wilson interval around each
+    steps = held[(held["by"] == "h") & (held["level"] == 80)].set_index(["method", "value"])
+    by_hand = intervals[intervals["forecast-lo-80"].notna()].assign(
+        inside=lambda frame: (frame["forecast-lo-80"] <= frame["y"]) & (frame["y"] <= frame["forecast-hi-80"])
+    )
+    expected = 100 * by_hand.groupby(["method", "h"])["inside"].mean()
+    pd.testing.assert_series_equal(steps["coverage"].sort_index(), expected.sort_index(), check_names=False, check_index_type=False)
+    assert (held["ci_low"] <= held["coverage"]).all() and (held["coverage"] <= held["ci_high"]).all()
+    assert set(held.loc[held["by"] == "origin", "value"]) <= {0, 1, 2} and set(held["level"]) == {80, 95}
     fewest = known_at_the_last_cutoff[HORIZON]
     assert f"note: intervals at 95% and step {HORIZON} are calibrated on at most {fewest} known errors" in printed
 
@@ -139,6 +148,7 @@ def test_the_report_leads_with_the_verdict_then_the_intervals_and_by_step_tables
     verdict = report[report.index("<h2>Verdict</h2>") : report.index("</ul>")]
     assert report.index("<h2>Verdict</h2>") < report.index("<h2>Intervals at 80%, 95%") < report.index("<h2>Test MASE by horizon step")
     assert report.index("<h2>Test MASE by horizon step") < report.index("<h2>Study units</h2>")
+    assert report.index("<h2>Intervals at 80%, 95%") < report.index("<h2>Coverage by horizon step") < report.index("<h2>Study units</h2>")
     best = summary.loc[summary["best"].eq(True)]
     best_name = best["baseline"].iloc[0] if best["baseline"].notna().iloc[0] else None
     assert verdict.startswith("<h2>Verdict</h2>") and "Study units: the best method is " in verdict

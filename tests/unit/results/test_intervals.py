@@ -48,8 +48,9 @@ def baseline_rows(series: np.ndarray, name: str, origins: int) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_intervals_cover_within_five_points_of_their_level_on_a_seasonal_ar_process(seed):
-    forecasts = baseline_rows(seasonal_ar(12 * 64, seed), "seasonal_naive", origins=60)
-    intervals = conformal_intervals(forecasts, [], [80.0, 95.0])
+    series = seasonal_ar(12 * 64, seed)
+    forecasts = baseline_rows(series, "seasonal_naive", origins=60)
+    intervals = conformal_intervals(forecasts, [], [80.0, 95.0], {"ar": error_scales(series, SEASON)})  # the sweep's rule
     for level in (80.0, 95.0):
         calibrated = intervals[intervals[lo(level)].notna()]
         inside = (calibrated[lo(level)] <= calibrated["y"]) & (calibrated["y"] <= calibrated[hi(level)])
