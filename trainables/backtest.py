@@ -112,21 +112,22 @@ def minimum_calibration(level: float) -> int:
 
 # An error scale averages the recent changes of this many seasons (at least this many observations): six years of months.
 # benchmarks/coverage.py chose it: on proportional noise 24 to 72 months hold coverage alike, and on constant-scale noise
-# a shorter window's noisier scale widens the intervals (24 months: 5-18% wider than absolute errors; 72: 0-3%).
+# a shorter window's noisier scale widens the intervals (24 months of seasonal differences: 5-18% wider than absolute
+# errors; 72 months of changes: within 1%). Changes from one observation to the next, not seasonal differences: a random
+# walk's seasonal difference sums a season of shocks (13-15% wider), and a level shift enters a season of them.
 SCALE_SEASONS, SCALE_OBSERVATIONS = 6, 24
 
 
 def error_scales(series: np.ndarray, season: int) -> np.ndarray:
-    """Per position t, what a forecast from cutoff t measures its error against: the mean absolute seasonal difference of
-    the last `SCALE_SEASONS` seasons up to t (lag-1 differences where the series is shorter than a season). Where a
-    series' noise grows with its level, so do its recent changes: errors divided by this scale are alike early and late,
-    and an interval calibrated on them, times the scale at its own cutoff, follows the level. Only observations up to t
-    enter (before the first full season: the first change); a flat stretch (scale 0) takes the smallest positive scale."""
+    """Per position t, what a forecast from cutoff t measures its error against: the mean absolute change from one
+    observation to the next over the last `SCALE_SEASONS` seasons up to t. Where a series' noise grows with its level,
+    so do its changes: errors divided by this scale are alike early and late, and an interval calibrated on them, times
+    the scale at its own cutoff, follows the level. Only observations up to t enter (at t = 0, the first change); a
+    flat stretch (scale 0) takes the smallest positive scale."""
     values = np.asarray(series, dtype=np.float64)
-    lag = season if len(values) > season else 1
-    changes = np.abs(values[lag:] - values[:-lag])
+    changes = np.abs(np.diff(values)) if len(values) > 1 else np.zeros(1)
     total = np.concatenate([[0.0], np.cumsum(changes)])
-    ends = np.clip(np.arange(len(values)) - lag + 1, 1, len(changes))  # changes known at t: those of targets <= t
+    ends = np.clip(np.arange(len(values)), 1, len(changes))  # changes known at t: those of targets 1 .. t
     starts = np.maximum(ends - max(SCALE_SEASONS * season, SCALE_OBSERVATIONS), 0)
     scales = (total[ends] - total[starts]) / (ends - starts)
     positive = scales[scales > 0]
