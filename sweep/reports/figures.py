@@ -172,6 +172,27 @@ def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):
     return figure
 
 
+def reliability_figure(reliability: pd.DataFrame):
+    """Nominal level against the coverage each method's intervals reached (configurations solid, baselines dashed and
+    grey): on the diagonal, an interval holds as often as it says; below it, too narrow."""
+    levels = [float(level) for level in reliability.columns]
+    figure, ax = plt.subplots(figsize=(6.5, 5))
+    ax.plot([levels[0], levels[-1]], [levels[0], levels[-1]], color="black", linewidth=0.8, label="nominal")
+    configurations = [method for method in reliability.index if ":" in method]  # "study: axis value"; baselines are names
+    baselines = dict(zip((method for method in reliability.index if method not in configurations), "s^Dvx*"))
+    for method, row in reliability.iterrows():
+        style = {"linestyle": "--", "marker": baselines[method], "color": "dimgrey"} if method in baselines else {"marker": "o"}
+        ax.plot(levels, row.to_numpy(dtype=float), label=method, markersize=4, **style)
+    ax.set_xlabel("nominal level (%)")
+    ax.set_ylabel("coverage in the backtest (%)")
+    ax.set_title("Reliability of the conformal intervals")
+    if len(configurations) <= MAX_LEGEND_CURVES:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    figure.tight_layout()
+    plt.close(figure)
+    return figure
+
+
 def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48, dates: pd.DatetimeIndex | None = None):
     """The winner's forecast after the series' last `shown` observations: the repeats' median, a band per level (the
     widest lightest), every repeat faint, and the best baseline dashed; against dates where the series has them."""

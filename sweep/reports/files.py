@@ -20,6 +20,7 @@ from sweep.reports.figures import (
     median_curves,
     point_file_name,
     rank_figure,
+    reliability_figure,
     series_box_plot,
 )
 from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_forecast
@@ -45,6 +46,7 @@ from sweep.storage.layout import (
     INTERVAL_SCORES_FILE,
     INTERVALS_FILE,
     MANIFEST_FILE,
+    RELIABILITY_FIGURE,
     REPORT_FILE,
     SUMMARY_FILE,
     TRIALS_FILE,
@@ -83,6 +85,9 @@ def write_results(
     if outcome.by_step is not None:
         figure = by_step_figure(outcome.by_step, step_metric(config.evaluation.metric), catalogue.unit)
         study_pngs[next(iter(study_pngs))][BY_STEP_FIGURE] = folder.write_figure(BY_STEP_FIGURE, figure)
+    if outcome.reliability is not None:
+        figure = reliability_figure(outcome.reliability)
+        study_pngs[next(iter(study_pngs))][RELIABILITY_FIGURE] = folder.write_figure(RELIABILITY_FIGURE, figure)
     facts = environment(node_count, wall_seconds)
     notes = {study: friedman_line(result, len(plan.origins)) for study, result in outcome.across.items()}
     page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes,

@@ -10,6 +10,7 @@ from sweep.results.horizons import METHOD
 from sweep.results.intervals import hi, lo
 
 CONFIDENCE = 0.95
+RELIABILITY_LEVELS = (50.0, 60.0, 70.0, 80.0, 90.0, 95.0)  # the reliability figure's nominal levels, beside the sweep's own
 COVERAGE_COLUMNS = [METHOD, "level", "by", "value", "coverage", "ci_low", "ci_high", "forecasts"]
 
 
@@ -37,4 +38,16 @@ def coverage_by_step(coverage: pd.DataFrame) -> pd.DataFrame:
     steps = coverage[coverage["by"] == "h"]
     table = steps.pivot_table(index=[METHOD, "level"], columns="value", values="coverage", sort=False)
     table.columns = [f"h{step}" for step in table.columns]
+    return table
+
+
+def reliability_table(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
+    """A row per method, a column per nominal level: the coverage (percent) of the forecasts that level calibrated, so
+    that intervals too narrow or too wide at every level show as a curve off the diagonal."""
+    table = pd.DataFrame({
+        level: 100 * ((intervals[lo(level)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(level)]))
+        .where(intervals[lo(level)].notna()).groupby(intervals[METHOD], sort=False).mean()
+        for level in levels
+    })  # fmt: skip
+    table.columns.name = "nominal level"
     return table

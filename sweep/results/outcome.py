@@ -10,12 +10,12 @@ from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.across_series import AcrossSeries, across_series
-from sweep.results.coverage import coverage_table
+from sweep.results.coverage import RELIABILITY_LEVELS, coverage_table, reliability_table
 from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
 from sweep.results.horizons import by_step_table, step_metric, step_scores
-from sweep.results.intervals import conformal_intervals, interval_table
+from sweep.results.intervals import conformal_intervals, hi, interval_table, lo
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
@@ -39,6 +39,7 @@ class Outcome:
     intervals: pd.DataFrame | None = None  # with `evaluation.levels`: each method's forecasts with their intervals
     interval_scores: pd.DataFrame | None = None  # with `evaluation.levels`: coverage, MSIS, CRPS per method
     coverage: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method, level, step and origin (`coverage_table`)
+    reliability: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method at nominal levels 50-95 (`reliability_table`)
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -82,14 +83,17 @@ def summarize_sweep(
     summary = pd.concat(summaries, ignore_index=True)
     across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    by_step, intervals, interval_scores, coverage = None, None, None, None
+    by_step, intervals, interval_scores, coverage, reliability = None, None, None, None, None
     season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
     if config.evaluation.horizon > 1:
         by_step_metric = step_metric(metric)
         by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
     if levels and not forecasts.empty:
         scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
-        intervals = conformal_intervals(forecasts, plan.axis_names, levels, scales)
+        checked = sorted({*levels, *RELIABILITY_LEVELS})  # one calibration pass: sorting the known errors is its cost
+        calibrated = conformal_intervals(forecasts, plan.axis_names, checked, scales)
+        reliability = reliability_table(calibrated, checked)
+        intervals = calibrated.drop(columns=[column for level in checked if level not in levels for column in (lo(level), hi(level))])
         interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)
         coverage = coverage_table(intervals, levels)
     return Outcome(
@@ -99,6 +103,7 @@ def summarize_sweep(
         intervals=intervals,
         interval_scores=interval_scores,
         coverage=coverage,
+        reliability=reliability,
         baselines=baselines,
         statistics=statistics,
         tables=tables,

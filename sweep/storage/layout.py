@@ -15,6 +15,7 @@ BY_STEP_FILE = "by_step.csv"  # each configuration's and baseline's mean metric 
 BY_STEP_FIGURE = "by_step.png"  # the same as lines over the steps, with `evaluation.horizon` > 1
 INTERVALS_FILE = "intervals.parquet"  # each method's forecasts with conformal intervals, with `evaluation.levels`
 INTERVAL_SCORES_FILE = "intervals.csv"  # coverage, MSIS and CRPS per method, with `evaluation.levels`
+RELIABILITY_FIGURE = "reliability.png"  # nominal level (50-95%) against each method's coverage, with `evaluation.levels`
 COVERAGE_FILE = "coverage.csv"  # coverage per method, level, step and origin with a Wilson interval, with `evaluation.levels`
 SUMMARY_FILE = "summary.csv"  # describe() and the statistics per (series, study, point), baselines beside
 ACROSS_SERIES_FILE = "across_series.csv"  # each study judged across series, with several series

@@ -149,6 +149,7 @@ def test_the_report_leads_with_the_verdict_then_the_intervals_and_by_step_tables
     assert report.index("<h2>Verdict</h2>") < report.index("<h2>Intervals at 80%, 95%") < report.index("<h2>Test MASE by horizon step")
     assert report.index("<h2>Test MASE by horizon step") < report.index("<h2>Study units</h2>")
     assert report.index("<h2>Intervals at 80%, 95%") < report.index("<h2>Coverage by horizon step") < report.index("<h2>Study units</h2>")
+    assert 'alt="reliability.png"' in report and (results / "reliability.png").stat().st_size > 10_000
     best = summary.loc[summary["best"].eq(True)]
     best_name = best["baseline"].iloc[0] if best["baseline"].notna().iloc[0] else None
     assert verdict.startswith("<h2>Verdict</h2>") and "Study units: the best method is " in verdict

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import scoringrules
 
+from sweep.results.coverage import RELIABILITY_LEVELS, reliability_table
 from sweep.results.intervals import conformal_intervals, hi, interval_table, lo
 from trainables import (
     ForecastWindow,
@@ -158,3 +159,15 @@ def test_an_error_scale_knows_only_the_observations_up_to_its_cutoff():
         changed[cutoff + 1 :] *= 3
         np.testing.assert_array_equal(error_scales(changed, SEASON)[: cutoff + 1], scales[: cutoff + 1])
         assert error_scales(changed, SEASON)[cutoff + 1] != scales[cutoff + 1]
+
+
+def test_the_reliability_table_is_each_levels_coverage_and_holds_on_a_seasonal_ar_process():
+    series = seasonal_ar(12 * 64, 0)
+    forecasts = baseline_rows(series, "seasonal_naive", origins=60)
+    intervals = conformal_intervals(forecasts, [], list(RELIABILITY_LEVELS), {"ar": error_scales(series, SEASON)})
+    table = reliability_table(intervals, list(RELIABILITY_LEVELS))
+    calibrated = intervals[intervals[lo(80.0)].notna()]
+    by_hand = 100 * ((calibrated[lo(80.0)] <= calibrated["y"]) & (calibrated["y"] <= calibrated[hi(80.0)])).mean()
+    assert table.loc["seasonal_naive", 80.0] == pytest.approx(by_hand)
+    coverage = table.loc["seasonal_naive"].to_numpy()
+    assert (np.diff(coverage) > 0).all() and (np.abs(coverage - np.array(RELIABILITY_LEVELS)) <= 5).all(), coverage
