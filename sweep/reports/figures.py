@@ -149,14 +149,21 @@ def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, se
     return figure
 
 
+def _method_styles(methods: list[str]) -> tuple[dict[str, dict], list[str]]:
+    """Each method's line style, and the configurations among them ("study: axis value"; baselines are bare names):
+    configurations solid in a colour each, baselines dashed and grey with a marker each."""
+    configurations = [method for method in methods if ":" in method]
+    colors = plt.cm.tab10.colors if len(configurations) <= 10 else plt.cm.viridis(np.linspace(0, 1, len(configurations)))
+    styles = {method: {"color": color, "linestyle": "-", "marker": "o"} for method, color in zip(configurations, colors)}
+    for method, marker in zip((method for method in methods if ":" not in method), "s^Dvx*"):
+        styles[method] = {"color": "dimgrey", "linestyle": "--", "marker": marker}
+    return styles, configurations
+
+
 def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):
     """Each configuration's (solid) and baseline's (dashed, grey, a marker each) mean metric against the horizon step."""
     steps = [column for column in by_step.columns if column.startswith("h")]
-    configurations = [method for method in by_step.index if ":" in method]  # "study: axis value"; baselines are bare names
-    colors = plt.cm.tab10.colors if len(configurations) <= 10 else plt.cm.viridis(np.linspace(0, 1, len(configurations)))
-    styles = {method: {"color": color, "linestyle": "-", "marker": "o"} for method, color in zip(configurations, colors)}
-    for method, marker in zip((method for method in by_step.index if ":" not in method), "s^Dvx*"):
-        styles[method] = {"color": "dimgrey", "linestyle": "--", "marker": marker}
+    styles, configurations = _method_styles(list(by_step.index))
     figure, ax = plt.subplots(figsize=(8, 4.5))
     for method, row in by_step.iterrows():
         ax.plot(range(1, len(steps) + 1), row[steps].to_numpy(dtype=float), label=method, markersize=4, **styles[method])
@@ -178,11 +185,9 @@ def reliability_figure(reliability: pd.DataFrame):
     levels = [float(level) for level in reliability.columns]
     figure, ax = plt.subplots(figsize=(6.5, 5))
     ax.plot([levels[0], levels[-1]], [levels[0], levels[-1]], color="black", linewidth=0.8, label="nominal")
-    configurations = [method for method in reliability.index if ":" in method]  # "study: axis value"; baselines are names
-    baselines = dict(zip((method for method in reliability.index if method not in configurations), "s^Dvx*"))
+    styles, configurations = _method_styles(list(reliability.index))
     for method, row in reliability.iterrows():
-        style = {"linestyle": "--", "marker": baselines[method], "color": "dimgrey"} if method in baselines else {"marker": "o"}
-        ax.plot(levels, row.to_numpy(dtype=float), label=method, markersize=4, **style)
+        ax.plot(levels, row.to_numpy(dtype=float), label=method, markersize=4, **styles[method])
     ax.set_xlabel("nominal level (%)")
     ax.set_ylabel("coverage in the backtest (%)")
     ax.set_title("Reliability of the conformal intervals")
