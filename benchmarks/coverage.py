@@ -1,13 +1,17 @@
-"""Do the conformal intervals hold? Coverage on simulated catalogues whose truth is known, absolute against scaled errors.
+"""Do the intervals hold? Coverage on simulated catalogues whose truth is known: conformal on absolute errors, conformal
+on scaled errors, and each baseline's own model interval.
 
-    python benchmarks/coverage.py            # ~12 min on 2 cores (the ARIMA fits); SERIES=40 for less sampling noise
+    python benchmarks/coverage.py            # ~13 min on 2 cores (the ARIMA fits); SERIES=40 for less sampling noise
 
 Each catalogue is `SERIES` monthly series of 168 months from one process; every baseline forecasts 6 steps from every
-cutoff of 4 origins of 24 months (the sweep's backtest, `trainables.baseline_forecast`), and the sweep's own
-`conformal_intervals` calibrates 80% and 95% intervals on them twice: on absolute errors (the rule before #37) and on
-errors in units of each cutoff's scale (`error_scales`, the rule now). Printed per catalogue, rule, method and level:
-coverage with its 95% binomial (Wilson) interval, the worst step's and the worst origin's distance from nominal, the mean
-half-width, and MSIS at 95% (scaled by the origin's seasonal naive in-sample error, as the sweep scores it).
+cutoff of 4 origins of 24 months (the sweep's backtest, `trainables.baseline_forecast`), and so does an LSTM (`LSTM`: a
+direct 6-step head, window normalisation, trained on each series alone, the median of `LSTM_REPEATS` repeats: what the
+sweep's intervals are built around). The sweep's own `conformal_intervals` calibrates 80% and 95% intervals on them
+twice: on absolute errors (the rule before #37) and on errors in units of each cutoff's scale (`error_scales`, the rule
+now); `model_intervals` gives each baseline's own Gaussian interval (`evaluation.intervals: [conformal, model]`).
+Printed per catalogue, method and level, for each rule: coverage with its 95% binomial (Wilson) interval, the worst
+step's and the worst origin's distance from nominal, the mean half-width, and MSIS at 95% (scaled by the origin's
+seasonal naive in-sample error, as the sweep scores it).
 
 The processes: constant-scale noise (trend + season + AR(1)), noise proportional to the level (the same in logs,
 exponentiated: most sales and economic series), a seasonal AR(1) with no trend, a random walk with drift, and a level
@@ -24,12 +28,14 @@ import pandas as pd
 import scoringrules
 from statsmodels.stats.proportion import proportion_confint
 
-from sweep.results.intervals import conformal_intervals, hi, lo
-from trainables import backtest_origins, baseline_forecast, error_scales, seasonal_naive_scale
+from sweep.results.intervals import MODEL_SUFFIX, conformal_intervals, hi, lo, model_intervals
+from trainables import TrialRequest, backtest_origins, baseline_forecast, error_scales, run_trial, seasonal_naive_scale
 
 LENGTH, TEST_SIZE, ORIGINS, HORIZON, SEASON, LEVELS = 168, 24, 4, 6, 12, [80.0, 95.0]
 METHODS = ["naive", "seasonal_naive", "ets", "arima"]
 SERIES = int(os.environ.get("SERIES", 20))
+LSTM = {"epochs": 300, "batch_size": 4, "neurons": 3, "strategy": "direct", "normalise": "window"}
+LSTM_REPEATS = 10
 
 
 def _ar(rng: np.random.Generator, sd: float, phi: float = 0.6) -> np.ndarray:
@@ -54,18 +60,27 @@ def simulate(process: str, rng: np.random.Generator) -> np.ndarray:
 
 
 def backtest(catalogue: dict[str, np.ndarray]) -> pd.DataFrame:
-    """forecasts.parquet's rows of every baseline on every series."""
-    rows = []
+    """forecasts.parquet's rows of every baseline and the LSTM's repeats on every series."""
+    windows = []
     for name, series in catalogue.items():
         for origin in backtest_origins(LENGTH, TEST_SIZE, ORIGINS, TEST_SIZE):
             for method in METHODS:
-                forecasts = np.array(baseline_forecast(method, series, origin, SEASON, HORIZON).forecasts).reshape(TEST_SIZE, HORIZON)
-                for cutoff in range(TEST_SIZE):
-                    for h in range(1, min(HORIZON, TEST_SIZE - cutoff) + 1):
-                        index = origin.test_start + cutoff + h - 1
-                        rows.append({"unique_id": name, "study": None, "baseline": method, "repeat": pd.NA, "origin": origin.index,
-                                     "cutoff_index": index - h, "h": h, "index": index, "cutoff": index - h, "ds": index,
-                                     "y": series[index], "forecast": forecasts[cutoff, h - 1]})  # fmt: skip
+                forecast = baseline_forecast(method, series, origin, SEASON, HORIZON)
+                windows.append((name, method, pd.NA, origin.index, origin.test_start, forecast.forecasts, forecast.deviations))
+    request = TrialRequest(LSTM, tuple(range(LSTM_REPEATS)), 0, "compiled", TEST_SIZE, 1, 0, origins=ORIGINS, origin_step=TEST_SIZE,
+                           season=SEASON, series=tuple(catalogue), horizon=HORIZON)  # fmt: skip
+    for row in run_trial(request, catalogue).repeats:
+        windows.append((row.series, "lstm", row.repeat, row.origin, row.test_start, row.forecasts, [np.nan] * len(row.forecasts)))
+    rows = []
+    for name, method, repeat, origin, test_start, forecasts, deviations in windows:
+        forecasts, deviations = (np.array(values).reshape(TEST_SIZE, HORIZON) for values in (forecasts, deviations))
+        for cutoff in range(TEST_SIZE):
+            for h in range(1, min(HORIZON, TEST_SIZE - cutoff) + 1):
+                index = test_start + cutoff + h - 1
+                rows.append({"unique_id": name, "study": None, "baseline": method, "repeat": repeat, "origin": origin,
+                             "cutoff_index": index - h, "h": h, "index": index, "cutoff": index - h, "ds": index,
+                             "y": catalogue[name][index], "forecast": forecasts[cutoff, h - 1],
+                             "sd": deviations[cutoff, h - 1]})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -93,28 +108,39 @@ def scores(intervals: pd.DataFrame, catalogue: dict[str, np.ndarray]) -> pd.Data
     return pd.DataFrame(rows)
 
 
+RULES = ("absolute", "scaled", "model")
+
+
 def main() -> None:
     processes = ["constant-scale", "proportional", "seasonal AR", "random walk + drift", "level shift"]
-    print(f"{SERIES} series per catalogue, {LENGTH} months, {ORIGINS} origins of {TEST_SIZE}, {HORIZON} steps")
-    print("| catalogue | method | level | absolute: coverage (95% CI) | worst step / origin | half-width | scaled: coverage (95% CI) | "
-          "worst step / origin | half-width (x absolute) | MSIS absolute / scaled |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(f"{SERIES} series per catalogue, {LENGTH} months, {ORIGINS} origins of {TEST_SIZE}, {HORIZON} steps; "
+          f"LSTM {LSTM}, median of {LSTM_REPEATS} repeats")  # fmt: skip
+    header = " | ".join(f"{rule}: coverage (95% CI) | worst step / origin | half-width | MSIS" for rule in RULES)
+    print(f"| catalogue | method | level | {header} |")
+    print("|---|---|---|" + "---|" * 4 * len(RULES))
     for number, process in enumerate(processes):
         rng = np.random.default_rng(number)
         catalogue = {f"{process} {index}": simulate(process, rng) for index in range(SERIES)}
         started = time.perf_counter()
         forecasts = backtest(catalogue)
-        absolute = scores(conformal_intervals(forecasts, [], LEVELS), catalogue).set_index(["method", "level"])
         scales = {name: error_scales(values, SEASON) for name, values in catalogue.items()}
-        scaled = scores(conformal_intervals(forecasts, [], LEVELS, scales), catalogue).set_index(["method", "level"])
-        for (method, level), before in absolute.iterrows():
-            after = scaled.loc[(method, level)]
-            msis = f"{before['msis']:.2f} / {after['msis']:.2f}" if level == 95 else ""
-            print(f"| {process} | {method} | {level:g} | {before['coverage']:.1f} ({before['ci']}) | {before['worst step']:.1f} / "
-                  f"{before['worst origin']:.1f} | {before['half-width']:.2f} | {after['coverage']:.1f} ({after['ci']}) | "
-                  f"{after['worst step']:.1f} / {after['worst origin']:.1f} | {after['half-width']:.2f} "
-                  f"({after['half-width'] / before['half-width']:.3f}) | {msis} |", flush=True)  # fmt: skip
+        modelled = model_intervals(forecasts, LEVELS)
+        modelled["method"] = modelled["method"].str.removesuffix(MODEL_SUFFIX)  # a row per method, its rules side by side
+        intervals = {"absolute": conformal_intervals(forecasts, [], LEVELS), "scaled": conformal_intervals(forecasts, [], LEVELS, scales),
+                     "model": modelled}  # fmt: skip
+        table = {rule: scores(frame, catalogue).set_index(["method", "level"]) for rule, frame in intervals.items()}
+        for method, level in table["scaled"].index:
+            cells = [_cells(table[rule], method, level) for rule in RULES]
+            print(f"| {process} | {method} | {level:g} | {' | '.join(cells)} |", flush=True)
         print(f"<!-- {process}: {len(forecasts)} forecasts, {time.perf_counter() - started:.0f} s -->", flush=True)
+
+
+def _cells(table: pd.DataFrame, method: str, level: float) -> str:
+    if (method, level) not in table.index:
+        return " | | | "
+    row = table.loc[(method, level)]
+    msis = f"{row['msis']:.2f}" if level == 95 else ""
+    return f"{row['coverage']:.1f} ({row['ci']}) | {row['worst step']:.1f} / {row['worst origin']:.1f} | {row['half-width']:.2f} | {msis}"
 
 
 if __name__ == "__main__":

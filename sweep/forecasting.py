@@ -108,7 +108,8 @@ def _forecast_ahead(config, catalogue, baselines, study: str, point: Point, hori
         series, values = catalogue.series[name], values.reshape(config.repeats, horizon)
         scales = error_scales(series.values, season)
         widths = backtest_widths(backtest, name, study, point, levels, horizon, scales) if levels else {}
-        baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon)
+        model_levels = levels if "model" in config.evaluation.intervals else []
+        baseline = best_baseline_ahead(baselines, config.evaluation.metric, series.values, season, horizon, model_levels)
         labels = future_labels(series.dates, len(series.values), horizon)
         ahead = Ahead(name, labels, future_ds(labels, len(series.values)), values, widths, baseline)
         aheads.append(ahead)

@@ -77,6 +77,7 @@ from trainables.spec import (
     typed_point,
 )
 from trainables.trainable import forecast_next, run_trial, tune_trainable
+from trainables.transforms import TRANSFORMS
 
 
 def baseline_next(name: str, series: np.ndarray, season: int, horizon: int = 1) -> BaselineForecast:
@@ -96,7 +97,7 @@ def baseline_forecast(name: str, series: np.ndarray, origin: Origin, season: int
 __all__ = [
     "ALL_AXES", "AXIS_TYPES", "BASELINES", "BaselineForecast", "DiagnosticReport", "EXTENSION_DEFAULTS", "FinalReport", "ForecastWindow",
     "INTERVAL_METRICS", "METRICS", "MSIS_LEVEL", "ModelSpec", "NODE_ID", "OPTIMIZER_DEFAULT_RATES", "Origin", "POINT_AXES",
-    "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES", "SEASONALLY_SCALED", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE",
+    "Point", "RepeatScores", "SCHEDULER_METRIC", "SCORES", "SEASONALLY_SCALED", "TIME_ATTRIBUTE", "TRAIN_ROWS_MULTIPLE", "TRANSFORMS",
     "TrialRequest", "TrialStatus", "WindowKind", "backtest_origins", "baseline_forecast", "baseline_next", "canonical_point",
     "conformal_width", "error_scales", "forecast_batch_size", "forecast_next", "forecast_scores", "horizon_scores", "interval_scores",
     "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "point_file_key", "point_label",

@@ -10,6 +10,12 @@ layout of `trainables/backtest.py`): the naive methods from the observations up 
 and ARIMA with statsmodels' own `forecast(H)` of the model fitted at the origin, its state brought
 up to the cutoff with the parameters held fixed (no refit).
 
+Each forecast also carries its model's predictive standard deviation (`evaluation.intervals: [model]`, the anchors'
+Gaussian intervals): for naive sigma * sqrt(h) and for seasonal naive sigma * sqrt(k + 1), k the whole seasons before
+step h, sigma the root mean square of the method's own one-step errors over the training window (Hyndman and
+Athanasopoulos, FPP3 5.5); for ETS and ARIMA statsmodels' forecast variance of the model fitted at the origin, its
+error variance held fixed like its other parameters.
+
 Order selection is small and fixed, so a baseline costs milliseconds per origin:
 - `naive`: the last observation. `seasonal_naive`: the observation one season earlier.
 - `ets`: statsmodels' `ETSModel`, additive errors; trend none, additive or damped additive; an
@@ -27,6 +33,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.stattools import kpss
@@ -57,40 +64,62 @@ def _fitted_forecast(name, origin: int, observations, training: int, season: int
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels' convergence chatter (its import sets "always": imported above)
             with np.errstate(all="ignore"):
-                forecasts, model = _METHODS[name](observations, training, season, horizon)
+                forecasts, deviations, model = _METHODS[name](observations, training, season, horizon)
         forecasts = np.where(scored, forecasts[: len(scored)], np.nan)
+        deviations = np.where(scored, deviations[: len(scored)], np.nan)
         if not np.all(np.isfinite(forecasts[scored])):
             raise ValueError("the fitted model forecast a non-finite value")
     except Exception as error:  # noqa: BLE001 - any library failure becomes a reported failed baseline
         message = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
         return BaselineForecast(name, origin, [], "", f"{type(error).__name__}: {message}")
-    return BaselineForecast(name, origin, [float(value) for value in forecasts], model)
+    return BaselineForecast(name, origin, forecasts.tolist(), model, deviations=deviations.tolist())
 
 
-def _naive(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+def _cutoffs(observations: np.ndarray, training: int) -> int:
+    return len(observations) - training
+
+
+def _rms(errors: np.ndarray) -> float:
+    return float(np.sqrt(np.nanmean(errors**2)))
+
+
+def _naive(observations: np.ndarray, training: int, season: int, horizon: int) -> _Fitted:
+    sigma = _rms(np.diff(observations[:training]))
+    deviations = np.tile(sigma * np.sqrt(np.arange(1, horizon + 1)), _cutoffs(observations, training))
     if horizon == 1:
-        return observations[training - 1 : -1], "last observation"
-    return _from_cutoffs(observations, training, horizon, lambda known: np.repeat(known[-1], horizon)), "last observation"
+        return observations[training - 1 : -1], deviations, "last observation"
+    return _from_cutoffs(observations, training, horizon, lambda known: np.repeat(known[-1], horizon)), deviations, "last observation"
 
 
-def _seasonal_naive(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+def _seasonal_naive(observations: np.ndarray, training: int, season: int, horizon: int) -> _Fitted:
     model = f"observation {season} steps earlier"
-    if horizon == 1:
-        return observations[training - season : len(observations) - season], model
+    sigma = _rms(observations[season:training] - observations[: training - season])
     steps = np.arange(1, horizon + 1)
-    back = season * ((steps - 1) // season + 1)  # the same season's observation in the last full season known
-    return _from_cutoffs(observations, training, horizon, lambda known: known[len(known) - back + steps - 1]), model
+    seasons_back = (steps - 1) // season + 1  # the same season's observation in the last full season known
+    deviations = np.tile(sigma * np.sqrt(seasons_back), _cutoffs(observations, training))
+    if horizon == 1:
+        return observations[training - season : len(observations) - season], deviations, model
+    back = season * seasons_back
+    return _from_cutoffs(observations, training, horizon, lambda known: known[len(known) - back + steps - 1]), deviations, model
 
 
-def _ets(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+def _ets(observations: np.ndarray, training: int, season: int, horizon: int) -> _Fitted:
     fit, options = ets_fit(observations[:training], season)
     trend = {None: "no trend", "add": "damped trend" if options["damped_trend"] else "additive trend"}[options["trend"]]
     model = f"ETS(A, {trend}, {'additive season' if options['seasonal'] else 'no season'})"
+    deviations = np.tile(np.sqrt(ets_variances(fit, options, training, horizon)), _cutoffs(observations, training))
     if horizon == 1:
-        return np.asarray(ETSModel(observations, **options).smooth(fit.params).fittedvalues)[training:], model
+        return np.asarray(ETSModel(observations, **options).smooth(fit.params).fittedvalues)[training:], deviations, model
     return _from_cutoffs(
         observations, training, horizon, lambda known: np.asarray(ETSModel(known, **options).smooth(fit.params).forecast(horizon))
-    ), model  # fmt: skip
+    ), deviations, model  # fmt: skip
+
+
+def ets_variances(fit, options: dict, training: int, horizon: int) -> np.ndarray:
+    """Steps 1..horizon's forecast variances of an additive-error ETS fit: they depend on its parameters and the step
+    only, so one computation serves every cutoff (statsmodels' `get_prediction` wants a pandas index to label them)."""
+    indexed = ETSModel(pd.Series(fit.model.endog), **options).smooth(fit.params)
+    return np.asarray(indexed.get_prediction(start=training, end=training + horizon - 1).forecast_variance)
 
 
 def ets_fit(history: np.ndarray, season: int):
@@ -105,14 +134,17 @@ def ets_fit(history: np.ndarray, season: int):
     return _lowest_aicc(fits)
 
 
-def _arima(observations: np.ndarray, training: int, season: int, horizon: int) -> tuple[np.ndarray, str]:
+def _arima(observations: np.ndarray, training: int, season: int, horizon: int) -> _Fitted:
     fit, options = arima_fit(observations[:training], season)
     seasonal_order = options["seasonal_order"]
     seasonal = f"({','.join(map(str, seasonal_order[:3]))})[{season}]" if seasonal_order[3] else ""
     model = f"ARIMA({','.join(map(str, options['order']))}){seasonal}"
     if horizon == 1:
-        return np.asarray(fit.apply(observations).get_prediction(start=training).predicted_mean), model
-    return _from_cutoffs(observations, training, horizon, lambda known: np.asarray(fit.apply(known).forecast(horizon))), model
+        prediction = fit.apply(observations).get_prediction(start=training)
+        return np.asarray(prediction.predicted_mean), np.asarray(prediction.se_mean), model
+    predictions = [fit.apply(observations[: training + cutoff]).get_forecast(horizon) for cutoff in range(_cutoffs(observations, training))]
+    forecasts = np.concatenate([np.asarray(prediction.predicted_mean) for prediction in predictions])
+    return forecasts, np.concatenate([np.asarray(prediction.se_mean) for prediction in predictions]), model
 
 
 def arima_fit(history: np.ndarray, season: int):
@@ -145,5 +177,6 @@ def _lowest_aicc(fits: list):
     return min(usable, key=lambda pair: pair[0].aicc)
 
 
+_Fitted = tuple[np.ndarray, np.ndarray, str]  # forecasts and their predictive standard deviations (cutoff-major), the model
 _ARIMA_TREND = {0: "c", 1: "t", 2: "n"}  # by total differencing: a constant, a drift, none (statsmodels refuses lower orders)
 _METHODS = dict(zip(BASELINES, (_naive, _seasonal_naive, _ets, _arima)))

@@ -115,8 +115,8 @@ class TrialRequest:
     @property
     def preparation(self) -> dict[str, Any]:
         """How each window is prepared (`trainables.data.prepare`'s options): the point's input window, batch,
-        deseasonalisation (a seasonal difference differences at the season's lag; STL takes out a seasonal part) and
-        normalisation."""
+        deseasonalisation (a seasonal difference differences at the season's lag; STL takes out a seasonal part),
+        normalisation and transform."""
         spec = self.spec
         seasonal_difference = spec.deseasonalise == "seasonal_difference"
         return {
@@ -126,6 +126,7 @@ class TrialRequest:
             "batch_size": self.batch_size,
             "stl_season": self.season if spec.deseasonalise == "stl" else None,
             "normalise": spec.normalise,
+            "transform": spec.transform,
         }
 
     @property
@@ -282,6 +283,7 @@ class BaselineForecast:
     forecasts: list[float]  # laid out as `RepeatScores.forecasts`; empty when the fit failed
     model: str  # the model order selection chose, in words
     error: str | None = None
+    deviations: list[float] = field(default_factory=list)  # each forecast's predictive standard deviation (same layout)
 
 
 class TrialStatus(StrEnum):

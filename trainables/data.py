@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
+from trainables.transforms import Transform
+
 TRAIN_ROWS_MULTIPLE = 4  # the study trims the training set to a multiple of its largest batch size
 
 
@@ -54,6 +56,7 @@ class PreparedSeries:
     timesteps: int = 1
     seasonal: SeasonalPart | None = None  # deseasonalised (STL): `raw` is the adjusted series, this is added back
     normalise: str = "series"  # series: the min-max scaler; window: each row divided by its last observed level
+    transform: Transform = Transform()  # `raw` is the transformed series; forecasts and observations are mapped back
 
     @property
     def window(self) -> int:
@@ -63,9 +66,9 @@ class PreparedSeries:
         return 0.0 if self.seasonal is None else self.seasonal.at(index)
 
     def observed(self, first_index: int, count: int) -> np.ndarray:
-        """The observations (seasonal part included) at `first_index`, ..."""
+        """The observations (seasonal part included, in the series' units) at `first_index`, ..."""
         index = np.arange(first_index, first_index + count)
-        return self.raw[index] + self._seasonal_at(index)
+        return self.transform.inverse(self.raw[index] + self._seasonal_at(index))
 
     def level_before(self, target_index: np.ndarray) -> np.ndarray:
         """The last observation known before each target: what `normalise: window` divides a row by."""
@@ -118,7 +121,7 @@ class PreparedSeries:
         start = first_target_index - self.difference_lag
         previous = self.raw[start : start + k]
         targets = np.arange(first_target_index, first_target_index + k)
-        return self._differences(scaled_yhat, targets) + previous + self._seasonal_at(targets)
+        return self.transform.inverse(self._differences(scaled_yhat, targets) + previous + self._seasonal_at(targets))
 
     def to_step_observations(self, scaled_yhat: np.ndarray, first_target_index: int) -> np.ndarray:
         """Invert scaling, then differencing, of multi-step forecasts (..., cutoffs, horizon).
@@ -138,7 +141,7 @@ class PreparedSeries:
             else:
                 previous = observations[..., step - self.difference_lag]
             observations[..., step] = differences[..., step] + previous
-        return observations + self._seasonal_at(last_known[:, None] + 1 + np.arange(horizon))
+        return self.transform.inverse(observations + self._seasonal_at(last_known[:, None] + 1 + np.arange(horizon)))
 
     def test_scaling(self) -> tuple[np.ndarray, np.ndarray]:
         """(low, scale) of every test row's columns as float32, each (test rows, window + 1): a row's inputs are
@@ -231,10 +234,12 @@ def prepare(
     batch_size: int = TRAIN_ROWS_MULTIPLE,
     stl_season: int | None = None,
     normalise: str = "series",
+    transform: str = "none",
 ) -> PreparedSeries:
     """Apply the protocol's preparation steps, in the protocol's order (the defaults are the protocol's).
 
-    `stl_season`: first take out an STL seasonal part fitted on the training observations (added back to forecasts).
+    `transform`: first transform the observations by a transform fitted on the training observations (`Transform`).
+    `stl_season`: then take out an STL seasonal part fitted on the training observations (added back to forecasts).
     `normalise: window`: divide each row by its last observed level instead of min-max scaling the series."""
     raw = np.asarray(series, dtype=np.float64)
     window = lags + timesteps - 1
@@ -245,10 +250,12 @@ def prepare(
             f"series has {len(raw)} observations; with test_size {test_size}, difference_lag {difference_lag} and a "
             f"window of {window} it needs at least {minimum_length(test_size, difference_lag, window)}"
         )
+    fitted = Transform.fit(transform, raw[: len(raw) - test_size])
+    raw = fitted.forward(raw)
     adjusted, seasonal = _deseasonalised(raw, len(raw) - test_size, stl_season)
     supervised = frame_supervised(difference(adjusted, difference_lag), window)
     prepared = _scaled(adjusted, supervised[:-test_size], supervised[-test_size:], batch_size, difference_lag, lags, timesteps)
-    return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
+    return _normalised(replace(prepared, seasonal=seasonal, transform=fitted), normalise, raw)
 
 
 def prepare_future(
@@ -260,18 +267,20 @@ def prepare_future(
     batch_size: int = TRAIN_ROWS_MULTIPLE,
     stl_season: int | None = None,
     normalise: str = "series",
+    transform: str = "none",
 ) -> PreparedSeries:
     """The whole series as training rows, and one test row: the window that forecasts the next observation.
 
     Its target is unknown (0 stands in); forecast it with `to_observations(yhat, len(series))`.
     """
-    raw = np.asarray(series, dtype=np.float64)
+    fitted = Transform.fit(transform, np.asarray(series, dtype=np.float64))
+    raw = fitted.forward(np.asarray(series, dtype=np.float64))
     adjusted, seasonal = _deseasonalised(raw, len(raw), stl_season)
     window = lags + timesteps - 1
     differences = difference(adjusted, difference_lag)
     next_row = np.append(differences[len(differences) - window :], 0.0)[None, :]
     prepared = _scaled(adjusted, frame_supervised(differences, window), next_row, batch_size, difference_lag, lags, timesteps)
-    return _normalised(replace(prepared, seasonal=seasonal), normalise, raw)
+    return _normalised(replace(prepared, seasonal=seasonal, transform=fitted), normalise, raw)
 
 
 def _deseasonalised(raw: np.ndarray, training: int, stl_season: int | None) -> tuple[np.ndarray, SeasonalPart | None]:

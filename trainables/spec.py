@@ -39,6 +39,7 @@ class ModelSpec:
     training: str = "local"  # local: weights per series; global: one set of weights per repeat across the trial's series
     deseasonalise: str = "none"  # none, seasonal_difference (difference at the season's lag) or stl (STL's seasonal part out)
     normalise: str = "series"  # series: min-max scaled on the training window; window: each row divided by its last level
+    transform: str = "none"  # none, log or box_cox: fitted on each origin's training window, applied before all else
     outputs: int = 1  # the Dense head's width: the horizon for a direct model, else 1 (set by the request, not an axis)
 
     @classmethod
@@ -50,7 +51,7 @@ class ModelSpec:
     @property
     def network(self) -> ModelSpec:
         """The spec without the axes that only change the data (what a compiled shape depends on)."""
-        return replace(self, training="local", deseasonalise="none", normalise="series")
+        return replace(self, training="local", deseasonalise="none", normalise="series", transform="none")
 
     @property
     def window(self) -> int:

@@ -19,7 +19,7 @@ from pydantic import (
 )  # fmt: skip
 
 from sweep.config.validation import StrictModel
-from trainables import EXTENSION_DEFAULTS
+from trainables import EXTENSION_DEFAULTS, TRANSFORMS
 
 
 def _axis_default(axis: str):
@@ -118,6 +118,9 @@ class StudyGrid(StrictModel):
     deseasonalise: _values(Literal["none", "seasonal_difference", "stl"]) = _axis_default("deseasonalise")
     # min-max scale by the series' training window, or divide each input window by its last observed level
     normalise: _values(Literal["series", "window"]) = _axis_default("normalise")
+    # a variance-stabilising transform, fitted on each origin's training window (Box-Cox's lambda too), applied first;
+    # forecasts are mapped back (the median's back-transform is the median)
+    transform: _values(Literal[TRANSFORMS]) = _axis_default("transform")
 
     @field_validator(*RANGE_RULES)
     @classmethod

@@ -41,7 +41,7 @@ class DataConfig(StrictModel):
     # (`sales/*.csv`), a built-in collection, or one file with a `series_column`
     source: str | list[str] = Field(default="shampoo", min_length=1)
     series_column: str | None = None  # long format: the column naming each row's series (neuralforecast's `unique_id`)
-    # a series too short for the windows asked (or not positive, for normalise: window): refuse the sweep, or skip it
+    # a series too short for the windows asked (or not positive, for normalise: window or a transform): refuse the sweep, or skip it
     short_series: Literal["refuse", "skip"] = "refuse"
     first_series: PositiveInt | None = None  # only the first N series, in the order loaded: a catalogue config tried cheaply
     value_column: str | None = None  # the column holding the series (default: the last one)
@@ -139,6 +139,20 @@ class EvaluationConfig(StrictModel):
     # prediction intervals (percent) from the backtest's own errors: conformal, each calibrated on the errors of the same
     # method, series and step known by its cutoff only; scored by coverage, MSIS (with 95) and the repeats' CRPS
     levels: list[float] = []
+    # which intervals the tables score at `levels`: conformal (every method's, from its backtest errors: the LSTM's only
+    # kind) and, with model, each baseline's own Gaussian interval beside it as "<baseline> (model)" (statsmodels' for ETS
+    # and ARIMA, the analytic ones for naive and seasonal naive), as the anchors ship them
+    intervals: list[Literal["conformal", "model"]] = ["conformal"]
+
+    @field_validator("intervals")
+    @classmethod
+    def conformal_and_maybe_model(cls, intervals: list[str]) -> list[str]:
+        if "conformal" not in intervals or len(set(intervals)) < len(intervals):
+            raise ValueError(
+                f"must be [conformal] or [conformal, model] (conformal intervals are the LSTM's; model adds the baselines' "
+                f"own beside theirs); received {intervals}"
+            )
+        return intervals
 
     @field_validator("levels")
     @classmethod
@@ -156,6 +170,15 @@ class EvaluationConfig(StrictModel):
             raise ValueError(
                 f"`evaluation.metric` {self.metric} scores each repeat's prediction intervals, and `evaluation.levels` lists "
                 f"none: add levels: [80, {MSIS_LEVEL:g}]"
+            )
+        if "model" in self.intervals and not self.baselines:
+            raise ValueError(
+                "`evaluation.intervals` lists model (each baseline's own interval), and `evaluation.baselines` lists none: "
+                "add baselines: [naive, seasonal_naive, ets, arima]"
+            )
+        if self.intervals != ["conformal"] and not self.levels:
+            raise ValueError(
+                "`evaluation.intervals` chooses how intervals are made, and `evaluation.levels` lists none: add levels: [80, 95]"
             )
         if self.metric == "msis" and MSIS_LEVEL not in self.levels:
             raise ValueError(

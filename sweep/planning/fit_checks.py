@@ -23,7 +23,8 @@ from trainables import (
 
 
 class SeriesTooShort(ConfigError):
-    """A series that cannot hold the windows the config asks for (or, with `normalise: window`, holds a value <= 0):
+    """A series that cannot hold the windows the config asks for (or, with `normalise: window` or a `transform`, holds a
+    value <= 0):
     refused, or skipped with `data.short_series: skip`."""
 
 
@@ -35,13 +36,14 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
     test_size, season = config.data.test_size, config.evaluation.season_for(config.data)
     lowest, full_length, series = float(np.min(series)), len(series), series[earliest.start : earliest.end]
     notes = []
-    shapes = {}  # (lags, timesteps, batch_size, difference lag, stl, normalise) -> the first study naming it
+    shapes = {}  # (lags, timesteps, batch_size, difference lag, stl, normalise, transform) -> the first study naming it
     for name, points in studies.items():
         for point in points:
             spec = ModelSpec.from_point(point)
             lag = season if spec.deseasonalise == "seasonal_difference" else config.data.difference_lag
-            shapes.setdefault((spec.lags, spec.timesteps, point["batch_size"], lag, spec.deseasonalise == "stl", spec.normalise), name)
-    for (lags, timesteps, batch_size, difference_lag, stl, normalise), name in shapes.items():
+            key = (spec.lags, spec.timesteps, point["batch_size"], lag, spec.deseasonalise == "stl", spec.normalise, spec.transform)
+            shapes.setdefault(key, name)
+    for (lags, timesteps, batch_size, difference_lag, stl, normalise, transform), name in shapes.items():
         window = lags + timesteps - 1
         _check_origins_fit(config, full_length, len(series), minimum_length(test_size, difference_lag, window))
         _check_length(len(series), test_size, difference_lag, window, name)
@@ -55,9 +57,14 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
                 f"`studies.{name}.normalise` lists window, which divides each input window by its last observation, and the "
                 f"series holds {lowest:g}: it needs positive values throughout; use normalise: [series]"
             )
+        if transform != "none" and lowest <= 0:
+            raise SeriesTooShort(
+                f"`studies.{name}.transform` lists {transform}, defined for positive values only, and the series holds "
+                f"{lowest:g}: use transform: [none]"
+            )
         try:
             prepared = prepare(series, test_size, difference_lag=difference_lag, lags=lags, timesteps=timesteps, batch_size=batch_size,
-                               stl_season=season if stl else None, normalise=normalise)  # fmt: skip
+                               stl_season=season if stl else None, normalise=normalise, transform=transform)  # fmt: skip
         except ValueError as error:
             raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
         if prepared.trimmed_rows:

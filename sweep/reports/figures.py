@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sweep.results.columns import BASELINE_SUFFIX, completed_in_study, configuration_labels, of_point, point_columns, varying_axes
+from sweep.results.intervals import MODEL_SUFFIX
 from trainables import point_file_key, point_words  # noqa: E402
 
 BOXES_PER_FIGURE = 40  # a wider figure stops being readable (and matplotlib refuses past 2^16 pixels)
@@ -151,12 +152,18 @@ def rank_figure(comparison: pd.DataFrame, pairwise: pd.DataFrame, study: str, se
 
 def _method_styles(methods: list[str]) -> tuple[dict[str, dict], list[str]]:
     """Each method's line style, and the configurations among them ("study: axis value"; baselines are bare names):
-    configurations solid in a colour each, baselines dashed and grey with a marker each."""
+    configurations solid in a colour each, baselines dashed and grey with a marker each (their model intervals dotted and
+    black, with the baseline's marker)."""
     configurations = [method for method in methods if ":" in method]
     colors = plt.cm.tab10.colors if len(configurations) <= 10 else plt.cm.viridis(np.linspace(0, 1, len(configurations)))
     styles = {method: {"color": color, "linestyle": "-", "marker": "o"} for method, color in zip(configurations, colors)}
-    for method, marker in zip((method for method in methods if ":" not in method), "s^Dvx*"):
-        styles[method] = {"color": "dimgrey", "linestyle": "--", "marker": marker}
+    baselines = list(dict.fromkeys(method.removesuffix(MODEL_SUFFIX) for method in methods if ":" not in method))
+    markers = dict(zip(baselines, "s^Dvx*"))
+    for method in methods:
+        if ":" not in method:
+            modelled = method.endswith(MODEL_SUFFIX)
+            styles[method] = {"color": "black" if modelled else "dimgrey", "linestyle": ":" if modelled else "--",
+                              "marker": markers[method.removesuffix(MODEL_SUFFIX)]}  # fmt: skip
     return styles, configurations
 
 
@@ -190,7 +197,7 @@ def reliability_figure(reliability: pd.DataFrame):
         ax.plot(levels, row.to_numpy(dtype=float), label=method, markersize=4, **styles[method])
     ax.set_xlabel("nominal level (%)")
     ax.set_ylabel("coverage in the backtest (%)")
-    ax.set_title("Reliability of the conformal intervals")
+    ax.set_title("Reliability of the intervals (conformal; a baseline's own: dotted)")
     if len(configurations) <= MAX_LEGEND_CURVES:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     figure.tight_layout()
@@ -217,7 +224,7 @@ def fan_chart(history: np.ndarray, ahead, unit: str, shown: int = 48, dates: pd.
         ax.plot(steps, values, color="tab:blue", alpha=0.15, linewidth=0.6)
     ax.plot(joined, np.concatenate([[history[-1]], ahead.median]), color="tab:blue", linewidth=2, label="LSTM: median of repeats")
     if ahead.baseline is not None:
-        name, values = ahead.baseline
+        name, values = ahead.baseline.name, ahead.baseline.forecast
         ax.plot(joined, np.concatenate([[history[-1]], values]), color="dimgrey", linestyle="--", label=f"{name} (best baseline)")
     ax.set_xlabel(f"{'date' if dated else 'observation'} (forecast {ahead.labels[0]} to {ahead.labels[-1]})")
     ax.set_ylabel(unit)

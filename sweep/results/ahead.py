@@ -9,10 +9,20 @@ import numpy as np
 import pandas as pd
 
 from sweep.results.columns import of_point
+from sweep.results.intervals import model_half_width
 from sweep.results.summary import baseline_means
 from trainables import baseline_next, conformal_width
 
 MODEL_COLUMN = "lstm"  # the anchors name a model's forecast column after the model
+
+
+@dataclass(frozen=True)
+class BaselineAhead:
+    """The best baseline's H-step forecast, with its own model intervals' half-widths (`evaluation.intervals: model`)."""
+
+    name: str
+    forecast: np.ndarray  # (horizon,)
+    widths: dict[float, np.ndarray]  # level -> (horizon,) half-widths; empty unless model intervals were asked for
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,7 @@ class Ahead:
     ds: np.ndarray  # each step's date (datetime64) where the series is dated, else its position
     repeats: np.ndarray  # (repeats, horizon) every repeat's forecasts
     widths: dict[float, np.ndarray]  # level -> (horizon,) half-widths from the backtest; NaN where it cannot calibrate
-    baseline: tuple[str, np.ndarray] | None  # the best baseline's name and its H-step forecast, if the sweep had baselines
+    baseline: BaselineAhead | None  # the best baseline's forecast, if the sweep had baselines
 
     @property
     def median(self) -> np.ndarray:
@@ -35,7 +45,10 @@ class Ahead:
         for level, width in self.widths.items():
             columns[f"{MODEL_COLUMN}-lo-{level:g}"], columns[f"{MODEL_COLUMN}-hi-{level:g}"] = self.median - width, self.median + width
         if self.baseline is not None:
-            columns[self.baseline[0]] = self.baseline[1]
+            name, forecast = self.baseline.name, self.baseline.forecast
+            columns[name] = forecast
+            for level, width in self.baseline.widths.items():
+                columns[f"{name}-lo-{level:g}"], columns[f"{name}-hi-{level:g}"] = forecast - width, forecast + width
         return pd.DataFrame(columns)
 
 
@@ -57,10 +70,17 @@ def backtest_widths(
     return {level: np.array([conformal_width(errors.get(step, np.array([])), level) * now for step in steps]) for level in levels}
 
 
-def best_baseline_ahead(baselines: pd.DataFrame | None, metric: str, values: np.ndarray, season: int, horizon: int):
-    """The baseline with the lowest mean backtest score, fitted on all of the series, forecasting `horizon` steps."""
+def best_baseline_ahead(
+    baselines: pd.DataFrame | None, metric: str, values: np.ndarray, season: int, horizon: int, model_levels: list[float]
+) -> BaselineAhead | None:
+    """The baseline with the lowest mean backtest score, fitted on all of the series, forecasting `horizon` steps, with its
+    model intervals at `model_levels`."""
     means = baseline_means(baselines, metric)
     if means.empty:
         return None
     forecast = baseline_next(means.idxmin(), values, season, horizon)
-    return None if forecast.error else (forecast.baseline, np.array(forecast.forecasts))
+    if forecast.error:
+        return None
+    deviations = np.array(forecast.deviations)
+    widths = {level: model_half_width(deviations, level) for level in model_levels}
+    return BaselineAhead(forecast.baseline, np.array(forecast.forecasts), widths)

@@ -14,7 +14,7 @@ from sweep.results.horizons import method_labels
 from trainables import SCORES, BaselineForecast, ForecastWindow, horizon_scores, interval_scores, score_column, seasonal_naive_scale
 
 BASELINE_COLUMNS = ["series", "baseline", "model", "origin", "test_start", "status", *SCORES, "error"]
-FORECAST_COLUMNS = ["repeat", "origin", "step", "h", "cutoff_index", "index", "cutoff", "ds", "y", "forecast"]
+FORECAST_COLUMNS = ["repeat", "origin", "step", "h", "cutoff_index", "index", "cutoff", "ds", "y", "forecast", "sd"]
 
 
 def baselines_frame(
@@ -49,7 +49,8 @@ def forecasts_frame(
     """Every scored forecast, in the shape of the anchors' `cross_validation` output: `unique_id` (the series), `track`
     (series, method, origin and repeat: one forecaster's forecasts), study, point, baseline, repeat, origin, step, h,
     `cutoff_index` and `index` (positions), `cutoff` and `ds` (the last observation known and the target: dates where the
-    series are dated, else those positions), `y` (the observed value) and `forecast`.
+    series are dated, else those positions), `y` (the observed value), `forecast`, and `sd`: a baseline's predictive
+    standard deviation (its model's; empty for the LSTM, whose spread is the repeats').
 
     `step` counts the cutoffs of a test window from 1 and `h` is the horizon step, so `index` = cutoff_index + h; with
     horizon 1, one row per test observation. A shared point's forecasts appear under each of its studies, like its
@@ -69,7 +70,7 @@ def forecasts_frame(
         if not forecast.error:
             origin = plan.origins[name][forecast.origin]
             windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start,
-                            "forecast": forecast.forecasts})  # fmt: skip
+                            "forecast": forecast.forecasts, "sd": forecast.deviations})  # fmt: skip
     columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
     if not windows:
         return pd.DataFrame(columns=columns)
@@ -78,7 +79,9 @@ def forecasts_frame(
         .rename(columns={"series": "unique_id"})
         .reindex(columns=["unique_id", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"])
     )
+    deviations = [window.get("sd") or np.full(len(window["forecast"]), np.nan) for window in windows]
     frame = frame.explode("forecast")  # each window's rows keep its index: the forecasts count within it, cutoff-major
+    frame["sd"] = np.concatenate(deviations).astype(float)
     position = frame.groupby(level=0).cumcount().to_numpy()
     frame["step"], frame["h"] = position // horizon + 1, position % horizon + 1
     frame["cutoff_index"] = frame["test_start"] + frame["step"] - 2

@@ -6,6 +6,10 @@ plus or minus the ceil((n + 1) L / 100)-th smallest absolute error of the same m
 forecasts whose targets were observed by t (any origin): only errors known at the cutoff, so the coverage reported is
 out of sample. Too few known errors (n < L / (100 - L)) leave the forecast without an interval at that level. The
 seeds' spread enters through the median's errors; `seed_spread` reports it beside the interval's half-width.
+
+With `evaluation.intervals: [conformal, model]`, each baseline's own model interval (forecast plus or minus the normal
+quantile times its predictive standard deviation, `sd` in forecasts.parquet) joins as the method "<baseline> (model)",
+scored by the same tables.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scoringrules
+from scipy.stats import norm
 
 from sweep.planning.plan import SweepPlan
 from sweep.results.horizons import METHOD, method_labels
 from trainables import MSIS_LEVEL, conformal_width, seasonal_naive_scale
 
 KEYS = ["unique_id", METHOD, "origin", "cutoff_index", "h"]
+MODEL_SUFFIX = " (model)"
 
 
 def lo(level: float) -> str:
@@ -57,6 +63,25 @@ def conformal_intervals(
     for _, rows in ensemble.groupby(["unique_id", METHOD, "h"], sort=False).groups.items():
         _calibrate(ensemble, rows, levels)
     return ensemble
+
+
+def model_half_width(deviations, level: float):
+    """A Gaussian interval's half-width at `level` percent: the anchors' model intervals from a predictive deviation."""
+    return norm.ppf(0.5 + level / 200) * deviations
+
+
+def model_intervals(forecasts: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
+    """The baselines' own Gaussian intervals in `conformal_intervals`' shape, a method "<baseline> (model)" each; no
+    calibration (`calibration` empty), and a single member: the forecast."""
+    rows = forecasts[forecasts["baseline"].notna() & forecasts["sd"].notna()]
+    method = rows["baseline"] + MODEL_SUFFIX
+    frame = rows[["unique_id", "origin", "cutoff_index", "h", "index", "cutoff", "ds", "y", "forecast"]].assign(**{METHOD: method})
+    frame.insert(1, "track", rows["unique_id"] + " | " + method + " | origin " + rows["origin"].astype(str))
+    frame = frame.assign(seed_spread=0.0, members=[[value] for value in frame["forecast"]], scale=1.0, calibration=pd.NA)
+    for level in levels:
+        half_width = model_half_width(rows["sd"], level)
+        frame[lo(level)], frame[hi(level)] = rows["forecast"] - half_width, rows["forecast"] + half_width
+    return frame.reset_index(drop=True)
 
 
 def _spread(members: pd.Series) -> np.ndarray:

@@ -15,7 +15,7 @@ from sweep.results.decode import DecodedTrial
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
 from sweep.results.horizons import by_step_table, step_metric, step_scores
-from sweep.results.intervals import conformal_intervals, hi, interval_table, lo
+from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
@@ -83,27 +83,19 @@ def summarize_sweep(
     summary = pd.concat(summaries, ignore_index=True)
     across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    by_step, intervals, interval_scores, coverage, reliability = None, None, None, None, None
-    season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
+    by_step, interval_frames = None, {}
     if config.evaluation.horizon > 1:
         by_step_metric = step_metric(metric)
-        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
-    if levels and not forecasts.empty:
-        scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
-        checked = sorted({*levels, *RELIABILITY_LEVELS})  # one calibration pass: sorting the known errors is its cost
-        calibrated = conformal_intervals(forecasts, plan.axis_names, checked, scales)
-        reliability = reliability_table(calibrated, checked)
-        intervals = calibrated.drop(columns=[column for level in checked if level not in levels for column in (lo(level), hi(level))])
-        interval_scores = interval_table(intervals, plan, catalogue.values, season, levels)
-        coverage = coverage_table(intervals, levels)
+        by_step = by_step_table(
+            step_scores(forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), by_step_metric), by_step_metric
+        )
+    if config.evaluation.levels and not forecasts.empty:
+        interval_frames = _interval_frames(config, plan, forecasts, catalogue)
     return Outcome(
         trials=trials,
         forecasts=forecasts,
         by_step=by_step,
-        intervals=intervals,
-        interval_scores=interval_scores,
-        coverage=coverage,
-        reliability=reliability,
+        **interval_frames,
         baselines=baselines,
         statistics=statistics,
         tables=tables,
@@ -111,6 +103,24 @@ def summarize_sweep(
         history=history_frame(trials_run, plan) if config.diagnostics.every else None,
         across=across,
     )
+
+
+def _interval_frames(config: SweepConfig, plan: SweepPlan, forecasts: pd.DataFrame, catalogue: Catalogue) -> dict[str, pd.DataFrame]:
+    """`Outcome`'s interval fields: every method's intervals at the sweep's levels, their scores, coverage and reliability."""
+    season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
+    scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
+    checked = sorted({*levels, *RELIABILITY_LEVELS})  # one calibration pass: sorting the known errors is its cost
+    calibrated = conformal_intervals(forecasts, plan.axis_names, checked, scales)
+    if "model" in config.evaluation.intervals:
+        calibrated = pd.concat([calibrated, model_intervals(forecasts, checked)[calibrated.columns]], ignore_index=True)
+        calibrated["calibration"] = calibrated["calibration"].astype("Int64")
+    intervals = calibrated.drop(columns=[column for level in checked if level not in levels for column in (lo(level), hi(level))])
+    return {
+        "intervals": intervals,
+        "interval_scores": interval_table(intervals, plan, catalogue.values, season, levels),
+        "coverage": coverage_table(intervals, levels),
+        "reliability": reliability_table(calibrated, checked),
+    }
 
 
 @dataclass(frozen=True)

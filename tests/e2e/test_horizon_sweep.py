@@ -92,7 +92,8 @@ def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_
     assert len(calibrated) and (calibrated["forecast-lo-95"] <= calibrated["forecast-lo-80"]).all()
     assert (calibrated["forecast-lo-80"] <= calibrated["forecast"]).all() and (calibrated["calibration"] >= 19).all()
     scores = pd.read_csv(results / "intervals.csv").set_index("method")
-    assert set(scores.index) == {*CONFIGURATIONS, *CONFIG.evaluation.baselines}
+    modelled = [f"{baseline} (model)" for baseline in CONFIG.evaluation.baselines]  # `intervals: [conformal, model]`
+    assert set(scores.index) == {*CONFIGURATIONS, *CONFIG.evaluation.baselines, *modelled}
     assert scores[["coverage-80", "coverage-95"]].stack().between(0, 1).all() and np.isfinite(scores["msis"]).all()
     assert scores.loc["naive", "seed spread (10-90%)"] == 0 and scores.loc[CONFIGURATIONS[-1], "crps (scaled)"] > 0
     # utilsforecast's coverage of the calibrated forecasts, pooled, is the table's
@@ -115,6 +116,23 @@ def test_intervals_are_calibrated_on_the_errors_each_cutoff_knew_and_scored_per_
     assert f"note: intervals at 95% and step {HORIZON} are calibrated on at most {fewest} known errors" in printed
 
 
+def test_model_intervals_are_each_baselines_own_gaussian_interval_scored_beside_the_conformal_ones(horizon):
+    results, _ = horizon
+    intervals = pq.read_table(results / "intervals.parquet").to_pandas()
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    assert forecasts.loc[forecasts["baseline"].isna(), "sd"].isna().all() and (forecasts.dropna(subset="baseline")["sd"] > 0).all()
+    arima = intervals[intervals["method"] == "arima (model)"].merge(
+        forecasts[forecasts["baseline"] == "arima"], on=["origin", "cutoff_index", "h"], suffixes=("", "_forecast")
+    )
+    assert len(arima) == (forecasts["baseline"] == "arima").sum() and arima["calibration"].isna().all()
+    np.testing.assert_allclose(arima["forecast-hi-95"] - arima["forecast"], 1.959964 * arima["sd"], rtol=1e-6)
+    np.testing.assert_allclose(arima["forecast"] - arima["forecast-lo-80"], 1.281552 * arima["sd"], rtol=1e-6)
+    widths = arima.groupby("h")["sd"].mean()  # an ARIMA's forecast variance grows with the step
+    assert widths.is_monotonic_increasing and widths.iloc[-1] > 2 * widths.iloc[0]
+    steps = pd.read_csv(results / "coverage.csv").query("by == 'h' and method == 'arima (model)'")
+    assert len(steps) == 2 * HORIZON  # the model needs no calibration: every step at both levels
+
+
 def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_draws_a_fan_chart(horizon, capsys):
     results, _ = horizon
     storage, name = str(results.parent), results.name
@@ -122,7 +140,10 @@ def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_
     printed = capsys.readouterr().out
     forecast = pd.read_csv(results / "forecast.csv", parse_dates=["ds"])
     bands = ["lstm-lo-80", "lstm-hi-80", "lstm-lo-95", "lstm-hi-95"]
-    assert list(forecast.columns) == ["unique_id", "ds", "h", "lstm", *bands, "ets"]  # NeuralForecast.predict's shape, ets beside
+    model_bands = ["ets-lo-80", "ets-hi-80", "ets-lo-95", "ets-hi-95"]  # statsforecast's shape for ETS's own intervals
+    assert list(forecast.columns) == ["unique_id", "ds", "h", "lstm", *bands, "ets", *model_bands]  # NeuralForecast.predict's
+    ets = forecast[["ets-lo-95", "ets-lo-80", "ets", "ets-hi-80", "ets-hi-95"]].to_numpy()
+    assert (np.diff(ets, axis=1) > 0).all()  # every step, the scored ones and those after
     assert forecast["ds"].tolist()[:2] == [pd.Timestamp("2002-01-01"), pd.Timestamp("2002-02-01")]
     assert forecast["h"].tolist() == list(range(1, HORIZON + 3))
     scored = forecast[forecast["h"] <= HORIZON]  # the steps the backtest scored have intervals around the median; later ones none

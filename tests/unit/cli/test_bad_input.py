@@ -136,6 +136,20 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "smaller `evaluation.step`, a smaller `data.test_size`, or `evaluation.metric: smape`",
         ),
         (
+            "name: x\nevaluation: {levels: [80], intervals: [model]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.intervals` must be [conformal] or [conformal, model] (conformal intervals are the LSTM's; model "
+            "adds the baselines' own beside theirs); received ['model']",
+        ),
+        (
+            "name: x\nevaluation: {levels: [80], intervals: [conformal, model]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.intervals` lists model (each baseline's own interval), and `evaluation.baselines` lists none: "
+            "add baselines: [naive, seasonal_naive, ets, arima]",
+        ),
+        (
+            "name: x\nevaluation: {baselines: [naive], intervals: [conformal, model]}\n" + VALID_STUDIES,
+            "{config}: `evaluation.intervals` chooses how intervals are made, and `evaluation.levels` lists none: add levels: [80, 95]",
+        ),
+        (
             "name: x\nevaluation: {levels: [80, 100]}\n" + VALID_STUDIES,
             "{config}: `evaluation.levels` must lie strictly between 0 and 100 (percent, e.g. [80, 95]); received 100.0",
         ),

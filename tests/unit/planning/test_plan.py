@@ -80,6 +80,19 @@ def test_window_normalisation_needs_positive_observations():
         build_plan(config, {"a": series})
 
 
+def test_a_transform_needs_positive_observations_and_is_skipped_with_short_series_skip():
+    grid = GRID | {"transform": ["none", "log", "box_cox"]}
+    config = parse_config({"name": "x", "data": {"test_size": 6}, "studies": {"s": grid}})
+    series = _series(40, 0)
+    assert [point["transform"] for point in build_plan(config, {"a": series}).points] == ["none", "log", "box_cox"]
+    series[3] = 0.0
+    with pytest.raises(ConfigError, match=r"`studies.s.transform` lists log, defined for positive values only, and the series "
+                                          r"holds 0: use transform: \[none\]"):  # fmt: skip
+        build_plan(config, {"a": series})
+    skipping = parse_config({"name": "x", "data": {"test_size": 6, "short_series": "skip"}, "studies": {"s": grid}})
+    assert list(build_plan(skipping, {"a": series, "b": _series(40, 1)}).origins) == ["b"]
+
+
 def test_steps_and_levels_that_cannot_be_calibrated_are_noted_not_refused():
     """The first config a forecaster writes: a year ahead from 3 yearly origins with 80/95% intervals on 144 months. The
     late steps' 95% intervals cannot be calibrated (19 errors needed): noted by step, the sweep runs."""

@@ -9,7 +9,7 @@ import pytest
 import scoringrules
 
 from sweep.results.coverage import RELIABILITY_LEVELS, reliability_table
-from sweep.results.intervals import conformal_intervals, hi, interval_table, lo
+from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
 from trainables import (
     ForecastWindow,
     backtest_origins,
@@ -36,14 +36,15 @@ def baseline_rows(series: np.ndarray, name: str, origins: int) -> pd.DataFrame:
     """forecasts.parquet's rows of one baseline: every (origin, cutoff, step) forecast inside its test window."""
     rows = []
     for origin in backtest_origins(len(series), 12, origins, 12):
-        forecasts = np.array(baseline_forecast(name, series, origin, SEASON, HORIZON).forecasts).reshape(12, HORIZON)
+        forecast = baseline_forecast(name, series, origin, SEASON, HORIZON)
+        forecasts, deviations = (np.array(values).reshape(12, HORIZON) for values in (forecast.forecasts, forecast.deviations))
         for cutoff in range(12):
             for h in range(1, HORIZON + 1):
                 if cutoff + h <= 12:
                     index = origin.test_start + cutoff + h - 1
                     rows.append({"unique_id": "ar", "study": None, "baseline": name, "repeat": pd.NA, "origin": origin.index,
                                  "cutoff_index": index - h, "h": h, "index": index, "cutoff": index - h, "ds": index, "y": series[index],
-                                 "forecast": forecasts[cutoff, h - 1]})  # fmt: skip
+                                 "forecast": forecasts[cutoff, h - 1], "sd": deviations[cutoff, h - 1]})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -57,6 +58,23 @@ def test_intervals_cover_within_five_points_of_their_level_on_a_seasonal_ar_proc
         inside = (calibrated[lo(level)] <= calibrated["y"]) & (calibrated["y"] <= calibrated[hi(level)])
         assert len(calibrated) > 1500
         assert abs(100 * inside.mean() - level) <= 5, (level, inside.mean())
+
+
+def test_a_models_own_intervals_hold_where_the_model_is_the_process():
+    """A random walk's naive intervals (sigma * sqrt(h)) are its exact Gaussian ones: they cover as they claim, at every
+    step, with no calibration; where the noise doubles after the training window they cannot (a model, not the data)."""
+    rng = np.random.default_rng(3)
+    walk = 100 + np.cumsum(rng.normal(0, 1, 12 * 64))
+    intervals = model_intervals(baseline_rows(walk, "naive", origins=60), [80.0, 95.0])
+    assert set(intervals["method"]) == {"naive (model)"} and intervals["calibration"].isna().all()
+    for level in (80.0, 95.0):
+        inside = (intervals[lo(level)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(level)])
+        assert len(intervals) > 1900 and abs(100 * inside.mean() - level) <= 3, (level, inside.mean())
+        assert (100 * inside.groupby(intervals["h"]).mean() - level).abs().max() <= 5
+    louder = np.concatenate([walk[:120], walk[119] + np.cumsum(rng.normal(0, 2, 12 * 6))])
+    intervals = model_intervals(baseline_rows(louder, "naive", origins=6), [80.0])
+    inside = (intervals[lo(80.0)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(80.0)])
+    assert inside.mean() < 0.7
 
 
 def test_an_interval_knows_only_the_errors_observed_by_its_cutoff():

@@ -1,7 +1,9 @@
 """Multi-step forecasts from every cutoff: the compiled rollout is the Keras loop's, and no forecast sees past its cutoff."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from trainables import TrialRequest, forecast_next, run_trial
 from trainables.backtest import Origin, forecast_scores, horizon_scores, scored_steps
@@ -103,6 +105,30 @@ def test_ets_and_arima_forecast_what_statsmodels_forecasts_from_the_same_fit(sha
         fit, _ = fit_of(shampoo[:24], 12)
         first_cutoff = baseline_forecast(name, shampoo, origin, 12, horizon).forecasts[:horizon]
         np.testing.assert_allclose(first_cutoff, np.asarray(fit.forecast(horizon)), rtol=1e-9)
+
+
+def test_each_baselines_predictive_deviation_is_its_models_own(shampoo):
+    """naive and seasonal naive: FPP3's sigma * sqrt(h) and sigma * sqrt(k + 1); ETS and ARIMA: statsmodels' forecast
+    variance of the fit at the origin, brought up to each cutoff with its parameters (its error variance too) held fixed."""
+    origin, horizon, training = Origin(0, 0, 24, 36), 12, 24
+    deviations = {name: np.array(baseline_forecast(name, shampoo, origin, 12, horizon).deviations).reshape(12, horizon)
+                  for name in ("naive", "ets", "arima")}  # fmt: skip
+    steps = np.arange(1, horizon + 1)
+    sigma = np.sqrt(np.mean(np.diff(shampoo[:training]) ** 2))
+    np.testing.assert_allclose(deviations["naive"][0], sigma * np.sqrt(steps))
+    quarterly = np.array(baseline_forecast("seasonal_naive", shampoo, origin, 4, horizon).deviations).reshape(12, horizon)
+    seasonal_sigma = np.sqrt(np.mean((shampoo[4:training] - shampoo[: training - 4]) ** 2))
+    np.testing.assert_allclose(quarterly[0], seasonal_sigma * np.sqrt([1] * 4 + [2] * 4 + [3] * 4))  # k whole seasons back
+    ets, options = ets_fit(shampoo[:training], 12)
+    indexed = ETSModel(pd.Series(shampoo[:training]), **options).smooth(ets.params)
+    variances = indexed.get_prediction(start=training, end=training + horizon - 1).forecast_variance
+    np.testing.assert_allclose(deviations["ets"][0], np.sqrt(variances), rtol=1e-9)
+    arima, _ = arima_fit(shampoo[:training], 12)
+    for cutoff in (0, 7):
+        expected = arima.apply(shampoo[: training + cutoff]).get_forecast(horizon).se_mean
+        np.testing.assert_allclose(deviations["arima"][cutoff][: 12 - cutoff], expected[: 12 - cutoff], rtol=1e-9)
+    assert all(np.isnan(values[11, 1:]).all() for values in deviations.values())  # past the window: no forecast, no deviation
+    assert deviations["ets"][0, 0] == pytest.approx(np.sqrt(ets.scale))  # ETS's one-step variance is the fit's own
 
 
 def test_seasonal_naive_forecasts_each_observation_as_its_one_step_forecast_does(shampoo):
