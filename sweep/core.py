@@ -23,7 +23,8 @@ from sweep.reports.files import write_manifest, write_results
 from sweep.results.decode import unfinished
 from sweep.results.outcome import Finished, Outcome, summarize_sweep
 from sweep.results.reference import reference_line
-from sweep.search.confirmation import chosen_points, confirmation_frame, robust_choices
+from sweep.results.summary import robust_choices
+from sweep.search.confirmation import chosen_points, confirmation_frame
 from sweep.storage.folder import ResultsFolder, StorageFailed
 from sweep.storage.layout import CONFIRMATION_FILE
 from sweep.storage.sweep_folder import check_same_data, claim, results_folder, save_start, starts_afresh
@@ -96,6 +97,6 @@ def _confirm(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder:
     trials = run_tuner(config, plan, catalogue.values, folder, resume=not fresh, confirming=chosen_points(choices))
     if unfinished(trials):
         return None
-    frame = confirmation_frame(trials, choices, outcome.trials, config.evaluation.metric)
+    frame = confirmation_frame(trials, choices, outcome.trials, config.evaluation.metric, config.evaluation.selection_origins)
     folder.write_csv(CONFIRMATION_FILE, frame)
     return frame

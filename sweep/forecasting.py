@@ -21,9 +21,9 @@ from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.ahead import Ahead, backtest_widths, best_baseline_ahead
 from sweep.results.columns import BASELINE_SUFFIX, of_point
-from sweep.results.summary import baseline_means, lowest_mean_point, study_statistics, tied_line
+from sweep.results.holdout import chosen_on
+from sweep.results.summary import baseline_means, lowest_mean_point, robust_choices, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
-from sweep.search.confirmation import robust_choices
 from trainables import Point, baseline_next, error_scales, forecast_next, point_words, score_column
 
 CHOICES = ("robust", "best")
@@ -80,7 +80,11 @@ def forecast_winner(
     if choice not in CHOICES:
         raise ConfigError(f"`--choice` ({choice!r}) must be one of {', '.join(CHOICES)}")
     several = len(catalogue.series) > 1
-    point, rule = chosen_point(trials, baselines, study, config.evaluation.metric, choice, several)
+    selection = config.evaluation.selection_origins  # the held-out origins choose nothing (`evaluation.holdout`)
+    chosen_baselines = None if baselines is None else chosen_on(baselines, selection)
+    point, rule = chosen_point(chosen_on(trials, selection), chosen_baselines, study, config.evaluation.metric, choice, several)
+    if config.evaluation.holdout:
+        rule += f", on the first {selection} origins (the last {config.evaluation.holdout} held out)"
     label = point_words(point)
     if point.get("training") == "global":
         trained = f"one model per repeat trained across all {len(catalogue.series)} series"

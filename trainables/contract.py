@@ -218,11 +218,13 @@ class FinalReport:
     def facts(self) -> dict[str, Any]:
         return {"forecast_batch_size": self.forecast_batch_size, NODE_ID: self.node_id}
 
-    def scores_by_repeat(self, score: str) -> dict[int, pd.Series]:
-        """Each repeat's `score` (a `SCORES` column) indexed by "series/origin": what a search compares."""
+    def scores_by_repeat(self, score: str, selection_origins: int) -> dict[int, pd.Series]:
+        """Each repeat's `score` (a `SCORES` column) indexed by "series/origin": what a search compares, on the origins
+        before `selection_origins` only (the later ones are held out of every decision)."""
         by_repeat: dict[int, dict[str, float]] = {}
         for row in self.repeats:
-            by_repeat.setdefault(row.repeat, {})[f"{row.series}/{row.origin}"] = getattr(row, score)
+            if row.origin < selection_origins:
+                by_repeat.setdefault(row.repeat, {})[f"{row.series}/{row.origin}"] = getattr(row, score)
         return {repeat: pd.Series(by_repeat[repeat], dtype=float) for repeat in sorted(by_repeat)}
 
     def on_node(self, node_id: str) -> FinalReport:

@@ -143,6 +143,10 @@ class EvaluationConfig(StrictModel):
     # kind) and, with model, each baseline's own Gaussian interval beside it as "<baseline> (model)" (statsmodels' for ETS
     # and ARIMA, the analytic ones for naive and seasonal naive), as the anchors ship them
     intervals: list[Literal["conformal", "model"]] = ["conformal"]
+    # the last K origins kept out of every decision (the statistics and robust choice, a race's rounds, Optuna's
+    # objective, the confirmation, the forecast's choice); the chosen configurations and the baselines are scored on them
+    # in holdout.csv: an estimate of how the choice does on data that did not choose it
+    holdout: NonNegativeInt = 0
 
     @field_validator("intervals")
     @classmethod
@@ -194,6 +198,20 @@ class EvaluationConfig(StrictModel):
         if repeated:
             raise ValueError(f"lists {', '.join(repeated)} more than once")
         return baselines
+
+    @model_validator(mode="after")
+    def holdout_leaves_origins_to_choose_on(self) -> EvaluationConfig:
+        if self.holdout >= self.origins:
+            raise ValueError(
+                f"`evaluation.holdout` ({self.holdout}) keeps the last {self.holdout} origins out of every decision, and "
+                f"`evaluation.origins` is {self.origins}: no origin is left to choose on; set origins to {self.holdout + 1} or more"
+            )
+        return self
+
+    @property
+    def selection_origins(self) -> int:
+        """The origins decisions are made on: all but the held-out last `holdout`."""
+        return self.origins - self.holdout
 
     def season_for(self, data: DataConfig) -> int:
         return self.season or data.difference_lag
@@ -296,6 +314,12 @@ class SweepConfig(StrictModel):
                     f"`studies.{study}.strategy` lists direct, which trains one output per forecast step, but "
                     f"`evaluation.horizon` is 1: set evaluation.horizon to the steps you forecast (e.g. 18 for monthly data)"
                 )
+        if self.evaluation.holdout and self.evaluation.step_for(self.data) < self.data.test_size:
+            raise ValueError(
+                f"`evaluation.holdout` needs origins whose test windows do not overlap, and `evaluation.step` "
+                f"({self.evaluation.step}) is shorter than `data.test_size` ({self.data.test_size}): the origins chosen on would "
+                f"score held-out observations; set step to {self.data.test_size} or more"
+            )
         if self.evaluation.origins > 1 and self.diagnostics.every:
             raise ValueError(
                 f"`diagnostics.every` ({self.diagnostics.every}) needs `evaluation.origins: 1`: the diagnostic curves follow one "

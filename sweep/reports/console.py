@@ -16,7 +16,7 @@ from sweep.results.summary import tied_line
 from sweep.results.verdicts import SIGNIFICANCE
 from sweep.search.confirmation import confirmation_lines
 from sweep.search.objective import objective
-from sweep.storage.layout import CONFIRM_FOLDER, TRIALS_FILE, TUNE_FOLDER
+from sweep.storage.layout import CONFIRM_FOLDER, HOLDOUT_FILE, TRIALS_FILE, TUNE_FOLDER
 from trainables import persistence_description, score_column
 
 
@@ -49,6 +49,8 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
         print("")
         for line in confirmation_lines(outcome.confirmation, finished.plan.axis_names):
             print(line)
+    if outcome.holdout is not None:
+        print(_holdout_text(outcome.holdout, config))
     print(f"results in {finished.folder} ({finished.wall_seconds:.1f} s); every trial's scores in TensorBoard: "
           f"tensorboard --logdir {finished.folder}/{TUNE_FOLDER}")  # fmt: skip
     retried = retried_line(outcome.trials, finished.plan.axis_names)
@@ -95,7 +97,8 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
         print(f"\n{by_step_label} by horizon step, {config.evaluation.horizon} steps from every cutoff (mean over repeats, origins "
               f"and series; `mean` over the steps):\n{outcome.by_step.round(3).to_string()}")  # fmt: skip
     if outcome.interval_scores is not None:
-        print(f"\nintervals (conformal, from the errors each cutoff knew; configurations: the median of their repeats)"
+        print(f"\nintervals (conformal, from the errors each cutoff knew; \"(model)\": a baseline's own; configurations: the median "
+              f"of their repeats)"
               f"{_origins_phrase(config)}:\n{outcome.interval_scores.round(3).to_string()}")  # fmt: skip
     if "race_round" in outcome.trials.columns:
         print(f"\n{race_line(outcome.trials, outcome.summary, axis_names, config)}")
@@ -112,10 +115,22 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
 
 
 def _origins_phrase(config: SweepConfig) -> str:
-    origins = config.evaluation.origins
+    origins, holdout = config.evaluation.origins, config.evaluation.holdout
     if origins == 1:
         return ""
-    return f", {origins} origins {config.evaluation.step_for(config.data)} apart ({config.evaluation.window} window)"
+    held = f"; the first {origins - holdout} only, the last {holdout} held out ({HOLDOUT_FILE})" if holdout else ""
+    return f", {origins} origins {config.evaluation.step_for(config.data)} apart ({config.evaluation.window} window){held}"
+
+
+def _holdout_text(holdout: pd.DataFrame, config: SweepConfig) -> str:
+    """The choices against the baselines on the held-out origins: the estimate, beside the number that chose them."""
+    columns = ["role", "selection_mean", "holdout_mean", "mean_ci_low", "mean_ci_high", "p_vs_best"]
+    table = holdout.set_index(["series", "study", "method"])[columns]
+    if table.index.get_level_values("series").nunique() == 1:
+        table = table.droplevel("series")
+    return (f"\nheld out: the last {config.evaluation.holdout} origins chose nothing; each study's choice and the baselines "
+            f"there (test {config.evaluation.metric}; selection_mean: on the origins chosen on, biased low for a choice):\n"
+            f"{table.round(3).to_string()}")  # fmt: skip
 
 
 def _print_study_tables(outcome: Outcome, label: str, where: str) -> None:

@@ -38,11 +38,13 @@ from sweep.storage.layout import (
     BY_STEP_FILE,
     COVERAGE_FILE,
     DIAGNOSTICS_FOLDER,
+    ENSEMBLES_FILE,
     FAN_CHART_SUFFIX,
     FORECAST_FILE,
     FORECAST_REPEATS_FILE,
     FORECASTS_FILE,
     HISTORY_FILE,
+    HOLDOUT_FILE,
     INTERVAL_SCORES_FILE,
     INTERVALS_FILE,
     MANIFEST_FILE,
@@ -66,6 +68,9 @@ def write_results(
     if config.evaluation.baselines:
         folder.write_parquet(BASELINES_FILE, outcome.baselines)
     folder.write_csv(SUMMARY_FILE, outcome.summary)
+    folder.write_csv(ENSEMBLES_FILE, outcome.ensembles)
+    if outcome.holdout is not None:
+        folder.write_csv(HOLDOUT_FILE, outcome.holdout)
     if outcome.by_step is not None:
         folder.write_csv(BY_STEP_FILE, outcome.by_step.reset_index())
     if outcome.intervals is not None:
@@ -96,12 +101,15 @@ def write_results(
 
 
 def _sweep_tables(config: SweepConfig, outcome: Outcome) -> dict[str, pd.DataFrame]:
-    """The tables the console prints beside the studies': the intervals' scores and the metric by horizon step."""
+    """The tables the console prints beside the studies': the held-out scores, the intervals' and the metric by step."""
     tables = {}
-    if outcome.interval_scores is not None:
-        tables[f"Intervals at {', '.join(f'{level:g}%' for level in config.evaluation.levels)} (conformal, per method)"] = (
-            outcome.interval_scores
+    if outcome.holdout is not None:
+        held = config.evaluation.holdout
+        tables[f"Held out: the last {held} origins chose nothing; the choices and the baselines there ({HOLDOUT_FILE})"] = (
+            outcome.holdout.set_index(["series", "study", "method"])
         )
+    if outcome.interval_scores is not None:
+        tables[f"Intervals at {', '.join(f'{level:g}%' for level in config.evaluation.levels)} (per method)"] = outcome.interval_scores
     if outcome.coverage is not None:
         tables["Coverage by horizon step (%; per origin, with 95% intervals: coverage.csv)"] = coverage_by_step(outcome.coverage)
     if outcome.by_step is not None:

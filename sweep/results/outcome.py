@@ -10,10 +10,13 @@ from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.across_series import AcrossSeries, across_series
+from sweep.results.columns import varying_axes
 from sweep.results.coverage import RELIABILITY_LEVELS, coverage_table, reliability_table
 from sweep.results.decode import DecodedTrial
+from sweep.results.ensembles import ensemble_gains, ensemble_scores, with_ensemble_rows, with_ensembles
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
+from sweep.results.holdout import chosen_on, holdout_frame
 from sweep.results.horizons import by_step_table, step_metric, step_scores
 from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
 from sweep.results.summary import study_statistics, study_table, summarize
@@ -33,6 +36,7 @@ class Outcome:
     tables: dict[str, dict[str, pd.DataFrame]]  # series -> study -> its describe() table
     summary: pd.DataFrame
     history: pd.DataFrame | None  # with diagnostics only
+    ensembles: pd.DataFrame  # each configuration's median of k repeats, scored (`ensemble_scores`)
     across: dict[str, AcrossSeries]  # study -> its comparison across series; empty with one series
     confirmation: pd.DataFrame | None = None  # with `search.confirm`: selection against confirmation means
     by_step: pd.DataFrame | None = None  # with `evaluation.horizon` > 1: each method's mean metric at each step (`by_step_table`)
@@ -40,6 +44,7 @@ class Outcome:
     interval_scores: pd.DataFrame | None = None  # with `evaluation.levels`: coverage, MSIS, CRPS per method
     coverage: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method, level, step and origin (`coverage_table`)
     reliability: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method at nominal levels 50-95 (`reliability_table`)
+    holdout: pd.DataFrame | None = None  # with `evaluation.holdout`: the choices and baselines on the held-out origins
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -63,32 +68,28 @@ def summarize_sweep(
     config: SweepConfig, plan: SweepPlan, trials_run: list[DecodedTrial], catalogue: Catalogue,
     baseline_forecasts: list[tuple[str, BaselineForecast]],
 ) -> Outcome:  # fmt: skip
-
-    metric = config.evaluation.metric
+    metric, season = config.evaluation.metric, config.evaluation.season_for(config.data)
     baselines = baselines_frame(
-        baseline_forecasts,
-        plan,
-        catalogue.values,
-        config.evaluation.season_for(config.data),
-        config.evaluation.horizon,
-        config.evaluation.levels,
-    )
+        baseline_forecasts, plan, catalogue.values, season, config.evaluation.horizon, config.evaluation.levels
+    )  # fmt: skip
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
-    statistics, tables, summaries = {}, {}, []
-    for series in plan.origins:
-        own, own_baselines = trials[trials["series"] == series], baselines[baselines["series"] == series]
-        statistics[series] = {study: study_statistics(own, study, metric, own_baselines) for study in plan.studies}
-        tables[series] = {study: study_table(own, study, statistics[series][study], metric, own_baselines) for study in plan.studies}
-        summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
-    summary = pd.concat(summaries, ignore_index=True)
-    across = {study: across_series(trials, baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
+    selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
+    chosen_trials, chosen_baselines = chosen_on(trials, selection), chosen_on(baselines, selection)
+    statistics, tables, summary = _per_series(chosen_trials, chosen_baselines, plan, metric)
+    across = (
+        {study: across_series(chosen_trials, chosen_baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
+    )
+    holdout = holdout_frame(trials, baselines, statistics, metric, selection) if config.evaluation.holdout else None
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
+    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric)
+    gains = ensemble_gains(chosen_on(ensembles, selection), plan.axis_names, metric)
+    for (series, study), own in gains.groupby(["series", "study"], sort=False):
+        members = trials[(trials["series"] == series) & (trials["study"] == study)]
+        tables[series][study] = with_ensemble_rows(tables[series][study], own, varying_axes(members))
     by_step, interval_frames = None, {}
     if config.evaluation.horizon > 1:
         by_step_metric = step_metric(metric)
-        by_step = by_step_table(
-            step_scores(forecasts, plan, catalogue.values, config.evaluation.season_for(config.data), by_step_metric), by_step_metric
-        )
+        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
     if config.evaluation.levels and not forecasts.empty:
         interval_frames = _interval_frames(config, plan, forecasts, catalogue)
     return Outcome(
@@ -99,10 +100,24 @@ def summarize_sweep(
         baselines=baselines,
         statistics=statistics,
         tables=tables,
-        summary=summary[["series", *summary.columns.drop("series")]],
+        summary=with_ensembles(summary, gains, plan.axis_names),
         history=history_frame(trials_run, plan) if config.diagnostics.every else None,
+        ensembles=ensembles,
         across=across,
+        holdout=holdout,
     )
+
+
+def _per_series(trials: pd.DataFrame, baselines: pd.DataFrame, plan: SweepPlan, metric: str):
+    """Each series' statistics and tables by study, and summary.csv's rows of every series."""
+    statistics, tables, summaries = {}, {}, []
+    for series in plan.origins:
+        own, own_baselines = trials[trials["series"] == series], baselines[baselines["series"] == series]
+        statistics[series] = {study: study_statistics(own, study, metric, own_baselines) for study in plan.studies}
+        tables[series] = {study: study_table(own, study, statistics[series][study], metric, own_baselines) for study in plan.studies}
+        summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
+    summary = pd.concat(summaries, ignore_index=True)
+    return statistics, tables, summary[["series", *summary.columns.drop("series")]]
 
 
 def _interval_frames(config: SweepConfig, plan: SweepPlan, forecasts: pd.DataFrame, catalogue: Catalogue) -> dict[str, pd.DataFrame]:

@@ -83,6 +83,16 @@ def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", bas
     return comparison
 
 
+def robust_choices(statistics: dict[str, pd.DataFrame], trials: pd.DataFrame) -> dict[str, Point]:
+    """Each study's robust choice (study -> typed point), read from its configurations' trial rows by the label the
+    statistics chose; studies without one are left out."""
+    return {
+        study: points_by_label(trials, study)[frame.index[frame["robust_choice"]][0]]
+        for study, frame in statistics.items()
+        if not frame.empty and frame["robust_choice"].any()
+    }
+
+
 def tied_line(statistics: pd.DataFrame) -> str:
     """The configurations tied with the study's best, and the robust choice among them, in words."""
     tied = statistics[~statistics["differs_from_best"] & ~statistics["baseline"]]

@@ -12,19 +12,9 @@ import pandas as pd
 
 from sweep.config.model import SweepConfig
 from sweep.planning.plan import point_key
-from sweep.results.columns import of_point, points_by_label, with_axis_types
+from sweep.results.columns import of_point, with_axis_types
 from sweep.results.decode import DecodedTrial
 from trainables import Point, TrialStatus, point_label, score_column
-
-
-def robust_choices(statistics: dict[str, pd.DataFrame], trials: pd.DataFrame) -> dict[str, Point]:
-    """Each study's robust choice (study -> typed point), read from its configurations' trial rows by the label the
-    statistics chose; studies without one are left out."""
-    return {
-        study: points_by_label(trials, study)[frame.index[frame["robust_choice"]][0]]
-        for study, frame in statistics.items()
-        if not frame.empty and frame["robust_choice"].any()
-    }
 
 
 def chosen_points(choices: dict[str, dict]) -> list[Point]:
@@ -37,22 +27,26 @@ def fresh_repeat_groups(config: SweepConfig) -> list[list[int]]:
     return [[repeat + config.repeats for repeat in group] for group in config.repeat_groups]
 
 
-def confirmation_frame(trials_run: list[DecodedTrial], choices: dict[str, dict], trials: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation), and
-    the fresh repeats that failed after their retries."""
+def confirmation_frame(
+    trials_run: list[DecodedTrial], choices: dict[str, dict], trials: pd.DataFrame, metric: str, selection_origins: int
+) -> pd.DataFrame:
+    """Per study: the choice, its mean over the sweep's repeats (selection) and over the fresh ones (confirmation), both
+    on the origins chosen on (`evaluation.holdout` keeps the rest out), and the fresh repeats that failed after their
+    retries."""
     score = score_column(metric)
     fresh = [
         (point_key(trial.request.point), getattr(row, score))
         for trial in trials_run
         if trial.final is not None
         for row in trial.final.repeats
+        if row.origin < selection_origins
     ]
     failed = [
         (point_key(trial.request.point), len(trial.request.repeat_indices)) for trial in trials_run if trial.status is TrialStatus.FAILED
     ]
     rows = []
     for study, point in choices.items():
-        members = trials[(trials["study"] == study) & (trials["status"] == "completed")]
+        members = trials[(trials["study"] == study) & (trials["status"] == "completed") & (trials["origin"] < selection_origins)]
         selected = members[of_point(members, point)][score]
         confirmed = pd.Series([value for key, value in fresh if key == point_key(point)], dtype=float)
         rows.append({"study": study, **point, "selection_mean": selected.mean(), "selection_repeats": len(selected),

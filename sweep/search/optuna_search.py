@@ -88,6 +88,6 @@ def optuna_searcher(config: SweepConfig, plan: SweepPlan) -> OptunaPoints:
         final = FinalReport.from_metrics(result)
         if final is None:
             return None
-        return objective(pd.concat(final.scores_by_repeat(score)), config.search.objective)
+        return objective(pd.concat(final.scores_by_repeat(score, config.evaluation.selection_origins)), config.search.objective)
 
     return OptunaPoints(optuna_search, request_for, objective_of)

@@ -209,7 +209,7 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
 
     def scores_of(result: dict) -> dict[int, pd.Series] | None:
         final = FinalReport.from_metrics(result)
-        return None if final is None else final.scores_by_repeat(score)
+        return None if final is None else final.scores_by_repeat(score, config.evaluation.selection_origins)
 
     return RaceSearcher(race, lambda point: plan.groups_for(plan.points[point]), request_for, scores_of, SCHEDULER_METRIC)
 

@@ -1,17 +1,22 @@
 """A backtest sweep end to end through a real local Ray: origins, baselines as rows, forecasts kept."""
 
+import shutil
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from sweep.cli.forecast import main as forecast_main
 from sweep.config.loading import load_config
 from sweep.data.series import load_series
+from trainables import point_label
 
 SHIPPED = "backtest.yaml"  # its smoke run (nile, 5 origins 12 apart, naive/ets/arima), shared with test_shipped_configs
 CONFIG = load_config(SHIPPED)
 NEURONS, ORIGINS, TEST_SIZE = CONFIG.studies["neurons"].neurons, CONFIG.evaluation.origins, CONFIG.data.test_size
+CHOSEN_ON = CONFIG.evaluation.selection_origins  # `holdout: 1`: the last origin decides nothing
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +43,9 @@ def test_baselines_are_rows_beside_the_configurations(backtest):
     assert set(baselines["baseline"]) == {"naive", "ets", "arima"} and baselines["model"].str.len().gt(0).all()
     summary = pd.read_csv(results / "summary.csv")
     assert summary.dropna(subset=["baseline"])["baseline"].tolist() == ["naive", "ets", "arima"]
-    assert (summary.dropna(subset=["baseline"])["count"] == ORIGINS).all() and (summary["baseline"].isna().sum() == len(NEURONS))
+    assert (summary.dropna(subset=["baseline"])["count"] == CHOSEN_ON).all() and (summary["baseline"].isna().sum() == len(NEURONS))
     assert {"seed_sd", "origin_sd"} <= set(summary.columns)
-    assert "test MASE (scale-free), 5 origins 12 apart (expanding window)" in printed
+    assert "test MASE (scale-free), 5 origins 12 apart (expanding window); the first 4 only, the last 1 held out (holdout.csv)" in printed
     for label in ("naive (baseline)", "ets (baseline)", "arima (baseline)", "sd over seeds (within origin)", "sd over origins (of means)"):
         assert label in printed
     report = (results / "report.html").read_text()
@@ -70,11 +75,41 @@ def test_the_winner_forecasts_the_next_observation_with_every_repeat(backtest, c
     repeats = pd.read_csv(results / "forecast_repeats.csv")
     assert repeats["repeat"].tolist() == [0, 1] and written["lstm"].iloc[0] == pytest.approx(np.median(repeats["forecast"]))
     trials = pq.read_table(results / "trials.parquet").to_pandas()
-    means = trials.groupby("neurons")["test_mase"].mean()
-    assert (repeats["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric
+    means = trials[trials["origin"] < CHOSEN_ON].groupby("neurons")["test_mase"].mean()
+    assert (repeats["neurons"] == means.idxmin()).all()  # the study's best by the sweep's metric, on the origins chosen on
     seeds = trials[trials["neurons"] == means.idxmin()].drop_duplicates("repeat")["seed"].tolist()
     assert repeats["seed"].tolist() == seeds  # the repeats' own seeds
     assert f"forecast for 1971: median {np.median(repeats['forecast']):.3f} 10^8 m^3" in printed
+
+
+def test_the_held_out_origin_decides_nothing_and_scores_the_choice_and_the_baselines(backtest, tmp_path, capsys):
+    results, printed = backtest
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    summary = pd.read_csv(results / "summary.csv")
+    chosen_on = trials[trials["origin"] < CHOSEN_ON].groupby("neurons")["test_mase"].mean()
+    np.testing.assert_allclose(summary.dropna(subset=["neurons"]).set_index("neurons")["mean"].sort_index(), chosen_on.sort_index())
+    holdout = pd.read_csv(results / "holdout.csv")
+    choice = summary.loc[summary["robust_choice"].fillna(False).astype(bool), "neurons"].item()
+    assert holdout["role"].tolist() == ["chosen", "baseline", "baseline", "baseline"] and (holdout["holdout_origins"] == 1).all()
+    assert holdout["method"].tolist()[1:] == ["naive (baseline)", "ets (baseline)", "arima (baseline)"]
+    mine = trials[trials["neurons"] == choice]
+    row = holdout.iloc[0]
+    assert row["method"] == point_label({"neurons": choice}, ["neurons"]) and np.isfinite([row["mean_ci_low"], row["mean_ci_high"]]).all()
+    assert row["selection_mean"] == pytest.approx(chosen_on[choice])
+    assert row["holdout_mean"] == pytest.approx(mine.loc[mine["origin"] == CHOSEN_ON, "test_mase"].mean())
+    assert "held out: the last 1 origins chose nothing" in printed
+    assert "Held out: the last 1 origins chose nothing" in (results / "report.html").read_text()
+    # the held-out scores made to favour every other configuration change no choice `forecast` makes
+    best = chosen_on.idxmin()
+    copied = tmp_path / results.name
+    shutil.copytree(results, copied, ignore=shutil.ignore_patterns("tune"))
+    skewed = trials.assign(test_mase=np.where((trials["origin"] == CHOSEN_ON) & (trials["neurons"] != best), 0.0, trials["test_mase"]))
+    pq.write_table(pa.Table.from_pandas(skewed, preserve_index=False), copied / "trials.parquet")
+    assert skewed.groupby("neurons")["test_mase"].mean().idxmin() != best  # what choosing on every origin would pick
+    for folder in (results, copied):
+        assert forecast_main(["--name", folder.name, "--storage", str(folder.parent), "--choice", "best"]) == 0
+        assert (pd.read_csv(folder / "forecast_repeats.csv")["neurons"] == best).all()
+    assert "on the first 4 origins (the last 1 held out)" in capsys.readouterr().out
 
 
 def test_forecasting_before_the_sweep_ran_is_refused(tmp_path, capsys):

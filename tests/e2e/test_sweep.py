@@ -143,11 +143,33 @@ def test_summary_is_describe_per_study_and_point(tiny_sweep):
         "robust_choice",
         "stopped",
         "failed",
+        "ensemble",
+        "ensemble_gain",
     ]
     assert len(summary) == 4 and (summary["count"] == 2).all()
     trials = pq.read_table(results / "trials.parquet").to_pandas()
     expected = trials[(trials.study == "epochs") & (trials.epochs == 2)]["test_rmse"].mean()
     assert summary[(summary.study == "epochs") & (summary.epochs == 2)]["mean"].item() == pytest.approx(expected)
+
+
+def test_each_configurations_seed_ensemble_is_scored_as_forecast_delivers_it(tiny_sweep):
+    """k = 1 is the mean single repeat (the protocol's score); k = all the median of every repeat's forecasts, scored."""
+    results, printed = tiny_sweep
+    ensembles, summary = pd.read_csv(results / "ensembles.csv"), pd.read_csv(results / "summary.csv")
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    forecasts = pq.read_table(results / "forecasts.parquet").to_pandas()
+    keys = ["study", "epochs", "batch_size", "neurons"]
+    single = ensembles[ensembles["k"] == 1].set_index(keys)["rmse"]
+    expected = trials.groupby(keys)["test_rmse"].mean().sort_index()
+    pd.testing.assert_series_equal(single.sort_index(), expected, check_names=False, check_index_type=False)
+    assert set(ensembles["k"]) == {1, 2} and (ensembles["repeats"] == 2).all()
+    median = forecasts.groupby([*keys, "index"]).agg(y=("y", "first"), forecast=("forecast", "median"))
+    by_hand = median.groupby(keys).apply(lambda rows: np.sqrt(np.mean((rows["forecast"] - rows["y"]) ** 2)), include_groups=False)
+    whole = ensembles[ensembles["k"] == 2].set_index(keys)["rmse"]
+    pd.testing.assert_series_equal(whole.sort_index(), by_hand.sort_index(), check_names=False, check_index_type=False)
+    gains = summary.set_index(keys)["ensemble_gain"].sort_index()
+    np.testing.assert_allclose(gains, (100 * (1 - whole / single)).sort_index())
+    assert "ensemble (median of repeats)" in printed and "ensemble gain (%)" in printed
 
 
 def test_report_is_one_self_contained_page(tiny_sweep):

@@ -36,7 +36,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
             "{config}: unknown key `studies.a.neuron`; did you mean `neurons`? (valid keys: epochs, batch_size, neurons, layers, lags, "
             "timesteps, dropout, recurrent_dropout, l1, l2, optimizer, learning_rate, loss, strategy, training, deseasonalise, "
-            "normalise)",
+            "normalise, transform)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], dropout: [0.2, 1.0]}}\n",
@@ -134,6 +134,16 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "`evaluation.metric: mase` divides by the seasonal naive's in-sample error on each origin's training window, and the "
             "earliest origin's holds 12 observations, not more than the season (12); it needs at least 13: use fewer origins or a "
             "smaller `evaluation.step`, a smaller `data.test_size`, or `evaluation.metric: smape`",
+        ),
+        (
+            "name: x\nevaluation: {origins: 2, holdout: 2}\n" + VALID_STUDIES,
+            "{config}: `evaluation.holdout` (2) keeps the last 2 origins out of every decision, and `evaluation.origins` is 2: no "
+            "origin is left to choose on; set origins to 3 or more",
+        ),
+        (
+            "name: x\nevaluation: {origins: 3, step: 6, holdout: 1}\n" + VALID_STUDIES,
+            "{config}: `evaluation.holdout` needs origins whose test windows do not overlap, and `evaluation.step` (6) is shorter "
+            "than `data.test_size` (12): the origins chosen on would score held-out observations; set step to 12 or more",
         ),
         (
             "name: x\nevaluation: {levels: [80], intervals: [model]}\n" + VALID_STUDIES,

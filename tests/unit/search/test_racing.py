@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from sweep.search.race import Race
+from trainables import FinalReport, RepeatScores
 
 
 def run_race(race: Race, means: list[float], noise: float, seed: int = 0, twin: dict[int, int] | None = None) -> Race:
@@ -75,3 +76,13 @@ def test_each_study_races_its_own_points_and_a_shared_point_stays_while_one_stud
     race = Race(points=3, repeats=15, initial_repeats=5, round_repeats=5, studies=[[0, 1], [0, 2]])
     race = run_race(race, [2.0, 1.0, 3.0], noise=0.05)
     assert race.dropped_after == {2: 1} and race.live == [0, 1]
+
+
+def test_a_search_reads_no_score_of_a_held_out_origin():
+    """`evaluation.holdout`: the race's and Optuna's scores of a trial leave the held-out origins out, whatever they hold."""
+    rows = [RepeatScores(repeat, 0, 1.0, 1.0, 0.0, 0.0, origin=origin, test_mase=origin + 0.5, series="s")
+            for repeat in range(2) for origin in range(3)]  # fmt: skip
+    final = FinalReport(epoch=1, repeats=rows, forecast_batch_size=1)
+    chosen_on = final.scores_by_repeat("test_mase", selection_origins=2)
+    assert list(chosen_on) == [0, 1] and all(scores.to_dict() == {"s/0": 0.5, "s/1": 1.5} for scores in chosen_on.values())
+    assert list(final.scores_by_repeat("test_mase", selection_origins=3)[0].index) == ["s/0", "s/1", "s/2"]

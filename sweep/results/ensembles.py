@@ -1,0 +1,86 @@
+"""Seed ensembles scored as delivered: `forecast` hands a user the median of a configuration's repeats, so the tables say
+how good that median is, beside the single repeats the protocol scores.
+
+For each configuration, series and origin, the median over k of its repeats' forecasts is scored by the sweep's metric
+(MASE for an interval metric, as the by-step table) on exactly the forecasts a repeat's score covers: k = 1 is the mean
+single repeat (every repeat, no sampling), k = the repeats run is the one ensemble `forecast` delivers, and each size
+between (5, 10, 30 where fewer than all) the mean over `DRAWS` random draws of k repeats (a fixed generator: the same
+numbers on every run). `ensemble_gain` is how much lower the whole ensemble's score is than the mean single repeat's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sweep.planning.plan import SweepPlan
+from sweep.results.columns import with_axis_types
+from sweep.results.horizons import step_metric
+from trainables import forecast_scores, point_label, seasonal_naive_scale
+
+ENSEMBLE_SIZES = (1, 5, 10, 30)
+DRAWS = 20
+ENSEMBLE_COLUMNS = ["ensemble", "ensemble_gain"]  # summary.csv's: the whole ensemble's mean score, its gain in percent
+
+
+def ensemble_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str):
+    """ensembles.csv: one row per (series, study, point, origin, k) with `repeats` (how many the configuration ran there)
+    and the score of the median of k repeats' forecasts."""
+    metric = step_metric(metric)
+    columns = ["series", "study", *plan.axis_names, "origin", "k", "repeats", metric]
+    configurations = forecasts[forecasts["baseline"].isna()]
+    if configurations.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["unique_id", "study", *plan.axis_names, "origin"]
+    ordered = configurations.sort_values([*keys, "repeat", "cutoff_index", "h"], kind="stable")
+    rng = np.random.default_rng(0)
+    rows = []
+    for key, positions in ordered.groupby(keys, sort=False, dropna=False).indices.items():
+        group = ordered.iloc[positions]
+        repeats = group["repeat"].nunique()
+        members = group["forecast"].to_numpy(dtype=np.float64).reshape(repeats, -1)
+        actual = group["y"].to_numpy(dtype=np.float64)[: members.shape[1]]
+        origin = plan.origins[key[0]][key[-1]]
+        scale = seasonal_naive_scale(series_values[key[0]][origin.start : origin.test_start], season)
+        for size in sorted({size for size in ENSEMBLE_SIZES if size < repeats} | {repeats}):
+            score = _median_score(members, actual, scale, size, rng)[metric]
+            rows.append(dict(zip(["series", *keys[1:]], key)) | {"k": size, "repeats": repeats, metric: score})
+    return with_axis_types(pd.DataFrame(rows, columns=columns), counts=["k", "repeats"])
+
+
+def _median_score(members: np.ndarray, actual: np.ndarray, scale: float, size: int, rng: np.random.Generator) -> dict[str, float]:
+    if size == 1:
+        ensembles = members
+    elif size == len(members):
+        ensembles = np.median(members, axis=0, keepdims=True)
+    else:
+        draws = np.array([rng.choice(len(members), size, replace=False) for _ in range(DRAWS)])
+        ensembles = np.median(members[draws], axis=1)
+    return {name: float(np.mean(values)) for name, values in forecast_scores(actual, ensembles, scale).items()}
+
+
+def ensemble_gains(ensembles: pd.DataFrame, axis_names: list[str], metric: str) -> pd.DataFrame:
+    """Per (series, study, point): the whole ensemble's score over origins (`ensemble`) and its gain over the mean single
+    repeat in percent (`ensemble_gain`)."""
+    metric = step_metric(metric)
+    keys = ["series", "study", *axis_names]
+    whole = ensembles[ensembles["k"] == ensembles["repeats"]].groupby(keys, sort=False)[metric].mean()
+    single = ensembles[ensembles["k"] == 1].groupby(keys, sort=False)[metric].mean()
+    return pd.DataFrame({"ensemble": whole, "ensemble_gain": 100 * (1 - whole / single)}).reset_index()
+
+
+def with_ensembles(summary: pd.DataFrame, gains: pd.DataFrame, axis_names: list[str]) -> pd.DataFrame:
+    """summary.csv with each configuration's `ensemble` and `ensemble_gain` (a baseline's row has neither)."""
+    if gains.empty:
+        return summary.assign(ensemble=np.nan, ensemble_gain=np.nan)
+    return summary.merge(gains, on=["series", "study", *axis_names], how="left")
+
+
+def with_ensemble_rows(table: pd.DataFrame, gains: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
+    """A study's table (one series) with two rows more: each configuration's whole-ensemble score and gain (percent)."""
+    if table.empty or gains.empty:
+        return table
+    labels = [point_label(point, axes) for point in gains[axes].to_dict("records")]
+    rows = gains.set_axis(labels)[["ensemble", "ensemble_gain"]].T.reindex(columns=table.columns)
+    rows.index = ["ensemble (median of repeats)", "ensemble gain (%)"]
+    return pd.concat([table, rows])
