@@ -79,6 +79,8 @@ class TrialRequest:
     race_round: int = 0  # the round of a race that scheduled the trial (1, 2, ...); 0 outside a race
     horizon: int = 1  # steps forecast from each cutoff (`evaluation.horizon`); 1 is the protocol's walk-forward
     levels: tuple[float, ...] = ()  # interval levels (`evaluation.levels`): with any, each repeat's MSIS and CRPS are scored
+    validation: int = 0  # `early_stopping.validation`: the last observations of each training window held out to stop on; 0: off
+    patience: int = 0  # `early_stopping.patience`: epochs without a lower validation loss that end the search
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "point", typed_point(self.point))  # whoever built it: the grid's types, seeds and label
@@ -164,6 +166,7 @@ class RepeatScores:
     series: str = ""  # which of the trial's series
     test_msis: float = float("nan")  # with `evaluation.levels`: MSIS and CRPS from the repeat's own errors (`interval_scores`)
     test_crps: float = float("nan")
+    epochs_chosen: int = 0  # with `early_stopping`: the epochs of lowest validation loss, which its final fit trained; else 0
 
     def without_forecasts(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if key != "forecasts"}

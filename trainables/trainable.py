@@ -29,7 +29,8 @@ from trainables.backtest import (
     seasonal_naive_scale,
 )
 from trainables.contract import DiagnosticReport, FinalReport, RepeatScores, TrialRequest
-from trainables.data import PooledSeries, PreparedSeries, prepare, prepare_future
+from trainables.data import PooledSeries, PreparedSeries, members_of, prepare, prepare_future
+from trainables.early_stopping import chosen_epochs, validation_data
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,13 @@ def run_trial(
     else:  # the Keras loop trains one unit at a time
         groups, capacity_rows = [[unit] for unit in units], None
     rows: list[RepeatScores] = []
+    validation = _validation_by_unit(request, groups, capacity_rows)
     for group in groups:
+        lane_epochs = _chosen_epochs(request, group, validation, spec, initial) if validation else None
         _seed_all(seeds[0])
         data = [PooledSeries(tuple(window.prepared for window in unit)) if pooled else unit[0].prepared for unit in group]
         runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, capacity_rows)
-        scores, diagnostic = _fit_and_score(request, runs, [window for unit in group for window in unit], report)
+        scores, diagnostic = _fit_and_score(request, runs, [window for unit in group for window in unit], report, lane_epochs)
         rows += scores
     order = {name: position for position, name in enumerate(named)}
     rows.sort(key=lambda row: (order[row.series], row.repeat, row.origin))
@@ -147,15 +150,36 @@ def _aligned_by_origin(windows: list[OriginWindow]) -> dict[int, list[OriginWind
     }
 
 
+def _validation_by_unit(request: TrialRequest, groups, capacity_rows: int | None) -> dict:
+    """With `early_stopping`: each unit's validation data (by its first window's identity), and the rows every group's
+    is padded to where the final fit pads (one compile for the search, as for the fit); empty without."""
+    if not request.validation:
+        return {}
+    data = {id(unit[0]): validation_data(request, unit) for group in groups for unit in group}
+    padded = None if capacity_rows is None else max(len(members_of(item)[0].train) for item in data.values())
+    return {"data": data, "capacity_rows": padded}
+
+
+def _chosen_epochs(request: TrialRequest, group, validation: dict, spec, initial) -> np.ndarray:
+    """The group's weight lanes' epoch counts of lowest validation loss (`trainables.early_stopping`)."""
+    data = [validation["data"][id(unit[0])] for unit in group]
+    _seed_all(request.seeds[0])
+    runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, validation["capacity_rows"])
+    return chosen_epochs(request, runs, data)
+
+
 def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
     return prepare(observations, request.test_size, **request.preparation)
 
 
-def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], report):
-    """Train the repeats on the given windows (side by side, when `runs` holds several), then score each window's walk-forward."""
+def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], report, lane_epochs: np.ndarray | None = None):
+    """Train the repeats on the given windows (side by side, when `runs` holds several), then score each window's
+    walk-forward; with `lane_epochs` (early stopping) each weight lane trains its own epoch count."""
     started = time.perf_counter()
     epochs_done, diagnostic = 0, None
-    for chunk in epoch_chunks(request.epochs, request.diagnostics_every):
+    if lane_epochs is not None:
+        runs.train_lanes(lane_epochs)
+    for chunk in epoch_chunks(request.epochs, request.diagnostics_every) if lane_epochs is None else ():
         runs.train(chunk)
         epochs_done += chunk
         if request.diagnostics_every:  # one series, one origin (the config refuses diagnostics otherwise)
@@ -168,8 +192,11 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
     fits = len(request.seeds) * len(windows)  # repeat-fits trained together share the seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
     rows = []
+    series_per_unit = len(windows) // (len(lane_epochs) // len(request.seeds)) if lane_epochs is not None else 1
     for position, window in enumerate(windows):
         lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
+        unit = position // series_per_unit
+        chosen = lane_epochs[unit * len(request.seeds) : (unit + 1) * len(request.seeds)] if lane_epochs is not None else None
         data, origin = window.prepared, window.origin
         forecasts = _forecasts(data, test_yhat[lanes], None if steps is None else steps[lanes])
         scores = horizon_scores(window.actual, forecasts, window.mase_scale(request.season), request.horizon)
@@ -179,6 +206,7 @@ def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], rep
                 repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
                 origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
                 len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]], window.series,
+                epochs_chosen=0 if chosen is None else int(chosen[i]),
             )
             for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
         ]  # fmt: skip
@@ -219,10 +247,15 @@ def forecast_next(
     if len(named) > 1 and spec.training != "global":
         raise ValueError(f"a {spec.training} point forecasts one series at a time; received {len(named)}")
     prepared = [prepare_future(values, **request.preparation) for values in named.values()]
+    initial = [initial_state(spec, seed) for seed in request.seeds]
+    lane_epochs = _chosen_epochs_ahead(request, named, spec, initial) if request.validation else None
     _seed_all(request.seeds[0])
     data = PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]
-    runs = _engine(request.engine)(data, request.batch_size, spec, [initial_state(spec, seed) for seed in request.seeds])
-    runs.train(request.epochs)
+    runs = _engine(request.engine)(data, request.batch_size, spec, initial)
+    if lane_epochs is None:
+        runs.train(request.epochs)
+    else:
+        runs.train_lanes(lane_epochs)
     if horizon > 1:
         steps = runs.walk_forward_outputs()[1] if spec.outputs > 1 else runs.rollout(horizon)
         lanes = steps.reshape(len(named), len(request.seeds), *steps.shape[1:])
@@ -233,6 +266,15 @@ def forecast_next(
         forecasts = {name: member.to_observations(lane, len(values))[:, 0]
                      for (name, values), member, lane in zip(named.items(), prepared, lanes)}  # fmt: skip
     return forecasts if isinstance(series, Mapping) else forecasts[""]
+
+
+def _chosen_epochs_ahead(request: TrialRequest, named: dict[str, np.ndarray], spec, initial) -> np.ndarray:
+    """With `early_stopping`, a forecast from the series' end chooses its epochs as a trial does: the last
+    `validation` observations held out, each repeat's epoch count of lowest loss there."""
+    prepared = [prepare(values, request.validation, **request.preparation) for values in named.values()]
+    data = PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]
+    _seed_all(request.seeds[0])
+    return chosen_epochs(request, _engine(request.engine)(data, request.batch_size, spec, initial), [data])
 
 
 def epoch_chunks(epochs: int, every: int) -> list[int]:

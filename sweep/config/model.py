@@ -220,6 +220,15 @@ class EvaluationConfig(StrictModel):
         return self.step or data.test_size
 
 
+class EarlyStoppingConfig(StrictModel):
+    """Stop each repeat's training where the loss on held-out data is lowest (`trainables/early_stopping.py`)."""
+
+    # the last observations of each origin's training window held out to stop on (never the test window); the final fit
+    # then retrains on the whole window for the epoch count of lowest validation loss
+    validation: PositiveInt
+    patience: PositiveInt  # epochs in a row without a lower validation loss that end the search (at most `epochs`)
+
+
 class SchedulerConfig(StrictModel):
     """Tune's ASHA early stopping on the diagnostic test RMSE; off unless configured."""
 
@@ -270,6 +279,7 @@ class SweepConfig(StrictModel):
     max_failures: NonNegativeInt = 2  # retries of a trial whose worker dies before it is recorded as failed
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     scheduler: SchedulerConfig | None = None  # the study wants every repeat to run its epochs: off
+    early_stopping: EarlyStoppingConfig | None = None  # stop each repeat where held-out data says (see "early_stopping")
     evaluation: EvaluationConfig = EvaluationConfig()
     search: SearchConfig = SearchConfig()
     tracking: TrackingConfig = TrackingConfig()
@@ -298,6 +308,8 @@ class SweepConfig(StrictModel):
     def reports_during_training_fit(self) -> SweepConfig:
         if self.scheduler is not None and self.diagnostics.every == 0:
             raise ValueError("`scheduler` needs `diagnostics.every` > 0: early stopping decides on the reports made during training")
+        if self.early_stopping is not None:
+            self._early_stopping_fits()
         if self.search.type == "race" and self.scheduler is not None:
             raise ValueError("`search.type: race` and `scheduler` both decide which trials go on; use one")
         self._ranges_fit_the_search()
@@ -326,6 +338,19 @@ class SweepConfig(StrictModel):
                 f"training run per repeat, and with {self.evaluation.origins} origins there are {self.evaluation.origins}"
             )
         return self
+
+    def _early_stopping_fits(self) -> None:
+        if self.scheduler is not None or self.diagnostics.every:
+            raise ValueError(
+                "`early_stopping` trains each repeat twice (a search on held-out data, then the final fit), and `scheduler` and "
+                "`diagnostics` follow one training run: use early_stopping without them"
+            )
+        fewest = min(grid.epochs.low if isinstance(grid.epochs, Range) else min(grid.epochs) for grid in self.studies.values())
+        if self.early_stopping.patience > fewest:
+            raise ValueError(
+                f"`early_stopping.patience` ({self.early_stopping.patience}) is more than the fewest epochs a study trains "
+                f"({fewest}): it could never stop a fit; set it to {fewest} or fewer"
+            )
 
     def _ranges_fit_the_search(self) -> None:
         for study, grid in self.studies.items():

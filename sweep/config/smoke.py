@@ -16,7 +16,8 @@ def smoke_config(config: SweepConfig) -> SweepConfig:
     """The same sweep in seconds, to check that a config runs end to end: every study and axis kept,
     epochs replaced by their rank among the sweep's epoch counts (500, 1000, 2000 -> 1, 2, 3, so
     shared points stay shared), `SMOKE_REPEATS` repeats, the first `SMOKE_SERIES` series, early
-    stopping from the first epoch, and results under `<name>-smoke`."""
+    stopping from the first epoch (a scheduler's grace period and early stopping's patience 1), and results under
+    `<name>-smoke`."""
     listed = {epochs for grid in config.studies.values() if not isinstance(grid.epochs, Range) for epochs in grid.epochs}
     ranks = {epochs: rank for rank, epochs in enumerate(sorted(listed), 1)}
     payload = config.model_dump()
@@ -30,4 +31,6 @@ def smoke_config(config: SweepConfig) -> SweepConfig:
     payload["search"]["initial_repeats"] = min(config.search.initial_for(config.repeats), SMOKE_REPEATS)
     if payload["scheduler"] is not None:
         payload["scheduler"]["grace_period"] = 1
+    if payload["early_stopping"] is not None:
+        payload["early_stopping"]["patience"] = 1
     return parse_config(payload, source="smoke mode")

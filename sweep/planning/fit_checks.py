@@ -67,6 +67,8 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
                                stl_season=season if stl else None, normalise=normalise, transform=transform)  # fmt: skip
         except ValueError as error:
             raise ConfigError(f"`data.source` ({config.data.source_label!r}): {error}") from None
+        if config.early_stopping:
+            _check_validation_fits(config, series[: len(series) - test_size], batch_size, difference_lag, window)
         if prepared.trimmed_rows:
             untrimmed = len(prepared.train) + prepared.trimmed_rows
             at = " at the earliest origin" if config.evaluation.origins > 1 else ""
@@ -81,6 +83,19 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
             )
     _check_mase_scale(config, len(series) - test_size)
     return list(dict.fromkeys(notes))
+
+
+def _check_validation_fits(config: SweepConfig, training: np.ndarray, batch_size: int, difference_lag: int, window: int) -> None:
+    """`early_stopping.validation` holds out the last observations of the earliest origin's training window: what is left
+    must still fill a batch of training rows."""
+    validation = config.early_stopping.validation
+    rows = training_rows(max(0, len(training) - validation - difference_lag - window), batch_size)
+    if rows < batch_size:
+        left = max(0, len(training) - validation - difference_lag - window)
+        raise ConfigError(
+            f"`early_stopping.validation` ({validation}) leaves {left} training rows at the earliest origin (of "
+            f"{len(training)} training observations), fewer than a batch of {batch_size}: hold out fewer observations"
+        )
 
 
 def _check_stl_fits(earliest_training: int, season: int, study: str) -> None:

@@ -29,6 +29,8 @@ def trial_request(
         season=config.evaluation.season_for(config.data),
         horizon=config.evaluation.horizon,
         levels=tuple(config.evaluation.levels),
+        validation=config.early_stopping.validation if config.early_stopping else 0,
+        patience=config.early_stopping.patience if config.early_stopping else 0,
     )
 
 

@@ -12,8 +12,8 @@ from trainables import SCORES, TIME_ATTRIBUTE, DiagnosticReport, FinalReport, Or
 _LEADING = ["repeat", "origin", "test_start", "seed", "status", "epochs_trained", *SCORES]
 _REPEAT_FACTS = [column for column in RepeatScores.columns() if column not in _LEADING]
 # whole numbers a failed or unfinished trial leaves empty: nullable integers, never floats
-COUNT_COLUMNS = ["repeat", "origin", "test_start", "seed", "epochs_trained", "training_rows", "trimmed_rows", "forecast_batch_size",
-                 "failures", "race_round"]  # fmt: skip
+COUNT_COLUMNS = ["repeat", "origin", "test_start", "seed", "epochs_trained", "epochs_chosen", "training_rows", "trimmed_rows",
+                 "forecast_batch_size", "failures", "race_round"]  # fmt: skip
 # trials.parquet's columns in the order of its first release: a trial's own facts beside Tune's trial id
 RESULT_COLUMNS = [*_LEADING, *_REPEAT_FACTS, *FinalReport.FACTS[:1], "trial_id", *FinalReport.FACTS[1:], "failures", "error"]
 

@@ -34,6 +34,7 @@ def test_every_repeat_is_scored_at_every_origin(backtest):
     assert trials.groupby(["neurons", "repeat"])["seed"].nunique().eq(1).all()  # each origin refits from the repeat's seed
     for metric in ("rmse", "mae", "smape", "mase"):
         assert np.isfinite(trials[f"test_{metric}"]).all()
+    assert trials["epochs_chosen"].between(1, trials["epochs"]).all()  # `early_stopping`: each repeat's own, per origin
 
 
 def test_baselines_are_rows_beside_the_configurations(backtest):
@@ -106,9 +107,8 @@ def test_the_held_out_origin_decides_nothing_and_scores_the_choice_and_the_basel
     skewed = trials.assign(test_mase=np.where((trials["origin"] == CHOSEN_ON) & (trials["neurons"] != best), 0.0, trials["test_mase"]))
     pq.write_table(pa.Table.from_pandas(skewed, preserve_index=False), copied / "trials.parquet")
     assert skewed.groupby("neurons")["test_mase"].mean().idxmin() != best  # what choosing on every origin would pick
-    for folder in (results, copied):
-        assert forecast_main(["--name", folder.name, "--storage", str(folder.parent), "--choice", "best"]) == 0
-        assert (pd.read_csv(folder / "forecast_repeats.csv")["neurons"] == best).all()
+    assert forecast_main(["--name", copied.name, "--storage", str(copied.parent), "--choice", "best"]) == 0
+    assert (pd.read_csv(copied / "forecast_repeats.csv")["neurons"] == best).all()
     assert "on the first 4 origins (the last 1 held out)" in capsys.readouterr().out
 
 

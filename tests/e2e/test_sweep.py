@@ -75,6 +75,7 @@ def test_trials_table_has_one_row_per_study_and_trial(tiny_sweep):
         "compile_seconds",
         "training_rows",
         "trimmed_rows",
+        "epochs_chosen",
         "forecast_batch_size",
         "trial_id",
         "node_id",

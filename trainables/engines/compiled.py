@@ -397,6 +397,19 @@ class CompiledRuns:
 
         self.compiled.train(tf.constant(epochs), self.train_x, self.train_y, self.first_train_batch)
 
+    def train_lanes(self, epochs: np.ndarray) -> None:
+        """Train each weight lane (origin-major, then repeat) for its own number of epochs (`early_stopping`): every lane
+        trains on to the most, and each keeps the weights of its own last epoch; the same compiled function throughout."""
+        kept = [variable.numpy() for variable in self.compiled.variables]
+        done = 0
+        for target in np.unique(epochs):
+            self.train(int(target - done))
+            done, reached = target, epochs == target
+            kept = [np.where(reached.reshape(-1, *[1] * (value.ndim - 1)), variable.numpy(), value)
+                    for variable, value in zip(self.compiled.variables, kept)]  # fmt: skip
+        for variable, value in zip(self.compiled.variables, kept):
+            variable.assign(value)
+
     def walk_forward(self) -> tuple[np.ndarray, np.ndarray]:
         """Warm the state on the training inputs, then forecast the test inputs in one shot: scaled one-step forecasts,
         train (repeats, n_train) and test (repeats, test rows)."""

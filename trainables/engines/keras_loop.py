@@ -125,6 +125,11 @@ class KerasRuns:
         for model in self.models:
             train(model, self.data, epochs, self.batch_size)
 
+    def train_lanes(self, epochs: np.ndarray) -> None:
+        """Train each repeat's model for its own number of epochs (`early_stopping`)."""
+        for model, count in zip(self.models, epochs):
+            train(model, self.data, int(count), self.batch_size)
+
     def _forecasters(self) -> list[list]:
         """Per series, each repeat's model that forecasts it: the trained one where its batch fits, else a copy."""
         if len(self.members) == 1 and self.forecast_batch_size == self.batch_size:

@@ -30,7 +30,7 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
         (
             "name: x\nepoch: 3\n" + VALID_STUDIES,
             "{config}: unknown key `epoch` (valid keys: name, storage, data, engine, repeats, repeats_per_trial, series_per_trial, seed, "
-            "studies, resources, max_failures, diagnostics, scheduler, evaluation, search, tracking)",
+            "studies, resources, max_failures, diagnostics, scheduler, early_stopping, evaluation, search, tracking)",
         ),
         (
             "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neuron: [1]}}\n",
@@ -134,6 +134,16 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "`evaluation.metric: mase` divides by the seasonal naive's in-sample error on each origin's training window, and the "
             "earliest origin's holds 12 observations, not more than the season (12); it needs at least 13: use fewer origins or a "
             "smaller `evaluation.step`, a smaller `data.test_size`, or `evaluation.metric: smape`",
+        ),
+        (
+            "name: x\nearly_stopping: {validation: 6, patience: 5}\nstudies: {a: {epochs: [3, 10], batch_size: [4], neurons: [1]}}\n",
+            "{config}: `early_stopping.patience` (5) is more than the fewest epochs a study trains (3): it could never stop a fit; "
+            "set it to 3 or fewer",
+        ),
+        (
+            "name: x\nearly_stopping: {validation: 20, patience: 1}\n" + VALID_STUDIES,
+            "`early_stopping.validation` (20) leaves 2 training rows at the earliest origin (of 24 training observations), fewer "
+            "than a batch of 4: hold out fewer observations",
         ),
         (
             "name: x\nevaluation: {origins: 2, holdout: 2}\n" + VALID_STUDIES,
