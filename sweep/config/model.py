@@ -147,6 +147,9 @@ class EvaluationConfig(StrictModel):
     # objective, the confirmation, the forecast's choice); the chosen configurations and the baselines are scored on them
     # in holdout.csv: an estimate of how the choice does on data that did not choose it
     holdout: NonNegativeInt = 0
+    # what ranks configurations: each repeat's score (the protocol's), or the score of the median of all of a
+    # configuration's repeats (what `forecast` delivers): one score per series and origin, compared as a baseline's is
+    score: Literal["repeat", "ensemble"] = "repeat"
 
     @field_validator("intervals")
     @classmethod
@@ -326,6 +329,8 @@ class SweepConfig(StrictModel):
                     f"`studies.{study}.strategy` lists direct, which trains one output per forecast step, but "
                     f"`evaluation.horizon` is 1: set evaluation.horizon to the steps you forecast (e.g. 18 for monthly data)"
                 )
+        if self.evaluation.score == "ensemble":
+            self._ensemble_score_fits()
         if self.evaluation.holdout and self.evaluation.step_for(self.data) < self.data.test_size:
             raise ValueError(
                 f"`evaluation.holdout` needs origins whose test windows do not overlap, and `evaluation.step` "
@@ -338,6 +343,22 @@ class SweepConfig(StrictModel):
                 f"training run per repeat, and with {self.evaluation.origins} origins there are {self.evaluation.origins}"
             )
         return self
+
+    def _ensemble_score_fits(self) -> None:
+        if self.repeats < 2:
+            raise ValueError("`evaluation.score: ensemble` ranks the median of each configuration's repeats, and `repeats` is 1: "
+                             "set repeats to 2 or more (30 for a verdict)")  # fmt: skip
+        if self.evaluation.metric in INTERVAL_METRICS:
+            raise ValueError(
+                f"`evaluation.score: ensemble` scores the median forecast by a point metric, and `evaluation.metric` is "
+                f"{self.evaluation.metric} (each repeat's own intervals): use rmse, mae, smape or mase (the ensemble's intervals "
+                f"are in intervals.csv)"
+            )
+        if self.search.type in ("race", "optuna"):
+            raise ValueError(
+                f"`evaluation.score: ensemble` needs every repeat of a configuration before it can score it, and "
+                f"`search.type: {self.search.type}` decides on single repeats as they come: use grid or random"
+            )
 
     def _early_stopping_fits(self) -> None:
         if self.scheduler is not None or self.diagnostics.every:

@@ -89,6 +89,10 @@ def print_tables(config: SweepConfig, outcome: Outcome, axis_names: list[str], p
     """The study tables (one series) or the across-series tables, then what a search, the scheduler and the baselines did."""
     where = _origins_phrase(config)
     label = metric_label(config.evaluation.metric, unit)
+    if config.evaluation.score == "ensemble":
+        print(f"\nnote: `evaluation.score: ensemble`: the tables, statistics and choice compare each configuration's median of its "
+              f"{config.repeats} repeats, one score per series and origin, tested as a baseline's (signed-rank over origins: "
+              f"with fewer than 6 no difference can be significant); ensembles.csv has the single repeats' mean (k = 1)")  # fmt: skip
     if outcome.single is not None:
         _print_study_tables(outcome, label, where)
     _print_across_tables(outcome, label, where)

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from sweep.planning.plan import SweepPlan
-from sweep.results.columns import with_axis_types
+from sweep.results.columns import point_columns, with_axis_types
 from sweep.results.horizons import step_metric
-from trainables import forecast_scores, point_label, seasonal_naive_scale
+from trainables import forecast_scores, point_label, score_column, seasonal_naive_scale
 
 ENSEMBLE_SIZES = (1, 5, 10, 30)
 DRAWS = 20
@@ -57,6 +57,19 @@ def _median_score(members: np.ndarray, actual: np.ndarray, scale: float, size: i
         draws = np.array([rng.choice(len(members), size, replace=False) for _ in range(DRAWS)])
         ensembles = np.median(members[draws], axis=1)
     return {name: float(np.mean(values)) for name, values in forecast_scores(actual, ensembles, scale).items()}
+
+
+def scored_as_ensembles(trials: pd.DataFrame, ensembles: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """With `evaluation.score: ensemble`: the trials frame as decisions read it. Each configuration's completed repeats
+    at a series and origin become one row (`repeat` 0) holding its whole ensemble's score there; failed and stopped
+    repeats stay as they are (counted, never scored). Every statistic then compares one score per origin, as for a
+    baseline: signed-rank tests of per-origin differences, intervals over origins, no seed noise left to average."""
+    score = score_column(metric)
+    keys = ["series", "study", *point_columns(trials), "origin"]
+    whole = with_axis_types(ensembles[ensembles["k"] == ensembles["repeats"]].rename(columns={metric: score}))
+    completed = trials[trials["status"] == "completed"].drop_duplicates(keys).drop(columns=score)
+    scored = completed.merge(whole[[*keys, score]], on=keys, how="left").assign(repeat=0)[trials.columns]
+    return pd.concat([scored, trials[trials["status"] != "completed"]], ignore_index=True)
 
 
 def ensemble_gains(ensembles: pd.DataFrame, axis_names: list[str], metric: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from sweep.results.across_series import AcrossSeries, across_series
 from sweep.results.columns import varying_axes
 from sweep.results.coverage import RELIABILITY_LEVELS, coverage_table, reliability_table
 from sweep.results.decode import DecodedTrial
-from sweep.results.ensembles import ensemble_gains, ensemble_scores, with_ensemble_rows, with_ensembles
+from sweep.results.ensembles import ensemble_gains, ensemble_scores, scored_as_ensembles, with_ensemble_rows, with_ensembles
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
 from sweep.results.holdout import chosen_on, holdout_frame
@@ -73,15 +73,16 @@ def summarize_sweep(
         baseline_forecasts, plan, catalogue.values, season, config.evaluation.horizon, config.evaluation.levels
     )  # fmt: skip
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
+    forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
+    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric)
+    scored = scored_as_ensembles(trials, ensembles, metric) if config.evaluation.score == "ensemble" else trials
     selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
-    chosen_trials, chosen_baselines = chosen_on(trials, selection), chosen_on(baselines, selection)
+    chosen_trials, chosen_baselines = chosen_on(scored, selection), chosen_on(baselines, selection)
     statistics, tables, summary = _per_series(chosen_trials, chosen_baselines, plan, metric)
     across = (
         {study: across_series(chosen_trials, chosen_baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     )
-    holdout = holdout_frame(trials, baselines, statistics, metric, selection) if config.evaluation.holdout else None
-    forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric)
+    holdout = holdout_frame(scored, baselines, statistics, metric, selection) if config.evaluation.holdout else None
     gains = ensemble_gains(chosen_on(ensembles, selection), plan.axis_names, metric)
     for (series, study), own in gains.groupby(["series", "study"], sort=False):
         members = trials[(trials["series"] == series) & (trials["study"] == study)]
