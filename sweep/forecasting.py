@@ -17,10 +17,12 @@ from sweep.config.model import SweepConfig
 from sweep.config.validation import ConfigError
 from sweep.data.catalogue import Catalogue
 from sweep.data.dates import timestamps
+from sweep.planning.plan import build_plan
 from sweep.planning.requests import trial_request
 from sweep.results.across_series import lowest_mean_rank_point
 from sweep.results.ahead import Ahead, backtest_widths, best_baseline_ahead
 from sweep.results.columns import BASELINE_SUFFIX, of_point
+from sweep.results.ensembles import ensemble_scores, scored_as_ensembles
 from sweep.results.holdout import chosen_on
 from sweep.results.summary import baseline_means, lowest_mean_point, robust_choices, study_statistics, tied_line
 from sweep.results.verdicts import ROBUST_QUANTILE
@@ -58,6 +60,17 @@ def chosen_point(
     return point, rule
 
 
+def _scored_as_ensembles(config: SweepConfig, catalogue: Catalogue, trials: pd.DataFrame, backtest: pd.DataFrame | None):
+    """`evaluation.score: ensemble`: the trials as the sweep's decisions read them, each configuration's median of its
+    repeats, scored from the sweep's own forecasts (`sweep.results.ensembles`)."""
+    if backtest is None:
+        raise ConfigError("`evaluation.score: ensemble` chooses by the repeats' median forecasts (forecasts.parquet), which this "
+                          "sweep's folder lacks")  # fmt: skip
+    metric, season = config.evaluation.metric, config.evaluation.season_for(config.data)
+    plan = build_plan(config, catalogue.values)
+    return scored_as_ensembles(trials, ensemble_scores(backtest, plan, catalogue.values, season, metric, trials), metric)
+
+
 def _why_no_robust_choice(statistics: pd.DataFrame) -> str:
     """The tied set's verdict, and what to ask for instead: the lowest mean, or the baseline that won."""
     reason = tied_line(statistics).removesuffix(": no robust choice")
@@ -80,9 +93,11 @@ def forecast_winner(
     if choice not in CHOICES:
         raise ConfigError(f"`--choice` ({choice!r}) must be one of {', '.join(CHOICES)}")
     several = len(catalogue.series) > 1
+    if config.evaluation.score == "ensemble":
+        trials = _scored_as_ensembles(config, catalogue, trials, backtest)
     selection = config.evaluation.selection_origins  # the held-out origins choose nothing (`evaluation.holdout`)
-    chosen_baselines = None if baselines is None else chosen_on(baselines, selection)
-    point, rule = chosen_point(chosen_on(trials, selection), chosen_baselines, study, config.evaluation.metric, choice, several)
+    trials, baselines = chosen_on(trials, selection), None if baselines is None else chosen_on(baselines, selection)
+    point, rule = chosen_point(trials, baselines, study, config.evaluation.metric, choice, several)
     if config.evaluation.holdout:
         rule += f", on the first {selection} origins (the last {config.evaluation.holdout} held out)"
     label = point_words(point)

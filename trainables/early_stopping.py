@@ -4,7 +4,8 @@ Each origin's training window loses its last V observations to a validation wind
 epoch by epoch (the same engine, seeds and initial weights as the final fit) and after every epoch walk forward through
 the validation window, one step at a time as the test window is forecast. A repeat's validation loss is the mean squared
 one-step error there, in the model's scaled units (a global repeat's: over every series it fits); its chosen epoch
-count is the one of lowest loss, and its search ends once P epochs in a row have not lowered it (or at `epochs`).
+count is the one of lowest loss, and its search ends once P epochs in a row have not lowered it (or at `epochs`),
+whatever the repeats, origins and series trained beside it do (each lane stops on its own).
 The final fit then trains each repeat from its initial weights on the whole training window for its own chosen epoch
 count (`train_lanes`): the V most recent observations are the ones a forecast needs most, and short series cannot spare
 them. Nothing of the test window is ever seen: the validation window lies inside the training window.
@@ -33,13 +34,15 @@ def chosen_epochs(request, runs, data: list[PreparedSeries | PooledSeries]) -> n
     targets = np.stack([np.stack([member.test[:, -1] for member in members_of(item)]) for item in data])  # (D, S, V)
     best = np.full(len(data) * repeats, np.inf)
     chosen, waited = np.ones(len(best), dtype=int), np.zeros(len(best), dtype=int)
+    searching = np.ones(len(best), dtype=bool)  # a lane out of patience has stopped: later epochs never move its choice
     for epoch in range(1, request.epochs + 1):
         runs.train(1)
         forecasts = runs.walk_forward()[1].reshape(len(data), targets.shape[1], repeats, -1)  # (D, S, R, V)
         loss = np.mean((forecasts - targets[:, :, None, :]) ** 2, axis=(1, 3)).reshape(-1)
-        improved = loss < best  # a NaN loss (diverged) never improves
+        improved = searching & (loss < best)  # a NaN loss (diverged) never improves
         best, chosen = np.where(improved, loss, best), np.where(improved, epoch, chosen)
         waited = np.where(improved, 0, waited + 1)
-        if (waited >= request.patience).all():
+        searching &= waited < request.patience
+        if not searching.any():
             break
     return chosen

@@ -93,11 +93,15 @@ def run_trial(
     rows: list[RepeatScores] = []
     validation = _validation_by_unit(request, groups, capacity_rows)
     for group in groups:
+        searched = time.perf_counter()
         lane_epochs = _chosen_epochs(request, group, validation, spec, initial) if validation else None
+        searched = time.perf_counter() - searched
         _seed_all(seeds[0])
         data = [PooledSeries(tuple(window.prepared for window in unit)) if pooled else unit[0].prepared for unit in group]
         runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, capacity_rows)
-        scores, diagnostic = _fit_and_score(request, runs, [window for unit in group for window in unit], report, lane_epochs)
+        scores, diagnostic = _fit_and_score(
+            request, runs, [window for unit in group for window in unit], report, lane_epochs, searched
+        )  # fmt: skip
         rows += scores
     order = {name: position for position, name in enumerate(named)}
     rows.sort(key=lambda row: (order[row.series], row.repeat, row.origin))
@@ -172,10 +176,13 @@ def _prepare(request: TrialRequest, observations: np.ndarray) -> PreparedSeries:
     return prepare(observations, request.test_size, **request.preparation)
 
 
-def _fit_and_score(request: TrialRequest, runs, windows: list[OriginWindow], report, lane_epochs: np.ndarray | None = None):
+def _fit_and_score(
+    request: TrialRequest, runs, windows: list[OriginWindow], report, lane_epochs: np.ndarray | None = None, searched: float = 0.0
+):  # fmt: skip
     """Train the repeats on the given windows (side by side, when `runs` holds several), then score each window's
-    walk-forward; with `lane_epochs` (early stopping) each weight lane trains its own epoch count."""
-    started = time.perf_counter()
+    walk-forward; with `lane_epochs` (early stopping) each weight lane trains its own epoch count, and the `searched`
+    seconds that chose them count in the fit's."""
+    started = time.perf_counter() - searched
     epochs_done, diagnostic = 0, None
     if lane_epochs is not None:
         runs.train_lanes(lane_epochs)

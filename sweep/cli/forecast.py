@@ -27,9 +27,8 @@ from sweep.forecasting import forecast_baseline, forecast_winner
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 from sweep.reports.files import write_forecast
-from sweep.results.ensembles import scored_as_ensembles
 from sweep.storage.folder import ResultsFolder
-from sweep.storage.layout import BASELINES_FILE, ENSEMBLES_FILE, FORECASTS_FILE, MANIFEST_FILE, TRIALS_FILE
+from sweep.storage.layout import BASELINES_FILE, FORECASTS_FILE, MANIFEST_FILE, TRIALS_FILE
 from sweep.storage.sweep_folder import check_same_data, config_differences, results_folder, results_folder_at, saved_config
 
 DEFAULT_STORAGE = SweepConfig.model_fields["storage"].default
@@ -87,8 +86,6 @@ def main(argv: list[str] | None = None) -> int:
         catalogue = loaded.only(build_plan(config, loaded.values).origins)
         check_same_data(folder, catalogue.values, config.data.source_label, action="forecast")
         trials = folder.read_parquet(TRIALS_FILE)
-        if config.evaluation.score == "ensemble":  # the choice ranks what the sweep ranked: each configuration's median
-            trials = scored_as_ensembles(trials, folder.read_csv(ENSEMBLES_FILE), config.evaluation.metric)
         baselines = folder.read_parquet(BASELINES_FILE) if folder.exists(BASELINES_FILE) else None
         if args.horizon is not None and args.horizon < 1:
             raise ConfigError(f"`--horizon` must be 1 or more; received {args.horizon}")

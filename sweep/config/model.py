@@ -324,6 +324,13 @@ class SweepConfig(StrictModel):
                 f"every step must be scored inside an origin's test window; set data.test_size={self.evaluation.horizon} or more"
             )
         for study, grid in self.studies.items():
+            transforms = [kind for kind in grid.transform if kind != "none"]
+            if transforms and "window" in grid.normalise:
+                raise ValueError(
+                    f"`studies.{study}.transform` lists {transforms[0]} and `normalise` lists window, which divides each row by "
+                    f"its last level: after a {transforms[0]} that level is 0 or below for observations of 1 or less; give a "
+                    f"study one of them"
+                )
             if "direct" in grid.strategy and self.evaluation.horizon == 1:
                 raise ValueError(
                     f"`studies.{study}.strategy` lists direct, which trains one output per forecast step, but "

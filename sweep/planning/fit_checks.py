@@ -50,8 +50,8 @@ def check_data_fits(config: SweepConfig, series: np.ndarray, earliest: Origin, s
         rows = training_rows(len(series) - difference_lag - window - test_size, 1)
         if batch_size > rows:
             raise SeriesTooShort(f"`studies.{name}.batch_size` ({batch_size}) is larger than the {rows} training rows")
-        if stl:
-            _check_stl_fits(len(series) - test_size, season, name)
+        if stl:  # with early stopping, STL is first fitted on the training window less its validation observations
+            _check_stl_fits(len(series) - test_size - (config.early_stopping.validation if config.early_stopping else 0), season, name)
         if normalise == "window" and lowest <= 0:
             raise SeriesTooShort(
                 f"`studies.{name}.normalise` lists window, which divides each input window by its last observation, and the "
@@ -108,8 +108,9 @@ def _check_stl_fits(earliest_training: int, season: int, study: str) -> None:
     if earliest_training < 2 * season:
         raise SeriesTooShort(
             f"`studies.{study}.deseasonalise` lists stl, which fits a season of {season} on each origin's training window, and "
-            f"the earliest origin's holds {earliest_training} observations where STL needs two seasons ({2 * season}): use "
-            "fewer origins, a smaller `data.test_size`, or deseasonalise: [none, seasonal_difference]"
+            f"the earliest origin's holds {earliest_training} observations (less `early_stopping.validation`, if any) where STL "
+            f"needs two seasons ({2 * season}): use fewer origins, a smaller `data.test_size` or validation, or deseasonalise: "
+            "[none, seasonal_difference]"
         )
 
 

@@ -23,29 +23,40 @@ DRAWS = 20
 ENSEMBLE_COLUMNS = ["ensemble", "ensemble_gain"]  # summary.csv's: the whole ensemble's mean score, its gain in percent
 
 
-def ensemble_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str):
+def ensemble_scores(
+    forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, metric: str,
+    trials: pd.DataFrame | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """ensembles.csv: one row per (series, study, point, origin, k) with `repeats` (how many the configuration ran there)
-    and the score of the median of k repeats' forecasts."""
+    and the score of the median of k repeats' forecasts. A repeat that forecast a non-finite value somewhere (its rows
+    are not in forecasts.parquet) leaves the median there non-finite, as `forecast`'s median would be: the score is NaN.
+    `trials`: the completed repeats each configuration should have (a repeat with no finite forecast at all counts)."""
     metric = step_metric(metric)
     columns = ["series", "study", *plan.axis_names, "origin", "k", "repeats", metric]
     configurations = forecasts[forecasts["baseline"].isna()]
     if configurations.empty:
         return pd.DataFrame(columns=columns)
     keys = ["unique_id", "study", *plan.axis_names, "origin"]
-    ordered = configurations.sort_values([*keys, "repeat", "cutoff_index", "h"], kind="stable")
+    expected = _completed_repeats(trials, keys) if trials is not None else {}
     rng = np.random.default_rng(0)
     rows = []
-    for key, positions in ordered.groupby(keys, sort=False, dropna=False).indices.items():
-        group = ordered.iloc[positions]
-        repeats = group["repeat"].nunique()
-        members = group["forecast"].to_numpy(dtype=np.float64).reshape(repeats, -1)
-        actual = group["y"].to_numpy(dtype=np.float64)[: members.shape[1]]
+    for key, group in configurations.groupby(keys, sort=True, dropna=False):
+        table = group.pivot(index=["cutoff_index", "h"], columns="repeat", values="forecast")
+        repeats = max(table.shape[1], expected.get(key, 0))
+        members = np.full((repeats, len(table)), np.nan)
+        members[: table.shape[1]] = table.to_numpy(dtype=np.float64).T
+        actual = group.groupby(["cutoff_index", "h"])["y"].first().reindex(table.index).to_numpy(dtype=np.float64)
         origin = plan.origins[key[0]][key[-1]]
         scale = seasonal_naive_scale(series_values[key[0]][origin.start : origin.test_start], season)
         for size in sorted({size for size in ENSEMBLE_SIZES if size < repeats} | {repeats}):
             score = _median_score(members, actual, scale, size, rng)[metric]
             rows.append(dict(zip(["series", *keys[1:]], key)) | {"k": size, "repeats": repeats, metric: score})
     return with_axis_types(pd.DataFrame(rows, columns=columns), counts=["k", "repeats"])
+
+
+def _completed_repeats(trials: pd.DataFrame, keys: list[str]) -> dict[tuple, int]:
+    completed = with_axis_types(trials[trials["status"] == "completed"].rename(columns={"series": "unique_id"}))
+    return completed.groupby(keys, sort=False)["repeat"].nunique().to_dict()
 
 
 def _median_score(members: np.ndarray, actual: np.ndarray, scale: float, size: int, rng: np.random.Generator) -> dict[str, float]:

@@ -71,13 +71,14 @@ def model_half_width(deviations, level: float):
 
 
 def model_intervals(forecasts: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
-    """The baselines' own Gaussian intervals in `conformal_intervals`' shape, a method "<baseline> (model)" each; no
-    calibration (`calibration` empty), and a single member: the forecast."""
+    """The baselines' own Gaussian intervals in `conformal_intervals`' shape, a method "<baseline> (model)" each, with the
+    predictive standard deviation `sd` (its CRPS is the Gaussian's); no calibration (`calibration` empty), and a single
+    member: the forecast."""
     rows = forecasts[forecasts["baseline"].notna() & forecasts["sd"].notna()]
     method = rows["baseline"] + MODEL_SUFFIX
     frame = rows[["unique_id", "origin", "cutoff_index", "h", "index", "cutoff", "ds", "y", "forecast"]].assign(**{METHOD: method})
     frame.insert(1, "track", rows["unique_id"] + " | " + method + " | origin " + rows["origin"].astype(str))
-    frame = frame.assign(seed_spread=0.0, members=[[value] for value in frame["forecast"]], scale=1.0, calibration=pd.NA)
+    frame = frame.assign(seed_spread=0.0, members=[[value] for value in frame["forecast"]], scale=1.0, calibration=pd.NA, sd=rows["sd"])
     for level in levels:
         half_width = model_half_width(rows["sd"], level)
         frame[lo(level)], frame[hi(level)] = rows["forecast"] - half_width, rows["forecast"] + half_width
@@ -115,7 +116,8 @@ def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
 def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, levels: list[float]):
     """Per method: each level's coverage (share of calibrated forecasts whose actual fell inside), MSIS (M4: the 95%
     interval score over the seasonal naive's in-sample error, as MASE scales), the ensemble's CRPS on the same scale,
-    the forecasts with an interval at every level, and the mean half-width at the highest level against the seeds' spread."""
+    the forecasts with an interval at every level, and the mean half-width at the highest level against the seeds' spread.
+    A baseline's model interval (`sd` given) scores the CRPS of its Gaussian."""
     scales = {(series, origin.index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
               for series, origins in plan.origins.items() for origin in origins}  # fmt: skip
     scale = np.array([scales[key] for key in zip(ensemble["unique_id"], ensemble["origin"])])
@@ -131,7 +133,13 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     members = ensemble["members"].tolist()
     width = max(len(values) for values in members)
     padded = np.array([np.resize(values, width) for values in members])  # a baseline's single forecast: a point mass
-    columns["crps (scaled)"] = pd.Series(scoringrules.crps_ensemble(actual, padded, estimator="qd") / scale)
+    crps = scoringrules.crps_ensemble(actual, padded, estimator="qd")
+    if "sd" in ensemble:  # a baseline's model interval: its Gaussian's CRPS
+        modelled = ensemble["sd"].notna().to_numpy()
+        crps[modelled] = scoringrules.crps_normal(
+            actual[modelled], ensemble["forecast"].to_numpy()[modelled], ensemble["sd"].to_numpy()[modelled]
+        )
+    columns["crps (scaled)"] = pd.Series(crps / scale)
     columns["calibrated forecasts"] = pd.Series(calibrated.astype(float))
     top = levels[-1]
     columns[f"half-width-{top:g}"] = ((ensemble[hi(top)] - ensemble[lo(top)]) / 2).where(calibrated)

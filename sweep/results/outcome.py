@@ -74,7 +74,7 @@ def summarize_sweep(
     )  # fmt: skip
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
     forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric)
+    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric, trials)
     scored = scored_as_ensembles(trials, ensembles, metric) if config.evaluation.score == "ensemble" else trials
     selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
     chosen_trials, chosen_baselines = chosen_on(scored, selection), chosen_on(baselines, selection)
@@ -128,7 +128,7 @@ def _interval_frames(config: SweepConfig, plan: SweepPlan, forecasts: pd.DataFra
     checked = sorted({*levels, *RELIABILITY_LEVELS})  # one calibration pass: sorting the known errors is its cost
     calibrated = conformal_intervals(forecasts, plan.axis_names, checked, scales)
     if "model" in config.evaluation.intervals:
-        calibrated = pd.concat([calibrated, model_intervals(forecasts, checked)[calibrated.columns]], ignore_index=True)
+        calibrated = pd.concat([calibrated, model_intervals(forecasts, checked)], ignore_index=True)  # `sd`: empty for conformal
         calibrated["calibration"] = calibrated["calibration"].astype("Int64")
     intervals = calibrated.drop(columns=[column for level in checked if level not in levels for column in (lo(level), hi(level))])
     return {

@@ -50,10 +50,6 @@ class ResultsFolder:
     def read_parquet(self, relative: str) -> pd.DataFrame:
         return pq.read_table(self._join(relative), filesystem=self.filesystem).to_pandas()
 
-    def read_csv(self, relative: str) -> pd.DataFrame:
-        with self.filesystem.open_input_stream(self._join(relative)) as stream:
-            return pd.read_csv(stream)
-
     def read_text(self, relative: str) -> str:
         with self.filesystem.open_input_stream(self._join(relative)) as stream:
             return stream.read().decode()

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import scoringrules
 from utilsforecast.evaluation import evaluate
 from utilsforecast.losses import coverage, mae
 
@@ -131,6 +132,12 @@ def test_model_intervals_are_each_baselines_own_gaussian_interval_scored_beside_
     assert widths.is_monotonic_increasing and widths.iloc[-1] > 2 * widths.iloc[0]
     steps = pd.read_csv(results / "coverage.csv").query("by == 'h' and method == 'arima (model)'")
     assert len(steps) == 2 * HORIZON  # the model needs no calibration: every step at both levels
+    co2, starts = load_series("co2").values, {0: len(load_series("co2").values) - TEST_SIZE - 24}
+    starts |= {1: starts[0] + 12, 2: starts[0] + 24}
+    scale = arima["origin"].map({origin: np.mean(np.abs(co2[SEASON:start] - co2[: start - SEASON])) for origin, start in starts.items()})
+    gaussian = scoringrules.crps_normal(arima["y"].to_numpy(), arima["forecast"].to_numpy(), arima["sd"].to_numpy()) / scale
+    scores = pd.read_csv(results / "intervals.csv").set_index("method")
+    assert scores.loc["arima (model)", "crps (scaled)"] == pytest.approx(gaussian.mean(), rel=1e-9)  # its Gaussian's CRPS
 
 
 def test_the_winners_forecast_runs_the_horizon_with_the_backtests_intervals_and_draws_a_fan_chart(horizon, capsys):

@@ -146,6 +146,11 @@ def run_cli(tmp_path, capsys, config_text: str | None, *extra: str):
             "than a batch of 4: hold out fewer observations",
         ),
         (
+            "name: x\nstudies: {a: {epochs: [1], batch_size: [4], neurons: [1], transform: [none, log], normalise: [window]}}\n",
+            "{config}: `studies.a.transform` lists log and `normalise` lists window, which divides each row by its last level: "
+            "after a log that level is 0 or below for observations of 1 or less; give a study one of them",
+        ),
+        (
             "name: x\nevaluation: {origins: 2, holdout: 2}\n" + VALID_STUDIES,
             "{config}: `evaluation.holdout` (2) keeps the last 2 origins out of every decision, and `evaluation.origins` is 2: no "
             "origin is left to choose on; set origins to 3 or more",

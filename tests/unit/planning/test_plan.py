@@ -62,9 +62,13 @@ def test_stl_needs_two_seasons_in_the_earliest_training_window_and_a_season():
     config = parse_config({"name": "x", "data": {"test_size": 8}, "evaluation": {"season": 12}, "studies": {"s": grid}})
     assert build_plan(config, {"a": _series(32, 0)}).points[1]["deseasonalise"] == "stl"
     with pytest.raises(ConfigError, match=r"`studies.s.deseasonalise` lists stl, which fits a season of 12 on each origin's "
-                                          r"training window, and the earliest origin's holds 23 observations where STL needs two "
-                                          r"seasons \(24\)"):  # fmt: skip
+                                          r"training window, and the earliest origin's holds 23 observations \(less "
+                                          r"`early_stopping.validation`, if any\) where STL needs two seasons \(24\)"):  # fmt: skip
         build_plan(config, {"a": _series(31, 0)})
+    stopping = parse_config({"name": "x", "data": {"test_size": 8}, "evaluation": {"season": 12}, "studies": {"s": grid},
+                             "early_stopping": {"validation": 6, "patience": 1}})  # fmt: skip
+    with pytest.raises(ConfigError, match=r"the earliest origin's holds 18 observations \(less `early_stopping.validation`"):
+        build_plan(stopping, {"a": _series(32, 0)})  # STL's first fit: the 24 training observations less 6
     no_season = parse_config({"name": "x", "data": {"test_size": 8}, "studies": {"s": grid}})
     with pytest.raises(ConfigError, match=r"`studies.s.deseasonalise` lists stl, which needs a season of 2 or more"):
         build_plan(no_season, {"a": _series(40, 0)})

@@ -42,3 +42,15 @@ def test_more_repeats_in_the_median_forecast_better_and_the_draws_are_fixed():
     whole, single = scores[scores["k"] == REPEATS]["mae"].mean(), one["mae"].mean()
     assert gains["ensemble"].item() == pytest.approx(whole) and gains["ensemble_gain"].item() == pytest.approx(100 * (1 - whole / single))
     assert gains["ensemble_gain"].item() > 20
+
+
+def test_a_repeat_that_forecast_a_non_finite_value_leaves_its_median_undefined_as_forecast_would():
+    forecasts, series = repeat_forecasts(1)
+    plan = SimpleNamespace(axis_names=["epochs"], origins={"s": backtest_origins(LENGTH, TEST_SIZE, 2, TEST_SIZE)})
+    blown = forecasts.drop(forecasts.index[(forecasts["repeat"] == 3) & (forecasts["origin"] == 1) & (forecasts["index"] > 50)])
+    vanished = blown[~((blown["repeat"] == 4) & (blown["origin"] == 0))]  # all of its forecasts non-finite: no rows left
+    trials = pd.DataFrame({"series": "s", "study": "units", "epochs": 10, "status": "completed", "repeat": np.tile(range(REPEATS), 2),
+                           "origin": np.repeat([0, 1], REPEATS)})  # fmt: skip
+    scores = ensemble_scores(vanished, plan, {"s": series}, 1, "mae", trials).set_index(["origin", "k"])["mae"]
+    assert np.isnan(scores[(0, REPEATS)]) and np.isnan(scores[(1, REPEATS)]) and np.isnan(scores[(0, 1)])
+    assert (ensemble_scores(vanished, plan, {"s": series}, 1, "mae")["repeats"] == [REPEATS - 1] * 4 + [REPEATS] * 4).all()

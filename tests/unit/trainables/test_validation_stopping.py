@@ -2,12 +2,14 @@
 fit of exactly that many epochs per repeat; the test window never seen."""
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from trainables import TrialRequest, run_trial
 from trainables.data import prepare
+from trainables.early_stopping import chosen_epochs
 from trainables.engines import keras_loop
 from trainables.model import initial_state
 
@@ -77,3 +79,22 @@ def test_a_global_repeat_stops_once_for_every_series_it_fits_on_both_engines(sha
     assert all(chosen[("a", repeat)] == chosen[("b", repeat)] for repeat in (0, 1))  # one set of weights, one choice
     for ours, theirs in zip(runs["compiled"], runs["keras"]):
         np.testing.assert_allclose(ours.forecasts, theirs.forecasts, rtol=1e-5)
+
+
+def test_each_lane_stops_on_its_own_whatever_trains_beside_it():
+    """Two origins' lanes searched side by side: the first runs out of patience at epoch 6, and a lower loss it would
+    reach at epoch 7 (while the second lane still searches) never moves its choice."""
+    losses = np.array([[5, 4, 3, 3.5, 3.6, 3.7, 1, 1, 1, 1], [9, 8, 7, 6, 5, 4, 3, 2, 1.5, 1.2]])  # (lanes, epochs)
+
+    class ScriptedRuns:
+        epoch = 0
+
+        def train(self, epochs):
+            self.epoch += epochs
+
+        def walk_forward(self):  # one validation row per lane whose squared error is the scripted loss
+            return None, np.sqrt(losses[:, self.epoch - 1])[:, None]
+
+    data = [SimpleNamespace(test=np.zeros((1, 2))) for _ in range(2)]  # two origins, one validation row each, target 0
+    search = SimpleNamespace(seeds=[7], epochs=10, patience=3)
+    assert chosen_epochs(search, ScriptedRuns(), data).tolist() == [3, 10]
