@@ -273,8 +273,9 @@ def prepare_future(
 
     Its target is unknown (0 stands in); forecast it with `to_observations(yhat, len(series))`.
     """
-    fitted = Transform.fit(transform, np.asarray(series, dtype=np.float64))
-    raw = fitted.forward(np.asarray(series, dtype=np.float64))
+    observations = np.asarray(series, dtype=np.float64)
+    fitted = Transform.fit(transform, observations)
+    raw = fitted.forward(observations)
     adjusted, seasonal = _deseasonalised(raw, len(raw), stl_season)
     window = lags + timesteps - 1
     differences = difference(adjusted, difference_lag)

@@ -166,9 +166,13 @@ def _validation_by_unit(request: TrialRequest, groups, capacity_rows: int | None
 
 def _chosen_epochs(request: TrialRequest, group, validation: dict, spec, initial) -> np.ndarray:
     """The group's weight lanes' epoch counts of lowest validation loss (`trainables.early_stopping`)."""
-    data = [validation["data"][id(unit[0])] for unit in group]
+    return _searched_epochs(request, [validation["data"][id(unit[0])] for unit in group], spec, initial, validation["capacity_rows"])
+
+
+def _searched_epochs(request: TrialRequest, data: list, spec, initial, capacity_rows: int | None = None) -> np.ndarray:
+    """`chosen_epochs` on runs of `data` (each unit's validation data), from the repeats' own initial weights."""
     _seed_all(request.seeds[0])
-    runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, validation["capacity_rows"])
+    runs = _engine(request.engine)(data if len(data) > 1 else data[0], request.batch_size, spec, initial, capacity_rows)
     return chosen_epochs(request, runs, data)
 
 
@@ -183,27 +187,19 @@ def _fit_and_score(
     walk-forward; with `lane_epochs` (early stopping) each weight lane trains its own epoch count, and the `searched`
     seconds that chose them count in the fit's."""
     started = time.perf_counter() - searched
-    epochs_done, diagnostic = 0, None
-    if lane_epochs is not None:
+    diagnostic = None
+    if lane_epochs is None:
+        diagnostic = _train(request, runs, windows[0].prepared, report)
+    else:
         runs.train_lanes(lane_epochs)
-    for chunk in epoch_chunks(request.epochs, request.diagnostics_every) if lane_epochs is None else ():
-        runs.train(chunk)
-        epochs_done += chunk
-        if request.diagnostics_every:  # one series, one origin (the config refuses diagnostics otherwise)
-            diagnostic = _diagnostic(windows[0].prepared, epochs_done, *runs.diagnose())
-            if epochs_done < request.epochs and report is not None:
-                report(diagnostic.to_metrics())
     train_outputs, test_outputs = runs.walk_forward_outputs()
     train_yhat, test_yhat = train_outputs[..., 0], test_outputs[..., 0]
     steps = _steps(runs, request.horizon, test_outputs)
     fits = len(request.seeds) * len(windows)  # repeat-fits trained together share the seconds equally
     fit_seconds, compile_seconds = (time.perf_counter() - started) / fits, runs.compile_seconds / fits
-    rows = []
-    series_per_unit = len(windows) // (len(lane_epochs) // len(request.seeds)) if lane_epochs is not None else 1
+    rows, chosen = [], _epochs_by_window(lane_epochs, len(windows), len(request.seeds))
     for position, window in enumerate(windows):
         lanes = slice(position * len(request.seeds), (position + 1) * len(request.seeds))
-        unit = position // series_per_unit
-        chosen = lane_epochs[unit * len(request.seeds) : (unit + 1) * len(request.seeds)] if lane_epochs is not None else None
         data, origin = window.prepared, window.origin
         forecasts = _forecasts(data, test_yhat[lanes], None if steps is None else steps[lanes])
         scores = horizon_scores(window.actual, forecasts, window.mase_scale(request.season), request.horizon)
@@ -213,11 +209,34 @@ def _fit_and_score(
                 repeat, seed, float(scores["rmse"][i]), float(train_rmse[i]), fit_seconds, compile_seconds, origin.index,
                 origin.test_start, float(scores["mae"][i]), float(scores["smape"][i]), float(scores["mase"][i]),
                 len(data.train), data.trimmed_rows, [float(value) for value in forecasts[i]], window.series,
-                epochs_chosen=0 if chosen is None else int(chosen[i]),
+                epochs_chosen=int(chosen[position, i]),
             )
             for i, (repeat, seed) in enumerate(zip(request.repeat_indices, request.seeds))
         ]  # fmt: skip
     return rows, diagnostic
+
+
+def _train(request: TrialRequest, runs, first: PreparedSeries, report) -> DiagnosticReport | None:
+    """All the request's epochs, paused every `diagnostics_every` for the protocol's diagnostic of the first window (one
+    series, one origin: the config refuses diagnostics otherwise), reported while training goes on; the last one."""
+    epochs_done, diagnostic = 0, None
+    for chunk in epoch_chunks(request.epochs, request.diagnostics_every):
+        runs.train(chunk)
+        epochs_done += chunk
+        if request.diagnostics_every:
+            diagnostic = _diagnostic(first, epochs_done, *runs.diagnose())
+            if epochs_done < request.epochs and report is not None:
+                report(diagnostic.to_metrics())
+    return diagnostic
+
+
+def _epochs_by_window(lane_epochs: np.ndarray | None, windows: int, repeats: int) -> np.ndarray:
+    """(windows, repeats) each repeat's chosen epochs at each window: a weight lane's count for every series it fits (a
+    global unit's), origin-major as the windows are; 0 without early stopping."""
+    if lane_epochs is None:
+        return np.zeros((windows, repeats), dtype=int)
+    units = lane_epochs.reshape(-1, repeats)
+    return np.repeat(units, windows // len(units), axis=0)
 
 
 def _steps(runs, horizon: int, test_outputs: np.ndarray) -> np.ndarray | None:
@@ -279,9 +298,7 @@ def _chosen_epochs_ahead(request: TrialRequest, named: dict[str, np.ndarray], sp
     """With `early_stopping`, a forecast from the series' end chooses its epochs as a trial does: the last
     `validation` observations held out, each repeat's epoch count of lowest loss there."""
     prepared = [prepare(values, request.validation, **request.preparation) for values in named.values()]
-    data = PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]
-    _seed_all(request.seeds[0])
-    return chosen_epochs(request, _engine(request.engine)(data, request.batch_size, spec, initial), [data])
+    return _searched_epochs(request, [PooledSeries.aligned(prepared) if len(prepared) > 1 else prepared[0]], spec, initial)
 
 
 def epoch_chunks(epochs: int, every: int) -> list[int]:

@@ -89,9 +89,8 @@ def _check_validation_fits(config: SweepConfig, training: np.ndarray, batch_size
     """`early_stopping.validation` holds out the last observations of the earliest origin's training window: what is left
     must still fill a batch of training rows."""
     validation = config.early_stopping.validation
-    rows = training_rows(max(0, len(training) - validation - difference_lag - window), batch_size)
-    if rows < batch_size:
-        left = max(0, len(training) - validation - difference_lag - window)
+    left = max(0, len(training) - validation - difference_lag - window)
+    if training_rows(left, batch_size) < batch_size:
         raise ConfigError(
             f"`early_stopping.validation` ({validation}) leaves {left} training rows at the earliest origin (of "
             f"{len(training)} training observations), fewer than a batch of {batch_size}: hold out fewer observations"

@@ -20,7 +20,6 @@ from trainables import forecast_scores, point_label, score_column, seasonal_naiv
 
 ENSEMBLE_SIZES = (1, 5, 10, 30)
 DRAWS = 20
-ENSEMBLE_COLUMNS = ["ensemble", "ensemble_gain"]  # summary.csv's: the whole ensemble's mean score, its gain in percent
 
 
 def ensemble_scores(
@@ -74,7 +73,7 @@ def scored_as_ensembles(trials: pd.DataFrame, ensembles: pd.DataFrame, metric: s
     """With `evaluation.score: ensemble`: the trials frame as decisions read it. Each configuration's completed repeats
     at a series and origin become one row (`repeat` 0) holding its whole ensemble's score there; failed and stopped
     repeats stay as they are (counted, never scored). Every statistic then compares one score per origin, as for a
-    baseline: signed-rank tests of per-origin differences, intervals over origins, no seed noise left to average."""
+    baseline: signed-rank tests of per-origin differences, no bootstrap interval, no seed noise left to average."""
     score = score_column(metric)
     keys = ["series", "study", *point_columns(trials), "origin"]
     whole = with_axis_types(ensembles[ensembles["k"] == ensembles["repeats"]].rename(columns={metric: score}))
