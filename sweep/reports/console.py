@@ -10,6 +10,7 @@ import pandas as pd
 from sweep.config.model import SweepConfig
 from sweep.reports.figures import metric_label
 from sweep.results.across_series import AcrossSeries, across_table
+from sweep.results.holdout import chosen_on
 from sweep.results.horizons import step_metric
 from sweep.results.outcome import Finished, Outcome
 from sweep.results.summary import tied_line
@@ -49,7 +50,9 @@ def print_finished(finished: Finished, config: SweepConfig, unit: str, resume_hi
         print("")
         for line in confirmation_lines(outcome.confirmation, finished.plan.axis_names):
             print(line)
-    if outcome.holdout is not None:
+    if outcome.holdout_across is not None:
+        print(_holdout_across_text(outcome.holdout_across, config))
+    elif outcome.holdout is not None:
         print(_holdout_text(outcome.holdout, config))
     print(f"results in {finished.folder} ({finished.wall_seconds:.1f} s); every trial's scores in TensorBoard: "
           f"tensorboard --logdir {finished.folder}/{TUNE_FOLDER}")  # fmt: skip
@@ -137,6 +140,15 @@ def _holdout_text(holdout: pd.DataFrame, config: SweepConfig) -> str:
             f"{table.round(3).to_string()}")  # fmt: skip
 
 
+def _holdout_across_text(holdout: pd.DataFrame, config: SweepConfig) -> str:
+    """A catalogue's held-out verdict: one configuration per study, as a user with the catalogue deploys it."""
+    columns = ["role", "selection_mean", "holdout_mean", "median", "mean_rank", "series_won", "p_vs_best", "verdict"]
+    table = holdout.set_index(["study", "method"])[columns]
+    return (f"\nheld out: the last {config.evaluation.holdout} origins chose nothing; each study's configuration of lowest mean "
+            f"rank across series on the others, its ensemble (the median of its repeats) and the baselines there (mean test "
+            f"{config.evaluation.metric} over series; per series: {HOLDOUT_FILE}):\n{table.round(3).to_string()}")  # fmt: skip
+
+
 def _print_study_tables(outcome: Outcome, label: str, where: str) -> None:
     for study, table in outcome.single.items():
         print(f"\n== study {study}: {label}{where} ==")
@@ -180,8 +192,8 @@ def race_line(trials: pd.DataFrame, summary: pd.DataFrame, axis_names: list[str]
 
 
 def search_line(trials: pd.DataFrame, axis_names: list[str], config: SweepConfig) -> str:
-    """How many points a search ran, and the one with the lowest `search.objective` of its repeats."""
-    completed = trials[trials["status"] == "completed"]
+    """How many points a search ran, and the one with the lowest `search.objective` of its repeats on the origins chosen on."""
+    completed = chosen_on(trials[trials["status"] == "completed"], config.evaluation.selection_origins)
     score = score_column(config.evaluation.metric)
     values = {key: objective(group.set_index("repeat")[score], config.search.objective)
               for key, group in completed.drop_duplicates(["series", *axis_names, "repeat", "origin"]).groupby(axis_names)}  # fmt: skip

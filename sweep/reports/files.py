@@ -44,6 +44,7 @@ from sweep.storage.layout import (
     FORECAST_REPEATS_FILE,
     FORECASTS_FILE,
     HISTORY_FILE,
+    HOLDOUT_ACROSS_FILE,
     HOLDOUT_FILE,
     INTERVAL_SCORES_FILE,
     INTERVALS_FILE,
@@ -71,6 +72,8 @@ def write_results(
     folder.write_csv(ENSEMBLES_FILE, outcome.ensembles)
     if outcome.holdout is not None:
         folder.write_csv(HOLDOUT_FILE, outcome.holdout)
+    if outcome.holdout_across is not None:
+        folder.write_csv(HOLDOUT_ACROSS_FILE, outcome.holdout_across)
     if outcome.by_step is not None:
         folder.write_csv(BY_STEP_FILE, outcome.by_step.reset_index())
     if outcome.intervals is not None:
@@ -107,6 +110,10 @@ def _sweep_tables(config: SweepConfig, outcome: Outcome) -> dict[str, pd.DataFra
         held = config.evaluation.holdout
         tables[f"Held out: the last {held} origins chose nothing; the choices and the baselines there ({HOLDOUT_FILE})"] = (
             outcome.holdout.set_index(["series", "study", "method"])
+        )
+    if outcome.holdout_across is not None:
+        tables[f"Held out, across series: each study's one choice, its ensemble and the baselines ({HOLDOUT_ACROSS_FILE})"] = (
+            outcome.holdout_across.set_index(["study", "method"])
         )
     if outcome.interval_scores is not None:
         tables[f"Intervals at {', '.join(f'{level:g}%' for level in config.evaluation.levels)} (per method)"] = outcome.interval_scores

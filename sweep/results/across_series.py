@@ -33,7 +33,7 @@ def series_scores(trials: pd.DataFrame, baselines: pd.DataFrame | None, study: s
     members = trials[trials["study"] == study]
     labels = configuration_labels(members, varying_axes(members))
     completed = members["status"] == "completed"
-    means = members[completed].groupby([members["series"], labels])[score].agg(_finite_mean).unstack()
+    means = members[completed].groupby([members["series"], labels])[score].agg(finite_mean).unstack()
     scores = means.reindex(index=list(dict.fromkeys(members["series"])), columns=list(dict.fromkeys(labels))).fillna(np.inf)
     if baselines is not None and not baselines.empty:
         done = baselines[baselines["status"] == "completed"]
@@ -44,7 +44,7 @@ def series_scores(trials: pd.DataFrame, baselines: pd.DataFrame | None, study: s
     return scores
 
 
-def _finite_mean(values: pd.Series) -> float:
+def finite_mean(values: pd.Series) -> float:
     return float(values.mean()) if np.all(np.isfinite(values)) else np.inf
 
 

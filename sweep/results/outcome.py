@@ -17,6 +17,7 @@ from sweep.results.ensembles import ensemble_gains, ensemble_scores, scored_as_e
 from sweep.results.forecasts import baselines_frame, forecasts_frame
 from sweep.results.history import history_frame
 from sweep.results.holdout import chosen_on, holdout_frame
+from sweep.results.holdout_across import holdout_across_frame
 from sweep.results.horizons import by_step_table, step_metric, step_scores
 from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
 from sweep.results.summary import study_statistics, study_table, summarize
@@ -45,6 +46,7 @@ class Outcome:
     coverage: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method, level, step and origin (`coverage_table`)
     reliability: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method at nominal levels 50-95 (`reliability_table`)
     holdout: pd.DataFrame | None = None  # with `evaluation.holdout`: the choices and baselines on the held-out origins
+    holdout_across: pd.DataFrame | None = None  # and several series: each study's one choice across them, judged there
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -83,6 +85,10 @@ def summarize_sweep(
         {study: across_series(chosen_trials, chosen_baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     )
     holdout = holdout_frame(scored, baselines, statistics, metric, selection) if config.evaluation.holdout else None
+    holdout_across = None
+    if config.evaluation.holdout and across:
+        ensembled = scored if config.evaluation.score == "ensemble" else scored_as_ensembles(trials, ensembles, metric)
+        holdout_across = holdout_across_frame(trials, ensembled, baselines, plan.studies, metric, selection)
     gains = ensemble_gains(chosen_on(ensembles, selection), plan.axis_names, metric)
     for (series, study), own in gains.groupby(["series", "study"], sort=False):
         members = trials[(trials["series"] == series) & (trials["study"] == study)]
@@ -106,6 +112,7 @@ def summarize_sweep(
         ensembles=ensembles,
         across=across,
         holdout=holdout,
+        holdout_across=holdout_across,
     )
 
 

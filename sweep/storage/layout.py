@@ -19,6 +19,7 @@ RELIABILITY_FIGURE = "reliability.png"  # nominal level (50-95%) against each me
 COVERAGE_FILE = "coverage.csv"  # coverage per method, level, step and origin with a Wilson interval, with `evaluation.levels`
 ENSEMBLES_FILE = "ensembles.csv"  # each configuration's median of k repeats scored, per series and origin (k = 1, 5, 10, 30, all)
 HOLDOUT_FILE = "holdout.csv"  # each study's choice and the baselines on the held-out origins, with `evaluation.holdout`
+HOLDOUT_ACROSS_FILE = "holdout_across.csv"  # and several series: each study's one choice across them, its ensemble, the baselines
 SUMMARY_FILE = "summary.csv"  # describe() and the statistics per (series, study, point), baselines beside
 ACROSS_SERIES_FILE = "across_series.csv"  # each study judged across series, with several series
 CONFIRMATION_FILE = "confirmation.csv"  # selection against confirmation means, with `search.confirm`
