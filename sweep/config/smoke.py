@@ -9,7 +9,7 @@ from sweep.config.model import SweepConfig
 SMOKE_REPEATS = 2  # repeats per point in smoke mode: enough for the statistics to run
 SMOKE_SERIES = 3  # series kept in smoke mode: enough for the statistics across series to run
 SMOKE_SEARCHED_EPOCHS = 3  # smoke mode: a range of epochs becomes 1 to this
-SMOKE_SAMPLES = 3  # smoke mode: points a random or Optuna search draws
+SMOKE_SAMPLES = 2  # smoke mode: points a random or Optuna search draws
 SMOKE_SUFFIX = "-smoke"  # a smoke run's results go to <name>-smoke, never into the real sweep's folder
 
 

@@ -65,7 +65,7 @@ def box_plots(
             ax.axhline(persistence, color="tab:red", linestyle="--", linewidth=1, label=f"persistence {persistence:.1f}")
             ax.legend(loc="upper left")
         ax.set_xlabel(" / ".join(axis_names))
-        ax.set_ylabel(metric_label(metric, unit))
+        ax.set_ylabel(metric_label(metric, unit) + _log_scale_if_wide(ax, [values for _, values in [*page, *references]]))
         part = f" (part {number} of {len(pages)})" if len(pages) > 1 else ""
         over = f"{repeats} repeats" if origins == 1 else f"{repeats // origins} repeats x {origins} origins"
         ax.set_title(f"{study}: {metric_label(metric, unit).split(' (')[0]} over {over}{part}")
@@ -121,7 +121,8 @@ def series_box_plot(scores: pd.DataFrame, study: str, metric: str):
             for part in parts:
                 part.set_color(BASELINE_COLOUR)
     ax.set_xlabel(scores.columns.name or "configuration")
-    ax.set_ylabel(f"mean {metric_label(metric, 'unit of each series')} per series")
+    scale = _log_scale_if_wide(ax, [scores[method] for method in methods])
+    ax.set_ylabel(f"mean {metric_label(metric, 'unit of each series')} per series{scale}")
     ax.set_title(f"{study}: {METRIC_NAMES[metric]} on each of {len(scores)} series")
     ax.tick_params(axis="x", labelrotation=90 if len(methods) > 12 else 0)
     figure.tight_layout()
@@ -165,6 +166,19 @@ def _method_styles(methods: list[str]) -> tuple[dict[str, dict], list[str]]:
             styles[method] = {"color": "black" if modelled else "dimgrey", "linestyle": ":" if modelled else "--",
                               "marker": markers[method.removesuffix(MODEL_SUFFIX)]}  # fmt: skip
     return styles, configurations
+
+
+WIDE_RANGE = 100  # scores spanning more than this ratio are drawn on a log axis, where a diverged point cannot flatten the rest
+
+
+def _log_scale_if_wide(ax, groups: list[pd.Series]) -> str:
+    """A log y-axis when the positive scores shown span more than `WIDE_RANGE`; the axis label's note, if so."""
+    values = np.concatenate([np.asarray(group, dtype=float) for group in groups]) if groups else np.array([])
+    values = values[np.isfinite(values)]
+    if len(values) == 0 or values.min() <= 0 or values.max() / values.min() <= WIDE_RANGE:
+        return ""
+    ax.set_yscale("log")
+    return " (log scale)"
 
 
 def by_step_figure(by_step: pd.DataFrame, metric: str, unit: str):

@@ -1,10 +1,11 @@
-"""Figures that scale: a study of hundreds of configurations splits its box plot, every configuration its own colour."""
+"""Figures that scale: a study of hundreds of configurations splits its box plot, every configuration its own colour, a
+diverged configuration's scores do not flatten the others'."""
 
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgba
 
-from sweep.reports.figures import BOXES_PER_FIGURE, box_plots, median_curves
+from sweep.reports.figures import BOXES_PER_FIGURE, box_plots, median_curves, series_box_plot
 from sweep.storage.folder import ResultsFolder
 
 
@@ -31,6 +32,17 @@ def test_diagnostic_medians_give_every_configuration_its_own_colour():
     colours = {to_rgba(line.get_color()) for line in test_lines}
     assert len(test_lines) == 30 and len(colours) == 30
     assert figure.axes[0].get_legend() is None  # 30 configurations: colours in grid order, no legend
+
+
+def test_scores_spanning_orders_of_magnitude_are_drawn_on_a_log_axis_and_close_ones_are_not():
+    close = pd.DataFrame({"a": [0.8, 0.9, 1.1], "b": [0.7, 1.0, 1.2], "arima (baseline)": [0.6, 0.8, 0.9]})
+    exploded = close.assign(b=[0.7, 1.0, 27000.0])
+    for scores, scale in ((close, "linear"), (exploded, "log")):
+        ax = series_box_plot(scores, "recipe", "mase").axes[0]
+        assert ax.get_yscale() == scale and ax.get_ylabel().endswith("(log scale)") == (scale == "log")
+    trials = wide_trials(3)
+    trials.loc[0, "test_rmse"] = 1e6
+    assert box_plots(trials, "wide", None, "sales")[0].axes[0].get_yscale() == "log"
 
 
 RNG = np.random.default_rng(5)
