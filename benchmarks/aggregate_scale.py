@@ -65,7 +65,7 @@ def main() -> None:
     for points in args.points:
         config, plan, results = stand_in_results(points, args.repeats, studies=max(1, points // 100))
         started = time.perf_counter()
-        trials = trials_frame(decode(results, early_stopping=False), plan, race=False)
+        trials = trials_frame(decode(results, early_stopping=False, failures={}, parts=None), plan, race=False)
         framed = time.perf_counter()
         statistics = {study: study_statistics(trials, study) for study in plan.studies}
         summarize(trials, statistics)

@@ -33,6 +33,7 @@ SCORES = tuple(f"test_{metric}" for metric in (*METRICS, *INTERVAL_METRICS))  # 
 REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
+_PUBLISHED = "forecasts_published"  # a final report whose forecasts were written as the trial's part, not carried
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
 _TUNE_DONE = "done"  # Tune sets it on the result at which a scheduler stops a trial (not on one cut by Ctrl-C)
 _TUNE_TRIAL_ID = "trial_id"  # Tune adds the trial's id to every report
@@ -214,6 +215,7 @@ class FinalReport:
     forecast_batch_size: int  # the training batch size, or 1 when it does not divide the test rows
     last_diagnostic: DiagnosticReport | None = None
     node_id: str | None = field(default=None)  # set under Ray
+    forecasts_published: bool = False  # the forecasts were written where the driver reads them, and left out of the report
 
     FACTS = ("forecast_batch_size", NODE_ID)  # per-trial columns of trials.parquet, the same for each of its repeats
 
@@ -233,6 +235,15 @@ class FinalReport:
     def on_node(self, node_id: str) -> FinalReport:
         return replace(self, node_id=node_id)
 
+    def published(self) -> FinalReport:
+        """The report without its forecasts, once they are written elsewhere: the scores alone travel through Tune."""
+        return replace(self, repeats=[replace(row, forecasts=[]) for row in self.repeats], forecasts_published=True)
+
+    def with_forecasts(self, forecasts: Mapping[tuple[str, int, int], list[float]]) -> FinalReport:
+        """A published report with its forecasts back, by (series, repeat, origin)."""
+        rows = [replace(row, forecasts=forecasts[(row.series, row.repeat, row.origin)]) for row in self.repeats]
+        return replace(self, repeats=rows, forecasts_published=False)
+
     def to_metrics(self) -> dict[str, Any]:
         diagnostic = self.last_diagnostic.to_metrics() if self.last_diagnostic else {}
         return diagnostic | {
@@ -244,6 +255,7 @@ class FinalReport:
             REPEAT_SCORES: [asdict(row) for row in self.repeats],
             **self.repeat_scalars(),
             **self.facts,
+            _PUBLISHED: self.forecasts_published,
         }
 
     def repeat_scalars(self) -> dict[str, float]:
@@ -266,6 +278,7 @@ class FinalReport:
             forecast_batch_size=metrics["forecast_batch_size"],
             last_diagnostic=DiagnosticReport.from_metrics(metrics),
             node_id=metrics.get(NODE_ID),
+            forecasts_published=bool(metrics.get(_PUBLISHED, False)),
         )
 
 

@@ -334,13 +334,19 @@ def _seed_all(seed: int) -> None:
     keras.utils.set_random_seed(seed)
 
 
-def tune_trainable(config: dict[str, Any], series_values: dict[str, np.ndarray]) -> None:
+def tune_trainable(
+    config: dict[str, Any], series_values: dict[str, np.ndarray], publish: Callable[[str, FinalReport], bool] | None = None
+) -> None:  # fmt: skip
     """Entry point for `tune.with_parameters`; the series (by name) travel through Ray's object store.
 
-    The final report also names the node the trial ran on (node IPs can repeat: several nodes per host).
+    The final report also names the node the trial ran on (node IPs can repeat: several nodes per host). `publish`
+    (the driver's, by trial id) writes the forecasts where the driver reads them; when it did, the report leaves them out.
     """
     import ray
     from ray import tune
 
     final = run_trial(TrialRequest.from_tune(config), series_values, report=tune.report)
-    tune.report(final.on_node(ray.get_runtime_context().get_node_id()).to_metrics())
+    final = final.on_node(ray.get_runtime_context().get_node_id())
+    if publish is not None and publish(tune.get_context().get_trial_id(), final):
+        final = final.published()
+    tune.report(final.to_metrics())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 
@@ -17,6 +18,7 @@ from sweep.search.confirmation import fresh_repeat_groups
 from sweep.search.optuna_search import optuna_searcher
 from sweep.search.race import most_race_trials, race_searcher
 from sweep.storage.folder import ResultsFolder
+from sweep.storage.forecast_parts import ForecastParts
 from sweep.storage.layout import CONFIRM_FOLDER, TUNE_FOLDER
 from trainables import SCHEDULER_METRIC, TIME_ATTRIBUTE, Point, TrialRequest, tune_space, tune_trainable
 
@@ -79,10 +81,6 @@ def run_tuner(
 
     `confirming`: run these points' fresh repeats instead (`search.confirm`), in their own Tune experiment.
     """
-    trainable = tune.with_resources(
-        tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}),
-        {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
-    )
     axes = shown_axes(config, plan)
     if confirming is None:
         experiment_name, space, options = TUNE_FOLDER, param_space(config, plan, axes), tune_config(config, plan)
@@ -90,6 +88,11 @@ def run_tuner(
         space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
         experiment_name, options = CONFIRM_FOLDER, tune.TuneConfig(**trial_options(config, axes))
     experiment = f"{folder.path}/{experiment_name}"
+    parts = ForecastParts(folder.filesystem, experiment, ray.get_runtime_context().get_node_id() if folder.local else None)
+    trainable = tune.with_resources(
+        tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}, publish=parts.publish),
+        {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
+    )
     if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
         tuner = tune.Tuner.restore(
             experiment, trainable, resume_unfinished=True, restart_errored=True, param_space=space,
@@ -111,4 +114,5 @@ def run_tuner(
         )
     with quiet_trial_errors(), storage_notices(str(folder)):
         results = tuner.fit()
-    return decode(results, early_stopping=config.scheduler is not None, failures=failures_by_trial(experiment, folder.filesystem))
+    failures = failures_by_trial(experiment, folder.filesystem)
+    return decode(results, early_stopping=config.scheduler is not None, failures=failures, parts=parts)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ray import tune
 
+from sweep.storage.forecast_parts import ForecastParts
 from trainables import FinalReport, TrialRequest, TrialStatus, trial_id, trial_status
 
 
@@ -41,16 +42,24 @@ class DecodedTrial:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def decode(results: tune.ResultGrid, early_stopping: bool, failures: dict[str, int]) -> list[DecodedTrial]:
+def decode(
+    results: tune.ResultGrid, early_stopping: bool, failures: dict[str, int], parts: ForecastParts | None
+) -> list[DecodedTrial]:  # fmt: skip
     """Every trial of the grid. Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so each
     outcome comes from its metrics (`trial_status`, the contract's one rule); `early_stopping`: the sweep has a scheduler;
-    `failures`: Tune's failure count by trial folder name (`sweep.execution.failures`)."""
+    `failures`: Tune's failure count by trial folder name (`sweep.execution.failures`); `parts`: where a completed
+    trial's forecasts are, when its report left them out (None: reports that carry them)."""
     decoded = []
     for result in results:
         metrics = dict(result.metrics or {})
         status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
         request = TrialRequest.from_tune(result.config) if result.config is not None else None
-        trial = DecodedTrial(request, status, metrics, FinalReport.from_metrics(metrics), result.error, result)
+        final = FinalReport.from_metrics(metrics)
+        if final is not None and final.forecasts_published:
+            if parts is None:
+                raise ValueError(f"trial {trial_id(metrics)} published its forecasts as a part, and no parts' location was given")
+            final = parts.restore(trial_id(metrics), final)
+        trial = DecodedTrial(request, status, metrics, final, result.error, result)
         counted = failures.get(Path(result.path).name if result.path else None, 0)
         # a failed trial failed at least once, though Tune's saved count may predate its last failure
         decoded.append(replace(trial, failures=max(counted, 1) if status is TrialStatus.FAILED else counted))

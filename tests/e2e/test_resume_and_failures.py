@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from tune_state import finished_trials, saved_as_finished, wait_for
 
 from sweep.cli.run import main
+from sweep.storage.forecast_parts import PARTS_FOLDER
 
 KERAS_SWEEP = """\
 name: {name}
@@ -174,7 +175,8 @@ def test_a_full_disk_ends_the_sweep_in_one_error_and_resume_completes_it(tmp_pat
     """Results on a 64 MiB tmpfs mounted here (the suite runs as root, as CI does); once a trial has finished, a file
     fills it. Tune's snapshots then fail (one warning line, no traceback), the results cannot be written: one error line
     naming the folder and the cause, exit 3, no manifest (so nothing reads the results as complete). With the space
-    freed, --resume completes the sweep, the trials saved before the disk filled not run again."""
+    freed, --resume completes the sweep, the trials saved before the disk filled not run again, each trial's forecasts
+    in at most one part."""
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True, text=True)
@@ -206,5 +208,7 @@ def test_a_full_disk_ends_the_sweep_in_one_error_and_resume_completes_it(tmp_pat
         assert (trials["status"] == "completed").all() and (disk / "full" / "manifest.json").is_file()
         after = finished_trials(experiment)
         assert {trial: after[trial] for trial in before} == before  # saved trials were not run again
+        parts = {path.name for path in (experiment / PARTS_FOLDER).iterdir()}  # a trial that could not write carried its own
+        assert parts and parts <= {f"{trial}.parquet" for trial in trials["trial_id"]}  # and a failed write left no temporary file
     finally:
         subprocess.run(["umount", "--lazy", str(disk)], check=False)

@@ -1,0 +1,57 @@
+"""Forecasts published as one Parquet part per trial: read back exactly, replaced (never doubled) by a retry, and
+written only where the driver can read them."""
+
+import math
+
+import pyarrow.fs as pafs
+
+from sweep.storage.folder import ResultsFolder
+from sweep.storage.forecast_parts import PARTS_FOLDER, ForecastParts
+from trainables import FinalReport, RepeatScores
+
+
+def report(offset: float, node: str = "head") -> FinalReport:
+    rows = [RepeatScores(repeat, origin, 1.0, 1.0, 0.0, 0.0, origin=origin, series=series,
+                         forecasts=[offset + repeat + origin / 3, math.nan, 1e-300 * (repeat + 1)])
+            for series in ("a", "b") for repeat in (0, 1) for origin in (0, 1)]  # fmt: skip
+    return FinalReport(epoch=3, repeats=rows, forecast_batch_size=1, node_id=node)
+
+
+def parts_of(tmp_path, driver_node="head") -> ForecastParts:
+    folder = ResultsFolder(str(tmp_path), "sweep")  # a local folder: the publishing filesystem, as a sweep's
+    return ForecastParts(folder.filesystem, f"{folder.path}/tune", driver_node)
+
+
+def test_a_published_report_carries_no_forecast_and_its_part_gives_every_one_back_exactly(tmp_path):
+    parts, final = parts_of(tmp_path), report(100.0)
+    assert parts.publish("t1", final)
+    published = FinalReport.from_metrics(final.published().to_metrics())
+    assert published.forecasts_published and all(row.forecasts == [] for row in published.repeats)
+    restored = parts.restore("t1", published)
+    assert not restored.forecasts_published
+    for before, after in zip(final.repeats, restored.repeats):
+        assert (after.series, after.repeat, after.origin) == (before.series, before.repeat, before.origin)
+        assert after.forecasts[0] == before.forecasts[0] and math.isnan(after.forecasts[1]) and after.forecasts[2] == before.forecasts[2]
+
+
+def test_a_retried_trial_replaces_its_part_and_leaves_no_second_copy(tmp_path):
+    parts = parts_of(tmp_path)
+    parts.publish("t1", report(100.0))
+    parts.publish("t1", report(200.0))  # the retry: the same trial id
+    listed = parts.filesystem.get_file_info(pafs.FileSelector(f"{parts.experiment}/{PARTS_FOLDER}"))
+    assert [info.base_name for info in listed] == ["t1.parquet"]  # no temporary file left beside it either
+    assert parts.restore("t1", report(0.0).published()).repeats[0].forecasts[0] == 200.0
+
+
+def test_a_trial_on_another_node_of_a_local_folder_keeps_its_forecasts_in_its_report(tmp_path):
+    parts = parts_of(tmp_path)
+    assert not parts.publish("t2", report(1.0, node="worker"))
+    assert not parts.filesystem.get_file_info(parts.path("t2")).is_file
+    assert parts_of(tmp_path, driver_node=None).publish("t2", report(1.0, node="worker"))  # an object store: every node
+
+
+def test_a_part_that_cannot_be_written_leaves_the_forecasts_in_the_report(tmp_path):
+    parts = parts_of(tmp_path)
+    (tmp_path / "sweep" / "tune").mkdir(parents=True)
+    (tmp_path / "sweep" / "tune" / PARTS_FOLDER).write_text("")  # a file where the parts' folder goes: every write fails
+    assert not parts.publish("t3", report(1.0))
