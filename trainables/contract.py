@@ -239,11 +239,6 @@ class FinalReport:
         """The report without its forecasts, once they are written elsewhere: the scores alone travel through Tune."""
         return replace(self, repeats=[replace(row, forecasts=[]) for row in self.repeats], forecasts_published=True)
 
-    def with_forecasts(self, forecasts: Mapping[tuple[str, int, int], list[float]]) -> FinalReport:
-        """A published report with its forecasts back, by (series, repeat, origin)."""
-        rows = [replace(row, forecasts=forecasts[(row.series, row.repeat, row.origin)]) for row in self.repeats]
-        return replace(self, repeats=rows, forecasts_published=False)
-
     def to_metrics(self) -> dict[str, Any]:
         diagnostic = self.last_diagnostic.to_metrics() if self.last_diagnostic else {}
         return diagnostic | {

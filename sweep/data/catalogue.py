@@ -194,8 +194,11 @@ def _long_format(data: DataConfig) -> Catalogue:
             f"data file {source!r}: series column {data.series_column!r} is empty at {table.where(int(np.argmax(ids == '')))}"
         )
     named = {}
-    for name in dict.fromkeys(ids):
-        part = table.part(np.flatnonzero(ids.to_numpy() == name), drop=data.series_column)
+    codes, names = pd.factorize(ids)  # in order of first appearance
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))  # each series' rows: one sort, not a scan per series
+    for code, name in enumerate(names):
+        part = table.part(order[bounds[code] : bounds[code + 1]], drop=data.series_column)
         try:
             named[name] = series_from_table(part, source, data.value_column, data.date_column, data.date_format)
         except ConfigError as error:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from ray import tune
 
 from sweep.storage.forecast_parts import ForecastParts
@@ -24,6 +25,14 @@ class DecodedTrial:
     error: BaseException | None  # why it failed, after its retries
     result: tune.Result
     failures: int = 0  # how often it failed (its worker died, or it raised): retried up to `max_failures` times
+    parts: ForecastParts | None = None  # where its forecasts are, when its final report left them out
+
+    def forecasts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Its completed repeats' forecasts, in the final report's order: one flat array, and each repeat's count."""
+        if self.final.forecasts_published:
+            return self.parts.read(self.trial_id, self.final)
+        rows = self.final.repeats
+        return np.array([value for row in rows for value in row.forecasts], dtype=float), np.array([len(row.forecasts) for row in rows])
 
     @property
     def trial_id(self) -> str | None:
@@ -55,11 +64,9 @@ def decode(
         status = trial_status(metrics, failed=result.error is not None, early_stopping=early_stopping)
         request = TrialRequest.from_tune(result.config) if result.config is not None else None
         final = FinalReport.from_metrics(metrics)
-        if final is not None and final.forecasts_published:
-            if parts is None:
-                raise ValueError(f"trial {trial_id(metrics)} published its forecasts as a part, and no parts' location was given")
-            final = parts.restore(trial_id(metrics), final)
-        trial = DecodedTrial(request, status, metrics, final, result.error, result)
+        if final is not None and final.forecasts_published and parts is None:
+            raise ValueError(f"trial {trial_id(metrics)} published its forecasts as a part, and no parts' location was given")
+        trial = DecodedTrial(request, status, metrics, final, result.error, result, parts=parts)
         counted = failures.get(Path(result.path).name if result.path else None, 0)
         # a failed trial failed at least once, though Tune's saved count may predate its last failure
         decoded.append(replace(trial, failures=max(counted, 1) if status is TrialStatus.FAILED else counted))

@@ -32,14 +32,15 @@ def ensemble_scores(
     `trials`: the completed repeats each configuration should have (a repeat with no finite forecast at all counts)."""
     metric = step_metric(metric)
     columns = ["series", "study", *plan.axis_names, "origin", "k", "repeats", metric]
-    configurations = forecasts[forecasts["baseline"].isna()]
+    keys = ["unique_id", "study", *plan.axis_names, "origin"]
+    needed = forecasts[[*keys, "repeat", "cutoff_index", "h", "forecast", "y"]]  # the columns it reads, not a copy of every one
+    configurations = needed[forecasts["baseline"].isna()] if forecasts["baseline"].notna().any() else needed
     if configurations.empty:
         return pd.DataFrame(columns=columns)
-    keys = ["unique_id", "study", *plan.axis_names, "origin"]
     expected = _completed_repeats(trials, keys) if trials is not None else {}
     rng = np.random.default_rng(0)
     rows = []
-    for key, group in configurations.groupby(keys, sort=True, dropna=False):
+    for key, group in _groups(configurations, keys):
         table = group.pivot(index=["cutoff_index", "h"], columns="repeat", values="forecast")
         repeats = max(table.shape[1], expected.get(key, 0))
         members = np.full((repeats, len(table)), np.nan)
@@ -51,6 +52,18 @@ def ensemble_scores(
             score = _median_score(members, actual, scale, size, rng)[metric]
             rows.append(dict(zip(["series", *keys[1:]], key)) | {"k": size, "repeats": repeats, metric: score})
     return with_axis_types(pd.DataFrame(rows, columns=columns), counts=["k", "repeats"])
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]):
+    """(key, rows) of each group, in `groupby(sort=True)`'s order, each taken when its turn comes: iterating the
+    groupby itself would first reorder a copy of the whole frame (millions of rows)."""
+    grouped = frame.groupby(keys, sort=True, dropna=False)
+    codes = grouped.ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(grouped.ngroups + 1))
+    for number in range(grouped.ngroups):
+        group = frame.iloc[order[bounds[number] : bounds[number + 1]]]
+        yield tuple(group[keys].iloc[0]), group
 
 
 def _completed_repeats(trials: pd.DataFrame, keys: list[str]) -> dict[tuple, int]:

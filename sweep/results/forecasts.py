@@ -56,54 +56,80 @@ def forecasts_frame(
     horizon 1, one row per test observation. A shared point's forecasts appear under each of its studies, like its
     trials; baselines' rows have no study, point or repeat (they belong to every study).
     """
-    windows = []  # one entry per forecast window; expanded into one row per step below, in one go
+    windows, forecasts, deviations = _windows(trials, plan, baselines)
+    columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
+    if not windows:
+        return pd.DataFrame(columns=columns)
+    window_frame = with_axis_types(
+        pd.DataFrame(windows)
+        .rename(columns={"series": "unique_id"})
+        .reindex(columns=["unique_id", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start"])
+    )  # fmt: skip
+    window_frame["repeat"] = window_frame["repeat"].astype("Int64")
+    window_frame["track"] = _tracks(window_frame, plan.axis_names)
+    counts = np.array([len(window) for window in forecasts])
+    values, sd = np.concatenate(forecasts), np.concatenate(deviations)
+    position = np.arange(len(values)) - np.repeat(np.cumsum(counts) - counts, counts)  # cutoff-major within each window
+    kept = ~np.isnan(values)  # steps past the window's end are not forecasts scored
+    window_of_row, position = np.repeat(np.arange(len(window_frame)), counts)[kept], position[kept]
+    step, h = position // horizon + 1, position % horizon + 1
+    cutoff_index = window_frame["test_start"].to_numpy()[window_of_row] + step - 2
+    frame = pd.DataFrame({column: _repeated(window_frame[column], window_of_row) for column in columns if column in window_frame})
+    for column, column_values in {"step": step, "h": h, "cutoff_index": cutoff_index, "index": cutoff_index + h}.items():
+        frame[column] = column_values  # column by column: no copy of the frame for each
+    for column, column_values in {**observed(frame, catalogue), "forecast": values[kept], "sd": sd[kept]}.items():
+        frame[column] = column_values
+    return frame
+
+
+def _repeated(column: pd.Series, rows: np.ndarray) -> pd.Series:
+    """A window's value on each of its rows; text as shared Python strings, so that millions of rows hold a pointer each
+    rather than a copy of their series' name and track label."""
+    shared = column.astype(object) if isinstance(column.dtype, pd.StringDtype) else column
+    return shared.take(rows).reset_index(drop=True)
+
+
+def _windows(
+    trials: list[DecodedTrial], plan: SweepPlan, baselines: list[tuple[str, BaselineForecast]]
+) -> tuple[list[dict], list[np.ndarray], list[np.ndarray]]:  # fmt: skip
+    """One entry per forecast window (a repeat's or a baseline's, at one origin; a shared point's under each of its
+    studies) with its forecasts and predictive standard deviations, as arrays."""
+    windows, forecasts, deviations = [], [], []
     for trial in trials:
         if trial.final is None:
             continue
         studies = list(plan.studies_of(trial.request.point))
-        windows += [
-            {"series": row.series, "study": study, **trial.request.point, "repeat": row.repeat, "origin": row.origin,
-             "test_start": row.test_start, "forecast": row.forecasts}
-            for row in trial.final.repeats for study in studies
-        ]  # fmt: skip
+        flat, counts = trial.forecasts()
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        for row, start, end in zip(trial.final.repeats, offsets[:-1], offsets[1:]):
+            for study in studies:
+                windows.append({"series": row.series, "study": study, **trial.request.point, "repeat": row.repeat,
+                                "origin": row.origin, "test_start": row.test_start})  # fmt: skip
+                forecasts.append(flat[start:end])
+                deviations.append(np.full(end - start, np.nan))
     for name, forecast in baselines:
         if not forecast.error:
             origin = plan.origins[name][forecast.origin]
-            windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start,
-                            "forecast": forecast.forecasts, "sd": forecast.deviations})  # fmt: skip
-    columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
-    if not windows:
-        return pd.DataFrame(columns=columns)
-    frame = (
-        pd.DataFrame(windows)
-        .rename(columns={"series": "unique_id"})
-        .reindex(columns=["unique_id", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start", "forecast"])
-    )
-    deviations = [window.get("sd") or np.full(len(window["forecast"]), np.nan) for window in windows]
-    frame = frame.explode("forecast")  # each window's rows keep its index: the forecasts count within it, cutoff-major
-    frame["sd"] = np.concatenate(deviations).astype(float)
-    position = frame.groupby(level=0).cumcount().to_numpy()
-    frame["step"], frame["h"] = position // horizon + 1, position % horizon + 1
-    frame["cutoff_index"] = frame["test_start"] + frame["step"] - 2
-    frame = frame[frame["forecast"].notna()].reset_index(drop=True)  # steps past the window's end are not forecasts scored
-    frame["index"] = frame["cutoff_index"] + frame["h"]
-    frame["forecast"] = frame["forecast"].astype(float)
-    frame["repeat"] = frame["repeat"].astype("Int64")
-    frame = with_axis_types(frame.assign(**observed(frame, catalogue)))  # baselines' rows leave the axes empty
-    frame["track"] = _tracks(frame, plan.axis_names)
-    return frame[columns]
+            windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start})
+            forecasts.append(np.asarray(forecast.forecasts, dtype=float))
+            deviations.append(
+                np.asarray(forecast.deviations, dtype=float) if forecast.deviations else np.full(len(forecast.forecasts), np.nan)
+            )
+    return windows, forecasts, deviations
 
 
 def observed(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndarray]:
     """`y` at each row's `index`, and `cutoff` and `ds`: the cutoff's and target's dates when every series is dated (the
     anchors' datetimes), else their positions."""
     cutoffs, targets = frame["cutoff_index"].to_numpy(dtype=int), frame["index"].to_numpy(dtype=int)
-    series = frame["unique_id"].to_numpy()
-    dated = all(catalogue.series[name].dates for name in np.unique(series))
+    codes, names = pd.factorize(frame["unique_id"])
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))  # each series' rows: one sort, not a scan per series
+    dated = all(catalogue.series[name].dates for name in names)
     y = np.full(len(frame), np.nan)
     cutoff, ds = (np.empty(len(frame), dtype="datetime64[ns]") for _ in range(2)) if dated else (cutoffs, targets)
-    for name in np.unique(series):
-        rows = series == name
+    for code, name in enumerate(names):
+        rows = order[bounds[code] : bounds[code + 1]]
         loaded = catalogue.series[name]
         y[rows] = loaded.values[targets[rows]]
         if dated:

@@ -24,8 +24,10 @@ def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[st
     scaled as everywhere else, by the origin's training window. Baselines have no repeat (-1 here).
     """
     keys = ["unique_id", METHOD, "repeat", "origin", "h"]
-    frame = forecasts.assign(**{METHOD: method_labels(forecasts, plan.axis_names), "repeat": forecasts["repeat"].fillna(-1).astype(int)})
-    actual, forecast = frame["y"].to_numpy(dtype=np.float64), frame["forecast"].to_numpy(dtype=np.float64)
+    frame = forecasts[["unique_id", "origin", "h"]].assign(  # the key columns it reads, not a copy of every one
+        **{METHOD: method_labels(forecasts, plan.axis_names), "repeat": forecasts["repeat"].fillna(-1).astype(int)}
+    )
+    actual, forecast = forecasts["y"].to_numpy(dtype=np.float64), forecasts["forecast"].to_numpy(dtype=np.float64)
     errors, magnitude = forecast - actual, np.abs(actual) + np.abs(forecast)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(magnitude == 0, 0.0, 2 * np.abs(errors) / magnitude)
@@ -36,7 +38,8 @@ def step_scores(forecasts: pd.DataFrame, plan: SweepPlan, series_values: dict[st
         for series, index in means[["unique_id", "origin"]].drop_duplicates().itertuples(index=False)
         for origin in [plan.origins[series][index]]
     }  # fmt: skip
-    scale = np.array([scales[key] for key in zip(means["unique_id"], means["origin"])], dtype=np.float64)
+    at = pd.MultiIndex.from_arrays([means["unique_id"], means["origin"]])
+    scale = pd.Series(scales, dtype=np.float64).reindex(at).to_numpy()  # one lookup for millions of rows, not one each
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = {"rmse": np.sqrt(means["squared"]), "mae": means["absolute"], "smape": 100 * means["ratio"],
                   "mase": np.where(scale > 0, means["absolute"] / scale, np.nan)}  # fmt: skip

@@ -20,6 +20,8 @@ from sweep.config.redaction import redact
 from sweep.storage.layout import CONFIRM_FOLDER, TUNE_FOLDER
 from sweep.storage.publishing import publishing_filesystem
 
+ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
+
 
 class StorageFailed(Exception):
     """The results' storage failed after the sweep started (a full disk, a store that stopped answering); what it saved
@@ -75,9 +77,13 @@ class ResultsFolder:
             self.filesystem.delete_file(self._join(relative))
 
     def write_parquet(self, relative: str, frame: pd.DataFrame) -> None:
-        buffer = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
-        self.write_bytes(relative, buffer.getvalue().to_pybytes())
+        """Streamed a row group at a time: a frame of millions of rows is never also held whole as Arrow and as bytes."""
+        target = self._join(relative)
+        self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        with self.filesystem.open_output_stream(target) as stream, pq.ParquetWriter(stream, schema) as writer:
+            for start in range(0, max(len(frame), 1), ROW_GROUP):
+                writer.write_table(pa.Table.from_pandas(frame.iloc[start : start + ROW_GROUP], schema=schema, preserve_index=False))
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
         self.write_bytes(relative, frame.to_csv(index=False).encode())

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -52,8 +54,9 @@ class ForecastParts:
             return False
         return True
 
-    def restore(self, trial_id: str, final: FinalReport) -> FinalReport:
-        """The final report with the forecasts its part holds (`FinalReport.published`: the report that left them out)."""
+    def read(self, trial_id: str, final: FinalReport) -> tuple[np.ndarray, np.ndarray]:
+        """The forecasts of a published report's repeats, in its order: one flat array, and each repeat's count of them;
+        as arrays, never one Python float per forecast."""
         try:
             table = pq.read_table(self.path(trial_id), filesystem=self.filesystem, schema=PART_SCHEMA)
         except FileNotFoundError:
@@ -61,6 +64,8 @@ class ForecastParts:
                 f"trial {trial_id} completed and wrote its forecasts to {self.path(trial_id)}, which is no longer there: "
                 f"the sweep's results cannot be computed without them; run it again under another name"
             ) from None
-        columns = table.to_pydict()
-        forecasts = dict(zip(zip(columns["series"], columns["repeat"], columns["origin"]), columns["forecasts"]))
-        return final.with_forecasts(forecasts)
+        keys = zip(*(table[column].to_pylist() for column in ("series", "repeat", "origin")))
+        position = {key: index for index, key in enumerate(keys)}
+        table = table.take([position[(row.series, row.repeat, row.origin)] for row in final.repeats])
+        lists = table["forecasts"].combine_chunks()
+        return pc.list_flatten(lists).to_numpy(zero_copy_only=False), pc.list_value_length(lists).to_numpy(zero_copy_only=False)

@@ -5,6 +5,7 @@ import os
 
 import pandas as pd
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 import pytest
 
 from sweep.storage.folder import ResultsFolder
@@ -18,6 +19,21 @@ def test_results_folder_writes_and_reads_through_a_filesystem_uri(tmp_path):
     assert folder.read_text("table.csv") == "a\n1\n2\n"
     assert folder.exists("deep/file.txt") and not folder.exists("missing")
     assert oct(os.stat(tmp_path / "streamed" / "table.csv").st_mode & 0o777) == oct(0o666 & ~current_umask())
+
+
+def test_a_parquet_file_streamed_in_row_groups_reads_back_as_the_frame(tmp_path, monkeypatch):
+    """Text that first appears after the first row group (a catalogue's baselines come after every trial's rows) keeps
+    its type: the schema is the whole frame's, not the first group's."""
+    monkeypatch.setattr("sweep.storage.folder.ROW_GROUP", 3)
+    frame = pd.DataFrame({"baseline": [None] * 7 + ["ets"], "repeat": pd.array([0, 1, 2, 0, 1, 2, 0, None], dtype="Int64"),
+                          "forecast": [float(value) for value in range(8)]})  # fmt: skip
+    folder = ResultsFolder(str(tmp_path), "streamed")
+    folder.write_parquet("rows.parquet", frame)
+    assert pq.ParquetFile(tmp_path / "streamed" / "rows.parquet").metadata.num_row_groups == 3
+    pd.testing.assert_frame_equal(folder.read_parquet("rows.parquet"), frame, check_dtype=False)
+    assert folder.read_parquet("rows.parquet")["repeat"].dtype == "Int64"
+    folder.write_parquet("empty.parquet", frame.iloc[:0])
+    assert list(folder.read_parquet("empty.parquet").columns) == list(frame.columns)
 
 
 def current_umask() -> int:
