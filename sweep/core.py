@@ -19,7 +19,7 @@ from sweep.execution.preflight import check_nodes, expected_versions
 from sweep.execution.tuner import run_tuner
 from sweep.planning.plan import SweepPlan, build_plan
 from sweep.planning.season import with_season
-from sweep.reports.files import write_manifest, write_results
+from sweep.reports.files import forecast_sink, write_manifest, write_results
 from sweep.results.decode import unfinished
 from sweep.results.outcome import Finished, Outcome, summarize_sweep
 from sweep.results.reference import reference_line
@@ -78,7 +78,9 @@ def _run(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: Res
     lost_nodes = nodes_lost_since(nodes, patience=LOST_NODE_PATIENCE_S if failed_on_a_cluster else 0)
     if unfinished(trials):
         return Finished(folder, plan, config, unfinished=unfinished(trials), lost_nodes=lost_nodes)
-    outcome = summarize_sweep(config, plan, trials, catalogue, collect_baselines(baseline_tasks))
+    baselines = collect_baselines(baseline_tasks)
+    with forecast_sink(folder) as sink:
+        outcome = summarize_sweep(config, plan, trials, catalogue, baselines, sink)
     persistence = reference_line(config, catalogue)
     write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started, len(alive_nodes()))
     if config.search.confirm:

@@ -32,28 +32,23 @@ settings.register_profile("long", max_examples=5000, **_GENERATED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 RAY_FIXTURES = {"local_ray", "sweeps"}
-# the modules sharing the shipped configs' smoke runs (`SweepFactory.shipped`): one worker's Ray runs each of them once
-SHIPPED_SMOKE_MODULES = {"test_shipped_configs.py", "test_forecast_matrix.py", "test_extensions.py", "test_backtest_sweep.py",
-                         "test_horizon_sweep.py"}  # fmt: skip
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     """Every end-to-end test runs real sweeps on Ray: marked slow (`-m "not slow"` runs the unit and project tests alone).
 
-    Under pytest-xdist (`-n 3`, the suite's default) the tests on a session's Ray (its sweeps) run in one worker, in
-    order, sharing them: those sharing the shipped configs' smoke runs in one, the others in another (each worker starts
-    its own small Ray); the end-to-end tests that start a Ray of their own (a `ray start` cluster, a CLI run to kill or
-    interrupt) run in order in a third, beside the in-process tests. Much of a Ray test is waiting (start-up, polling,
-    a job's driver): three at once keep both cores busy. A test that kills a trial's worker kills only its own Ray's
-    (`tests/e2e/test_resume_and_failures.py`).
+    Under pytest-xdist (`-n 2`, the suite's default) the tests on the session's Ray (its sweeps) run in one worker, in
+    order, sharing them; the end-to-end tests that start a Ray of their own (a `ray start` cluster, a CLI
+    run to kill or interrupt) run in order in the other, beside the in-process tests. Much of a Ray test is waiting
+    (start-up, polling, a job's driver): two at once keep both cores busy. A test that kills a trial's worker kills
+    only its own Ray's (`tests/e2e/test_resume_and_failures.py`).
     """
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.slow)
         if RAY_FIXTURES & set(item.fixturenames):
-            shipped = item.path.name in SHIPPED_SMOKE_MODULES
-            item.add_marker(pytest.mark.xdist_group("shipped-ray" if shipped else "session-ray"))
+            item.add_marker(pytest.mark.xdist_group("session-ray"))
         elif "e2e" in item.path.parts:
             item.add_marker(pytest.mark.xdist_group("own-ray"))
 

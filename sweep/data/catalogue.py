@@ -17,6 +17,7 @@ from sweep.config.model import DataConfig
 from sweep.config.validation import ConfigError
 from sweep.data.files import is_uri, read_table, source_exists
 from sweep.data.frequency import Frequency, common_frequency, regular
+from sweep.data.grouping import rows_by_group
 from sweep.data.series import BUILT_IN, LoadedSeries, load_series, series_from_table
 
 DATA_SUFFIXES = (".csv", ".parquet")
@@ -195,10 +196,8 @@ def _long_format(data: DataConfig) -> Catalogue:
         )
     named = {}
     codes, names = pd.factorize(ids)  # in order of first appearance
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))  # each series' rows: one sort, not a scan per series
-    for code, name in enumerate(names):
-        part = table.part(order[bounds[code] : bounds[code + 1]], drop=data.series_column)
+    for name, rows in zip(names, rows_by_group(codes, len(names))):
+        part = table.part(rows, drop=data.series_column)
         try:
             named[name] = series_from_table(part, source, data.value_column, data.date_column, data.date_format)
         except ConfigError as error:

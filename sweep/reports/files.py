@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -27,6 +29,7 @@ from sweep.reports.html import POINT_FIGURES_SHOWN, environment, render, with_fo
 from sweep.reports.verdict import study_verdicts
 from sweep.results.across_series import across_frame, across_table
 from sweep.results.coverage import coverage_by_step
+from sweep.results.forecast_tables import ForecastSink
 from sweep.results.horizons import step_metric
 from sweep.results.outcome import Outcome
 from sweep.results.summary import baseline_means, lowest_mean_point
@@ -61,11 +64,9 @@ def write_results(
     folder: ResultsFolder, config: SweepConfig, plan: SweepPlan, outcome: Outcome, catalogue: Catalogue, persistence: float | None,
     wall_seconds: float, node_count: int,
 ) -> None:  # fmt: skip
-    """Every output file of a finished sweep (`write_manifest` marks them complete); `node_count`: the Ray nodes it ran
-    on, for the report's environment table."""
-    folder.delete(MANIFEST_FILE)  # a resumed sweep's earlier results are incomplete until it writes them again
+    """Every output file of a finished sweep but those `forecast_sink` streamed (`write_manifest` marks them complete);
+    `node_count`: the Ray nodes it ran on, for the report's environment table."""
     folder.write_parquet(TRIALS_FILE, outcome.trials)
-    folder.write_parquet(FORECASTS_FILE, outcome.forecasts)
     if config.evaluation.baselines:
         folder.write_parquet(BASELINES_FILE, outcome.baselines)
     folder.write_csv(SUMMARY_FILE, outcome.summary)
@@ -76,8 +77,7 @@ def write_results(
         folder.write_csv(HOLDOUT_ACROSS_FILE, outcome.holdout_across)
     if outcome.by_step is not None:
         folder.write_csv(BY_STEP_FILE, outcome.by_step.reset_index())
-    if outcome.intervals is not None:
-        folder.write_parquet(INTERVALS_FILE, outcome.intervals.drop(columns="members"))
+    if outcome.interval_scores is not None:
         folder.write_csv(INTERVAL_SCORES_FILE, outcome.interval_scores.reset_index())
         folder.write_csv(COVERAGE_FILE, outcome.coverage)
     if outcome.across:
@@ -101,6 +101,15 @@ def write_results(
     page = render(config, tables, study_pngs, point_pngs, len(plan.points), persistence, facts, catalogue.unit, notes,
                   study_verdicts(outcome, config.evaluation.metric), _sweep_tables(config, outcome))  # fmt: skip
     folder.write_bytes(REPORT_FILE, page.encode())
+
+
+@contextmanager
+def forecast_sink(folder: ResultsFolder) -> Iterator[ForecastSink]:
+    """forecasts.parquet's and intervals.parquet's streams while a sweep is summarised (`summarize_sweep`), complete when
+    the block ends; first the manifest goes: a resumed sweep's earlier results are incomplete until written again."""
+    folder.delete(MANIFEST_FILE)
+    with folder.parquet_stream(FORECASTS_FILE) as forecasts, folder.parquet_stream(INTERVALS_FILE) as intervals:
+        yield ForecastSink(forecasts.write, intervals.write)
 
 
 def _sweep_tables(config: SweepConfig, outcome: Outcome) -> dict[str, pd.DataFrame]:
@@ -173,13 +182,12 @@ def _across_figures(folder: ResultsFolder, config: SweepConfig, outcome: Outcome
 def best_forecasts_figure(outcome: Outcome, study: str, series, metric: str, unit: str, dates=None):
     """The study's best configuration and best baseline against the actuals; None without a completed configuration."""
     point = lowest_mean_point(outcome.trials, study, metric)
-    if point is None:
+    if point is None or outcome.one_step is None:
         return None
     means = baseline_means(outcome.baselines, metric)
     best_baseline = means.idxmin() if not means.empty else None
     label = point_words(point)
-    one_step = outcome.forecasts[outcome.forecasts["h"] == 1]  # the walk-forward's forecasts, whatever the horizon
-    return forecast_figure(one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit, dates)
+    return forecast_figure(outcome.one_step, series, point, best_baseline, f"{study}: forecasts of the best, {label}", unit, dates)
 
 
 def write_forecast(folder: ResultsFolder, forecast, catalogue) -> None:

@@ -17,6 +17,11 @@ COVERAGE_COLUMNS = [METHOD, "level", "by", "value", "coverage", "ci_low", "ci_hi
 def coverage_table(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
     """coverage.csv: per method and level, one row per horizon step (`by` = "h") and per origin (`by` = "origin"): the
     share of its calibrated forecasts whose observation fell inside, in percent, with a Wilson interval."""
+    return coverage_from_counts(coverage_counts(intervals, levels))
+
+
+def coverage_counts(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
+    """`coverage_table`'s counts (`sum`: inside, `count`: calibrated) per method, level, `by` and value: what a chunk adds."""
     rows = []
     for level in levels:
         held = intervals[lo(level)].notna()
@@ -25,12 +30,22 @@ def coverage_table(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame
         )
         for by in ("h", "origin"):
             counts = frame.groupby([METHOD, by], sort=False)["inside"].agg(["sum", "count"])
-            low, high = proportion_confint(counts["sum"], counts["count"], alpha=1 - CONFIDENCE, method="wilson")
             rows.append(pd.DataFrame({
                 METHOD: counts.index.get_level_values(METHOD), "level": level, "by": by, "value": counts.index.get_level_values(by),
-                "coverage": 100 * counts["sum"] / counts["count"], "ci_low": 100 * low, "ci_high": 100 * high, "forecasts": counts["count"],
+                "sum": counts["sum"], "count": counts["count"],
             }))  # fmt: skip
-    return pd.concat(rows, ignore_index=True)[COVERAGE_COLUMNS] if rows else pd.DataFrame(columns=COVERAGE_COLUMNS)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[METHOD, "level", "by", "value", "sum", "count"])
+
+
+def coverage_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """`coverage_table` from `coverage_counts` (of one chunk of series or several)."""
+    if counts.empty:
+        return pd.DataFrame(columns=COVERAGE_COLUMNS)
+    totals = counts.groupby(["level", "by", METHOD, "value"], sort=False)[["sum", "count"]].sum().reset_index()
+    low, high = proportion_confint(totals["sum"], totals["count"], alpha=1 - CONFIDENCE, method="wilson")
+    return totals.assign(coverage=100 * totals["sum"] / totals["count"], ci_low=100 * low, ci_high=100 * high, forecasts=totals["count"])[
+        COVERAGE_COLUMNS
+    ]
 
 
 def coverage_by_step(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -44,10 +59,22 @@ def coverage_by_step(coverage: pd.DataFrame) -> pd.DataFrame:
 def reliability_table(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
     """A row per method, a column per nominal level: the coverage (percent) of the forecasts that level calibrated, so
     that intervals too narrow or too wide at every level show as a curve off the diagonal."""
-    table = pd.DataFrame({
-        level: 100 * ((intervals[lo(level)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(level)]))
-        .where(intervals[lo(level)].notna()).groupby(intervals[METHOD], sort=False).mean()
+    return reliability_from_counts(reliability_counts(intervals, levels))
+
+
+def reliability_counts(intervals: pd.DataFrame, levels: list[float]) -> pd.DataFrame:
+    """Per method and level, the forecasts inside (`sum`) of those calibrated (`count`): what a chunk adds."""
+    return pd.concat({
+        level: ((intervals[lo(level)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(level)]))
+        .where(intervals[lo(level)].notna()).groupby(intervals[METHOD], sort=False).agg(["sum", "count"])
         for level in levels
-    })  # fmt: skip
+    }, names=["level"]).reset_index()  # fmt: skip
+
+
+def reliability_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """`reliability_table` from `reliability_counts` (of one chunk of series or several)."""
+    totals = counts.groupby([METHOD, "level"], sort=False)[["sum", "count"]].sum().reset_index()
+    covered = totals.assign(coverage=100 * totals["sum"] / totals["count"])
+    table = covered.pivot_table(index=METHOD, columns="level", values="coverage", sort=False, dropna=False)
     table.columns.name = "nominal level"
     return table

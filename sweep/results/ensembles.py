@@ -4,8 +4,9 @@ how good that median is, beside the single repeats the protocol scores.
 For each configuration, series and origin, the median over k of its repeats' forecasts is scored by the sweep's metric
 (MASE for an interval metric, as the by-step table) on exactly the forecasts a repeat's score covers: k = 1 is the mean
 single repeat (every repeat, no sampling), k = the repeats run is the one ensemble `forecast` delivers, and each size
-between (5, 10, 30 where fewer than all) the mean over `DRAWS` random draws of k repeats (a fixed generator: the same
-numbers on every run). `ensemble_gain` is how much lower the whole ensemble's score is than the mean single repeat's.
+between (5, 10, 30 where fewer than all) the mean over `DRAWS` random draws of k repeats (a fixed generator per series:
+the same numbers on every run, whichever series are summarised together). `ensemble_gain` is how much lower the whole
+ensemble's score is than the mean single repeat's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sweep.data.grouping import rows_by_group
 from sweep.planning.plan import SweepPlan
 from sweep.results.columns import point_columns, with_axis_types
 from sweep.results.horizons import step_metric
@@ -30,17 +32,16 @@ def ensemble_scores(
     and the score of the median of k repeats' forecasts. A repeat that forecast a non-finite value somewhere (its rows
     are not in forecasts.parquet) leaves the median there non-finite, as `forecast`'s median would be: the score is NaN.
     `trials`: the completed repeats each configuration should have (a repeat with no finite forecast at all counts)."""
-    metric = step_metric(metric)
-    columns = ["series", "study", *plan.axis_names, "origin", "k", "repeats", metric]
+    metric, columns = step_metric(metric), list(no_ensembles(plan, metric).columns)
     keys = ["unique_id", "study", *plan.axis_names, "origin"]
     needed = forecasts[[*keys, "repeat", "cutoff_index", "h", "forecast", "y"]]  # the columns it reads, not a copy of every one
     configurations = needed[forecasts["baseline"].isna()] if forecasts["baseline"].notna().any() else needed
     if configurations.empty:
-        return pd.DataFrame(columns=columns)
+        return no_ensembles(plan, metric)
     expected = _completed_repeats(trials, keys) if trials is not None else {}
-    rng = np.random.default_rng(0)
-    rows = []
+    rows, generators = [], {}
     for key, group in _groups(configurations, keys):
+        rng = generators.setdefault(key[0], np.random.default_rng(0))  # each series its own: the same draws however chunked
         table = group.pivot(index=["cutoff_index", "h"], columns="repeat", values="forecast")
         repeats = max(table.shape[1], expected.get(key, 0))
         members = np.full((repeats, len(table)), np.nan)
@@ -54,15 +55,17 @@ def ensemble_scores(
     return with_axis_types(pd.DataFrame(rows, columns=columns), counts=["k", "repeats"])
 
 
+def no_ensembles(plan: SweepPlan, metric: str) -> pd.DataFrame:
+    """ensembles.csv's columns, without a row (a sweep whose configurations forecast nothing)."""
+    return pd.DataFrame(columns=["series", "study", *plan.axis_names, "origin", "k", "repeats", step_metric(metric)])
+
+
 def _groups(frame: pd.DataFrame, keys: list[str]):
     """(key, rows) of each group, in `groupby(sort=True)`'s order, each taken when its turn comes: iterating the
     groupby itself would first reorder a copy of the whole frame (millions of rows)."""
     grouped = frame.groupby(keys, sort=True, dropna=False)
-    codes = grouped.ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(grouped.ngroups + 1))
-    for number in range(grouped.ngroups):
-        group = frame.iloc[order[bounds[number] : bounds[number + 1]]]
+    for rows in rows_by_group(grouped.ngroup().to_numpy(), grouped.ngroups):
+        group = frame.iloc[rows]
         yield tuple(group[keys].iloc[0]), group
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from sweep.data.catalogue import Catalogue
 from sweep.data.dates import timestamps
+from sweep.data.grouping import rows_by_group
 from sweep.planning.plan import SweepPlan
 from sweep.results.columns import with_axis_types
 from sweep.results.decode import DecodedTrial
@@ -44,8 +45,9 @@ def baselines_frame(
 
 
 def forecasts_frame(
-    trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1
-) -> pd.DataFrame:
+    trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1,
+    series: set[str] | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Every scored forecast, in the shape of the anchors' `cross_validation` output: `unique_id` (the series), `track`
     (series, method, origin and repeat: one forecaster's forecasts), study, point, baseline, repeat, origin, step, h,
     `cutoff_index` and `index` (positions), `cutoff` and `ds` (the last observation known and the target: dates where the
@@ -54,9 +56,9 @@ def forecasts_frame(
 
     `step` counts the cutoffs of a test window from 1 and `h` is the horizon step, so `index` = cutoff_index + h; with
     horizon 1, one row per test observation. A shared point's forecasts appear under each of its studies, like its
-    trials; baselines' rows have no study, point or repeat (they belong to every study).
+    trials; baselines' rows have no study, point or repeat (they belong to every study). `series`: only theirs (a chunk).
     """
-    windows, forecasts, deviations = _windows(trials, plan, baselines)
+    windows, forecasts, deviations = _windows(trials, plan, baselines, series or set(plan.origins))
     columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
     if not windows:
         return pd.DataFrame(columns=columns)
@@ -90,25 +92,27 @@ def _repeated(column: pd.Series, rows: np.ndarray) -> pd.Series:
 
 
 def _windows(
-    trials: list[DecodedTrial], plan: SweepPlan, baselines: list[tuple[str, BaselineForecast]]
+    trials: list[DecodedTrial], plan: SweepPlan, baselines: list[tuple[str, BaselineForecast]], series: set[str]
 ) -> tuple[list[dict], list[np.ndarray], list[np.ndarray]]:  # fmt: skip
-    """One entry per forecast window (a repeat's or a baseline's, at one origin; a shared point's under each of its
-    studies) with its forecasts and predictive standard deviations, as arrays."""
+    """One entry per forecast window of `series` (a repeat's or a baseline's, at one origin; a shared point's under each
+    of its studies) with its forecasts and predictive standard deviations, as arrays."""
     windows, forecasts, deviations = [], [], []
     for trial in trials:
-        if trial.final is None:
+        if trial.final is None or series.isdisjoint(trial.request.series):
             continue
         studies = list(plan.studies_of(trial.request.point))
         flat, counts = trial.forecasts()
         offsets = np.concatenate([[0], np.cumsum(counts)])
         for row, start, end in zip(trial.final.repeats, offsets[:-1], offsets[1:]):
+            if row.series not in series:
+                continue
             for study in studies:
                 windows.append({"series": row.series, "study": study, **trial.request.point, "repeat": row.repeat,
                                 "origin": row.origin, "test_start": row.test_start})  # fmt: skip
                 forecasts.append(flat[start:end])
                 deviations.append(np.full(end - start, np.nan))
     for name, forecast in baselines:
-        if not forecast.error:
+        if not forecast.error and name in series:
             origin = plan.origins[name][forecast.origin]
             windows.append({"series": name, "baseline": forecast.baseline, "origin": origin.index, "test_start": origin.test_start})
             forecasts.append(np.asarray(forecast.forecasts, dtype=float))
@@ -119,17 +123,14 @@ def _windows(
 
 
 def observed(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndarray]:
-    """`y` at each row's `index`, and `cutoff` and `ds`: the cutoff's and target's dates when every series is dated (the
-    anchors' datetimes), else their positions."""
+    """`y` at each row's `index`, and `cutoff` and `ds`: the cutoff's and target's dates when every series of the catalogue
+    is dated (the anchors' datetimes), else their positions."""
     cutoffs, targets = frame["cutoff_index"].to_numpy(dtype=int), frame["index"].to_numpy(dtype=int)
     codes, names = pd.factorize(frame["unique_id"])
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))  # each series' rows: one sort, not a scan per series
-    dated = all(catalogue.series[name].dates for name in names)
+    dated = all(loaded.dates for loaded in catalogue.series.values())  # every chunk of series the same column types
     y = np.full(len(frame), np.nan)
     cutoff, ds = (np.empty(len(frame), dtype="datetime64[ns]") for _ in range(2)) if dated else (cutoffs, targets)
-    for code, name in enumerate(names):
-        rows = order[bounds[code] : bounds[code + 1]]
+    for name, rows in zip(names, rows_by_group(codes, len(names))):
         loaded = catalogue.series[name]
         y[rows] = loaded.values[targets[rows]]
         if dated:

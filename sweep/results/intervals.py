@@ -38,14 +38,16 @@ def hi(level: float) -> str:
 
 
 def conformal_intervals(
-    forecasts: pd.DataFrame, axis_names: list[str], levels: list[float], scales: dict[str, np.ndarray] | None = None
-) -> pd.DataFrame:
+    forecasts: pd.DataFrame, axis_names: list[str], levels: list[float], scales: dict[str, np.ndarray] | None = None,
+    varying: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """One row per (series, method, origin, cutoff, h), in the anchors' shape as forecasts.parquet (`unique_id` the
     series, `track` its method and origin, `cutoff`, `ds`, `y`): the ensemble's median `forecast`, `lo(L)`/`hi(L)` per
     level (NaN where too few errors were known), `calibration` (how many), `seed_spread` (the repeats' 10-90% range) and
     `members` (every repeat's forecast, for the ensemble's CRPS). With `scales` (per series, `error_scales`), each error is
-    divided by its cutoff's scale and each width multiplied by its own: intervals that follow the series' level."""
-    frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names)})
+    divided by its cutoff's scale and each width multiplied by its own: intervals that follow the series' level.
+    `varying`: as `method_labels`."""
+    frame = forecasts.assign(**{METHOD: method_labels(forecasts, axis_names, varying)})
     grouped = frame.groupby(KEYS, sort=False)
     ensemble = grouped.agg(
         index=("index", "first"), cutoff=("cutoff", "first"), ds=("ds", "first"), y=("y", "first"), forecast=("forecast", "median")
@@ -118,6 +120,19 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     interval score over the seasonal naive's in-sample error, as MASE scales), the ensemble's CRPS on the same scale,
     the forecasts with an interval at every level, and the mean half-width at the highest level against the seeds' spread.
     A baseline's model interval (`sd` given) scores the CRPS of its Gaussian."""
+    return interval_means(interval_sums(ensemble, plan, series_values, season, levels))
+
+
+def interval_means(sums: pd.DataFrame) -> pd.DataFrame:
+    """`interval_table` from `interval_sums` (of one chunk of series or several)."""
+    totals = sums.groupby(METHOD, sort=False).sum()
+    table = totals.xs("sum", axis=1, level=1) / totals.xs("count", axis=1, level=1)
+    table["calibrated forecasts"] = totals[("calibrated forecasts", "sum")].astype(int)
+    return table.sort_values("crps (scaled)")
+
+
+def interval_sums(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, levels: list[float]):
+    """Per method, the sum and count of each of `interval_table`'s columns over these forecasts: what a chunk adds."""
     scales = {(series, origin.index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
               for series, origins in plan.origins.items() for origin in origins}  # fmt: skip
     scale = np.array([scales[key] for key in zip(ensemble["unique_id"], ensemble["origin"])])
@@ -145,6 +160,4 @@ def interval_table(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[
     columns[f"half-width-{top:g}"] = ((ensemble[hi(top)] - ensemble[lo(top)]) / 2).where(calibrated)
     columns["seed spread (10-90%)"] = ensemble["seed_spread"]
     scores = pd.DataFrame({METHOD: ensemble[METHOD], **{name: pd.Series(values).to_numpy() for name, values in columns.items()}})
-    table = scores.groupby(METHOD, sort=False).mean()
-    table["calibrated forecasts"] = scores.groupby(METHOD, sort=False)["calibrated forecasts"].sum().astype(int)
-    return table.sort_values("crps (scaled)")
+    return scores.groupby(METHOD, sort=False).agg(["sum", "count"])

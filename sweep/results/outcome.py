@@ -11,19 +11,17 @@ from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.across_series import AcrossSeries, across_series
 from sweep.results.columns import varying_axes
-from sweep.results.coverage import RELIABILITY_LEVELS, coverage_table, reliability_table
 from sweep.results.decode import DecodedTrial
-from sweep.results.ensembles import ensemble_gains, ensemble_scores, scored_as_ensembles, with_ensemble_rows, with_ensembles
-from sweep.results.forecasts import baselines_frame, forecasts_frame
+from sweep.results.ensembles import ensemble_gains, scored_as_ensembles, with_ensemble_rows, with_ensembles
+from sweep.results.forecast_tables import ForecastSink, forecast_tables
+from sweep.results.forecasts import baselines_frame
 from sweep.results.history import history_frame
 from sweep.results.holdout import chosen_on, holdout_frame
 from sweep.results.holdout_across import holdout_across_frame
-from sweep.results.horizons import by_step_table, step_metric, step_scores
-from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
 from sweep.results.summary import study_statistics, study_table, summarize
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
-from trainables import BaselineForecast, error_scales
+from trainables import BaselineForecast
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,6 @@ class Outcome:
     """What a finished sweep computed, ready to write and print."""
 
     trials: pd.DataFrame
-    forecasts: pd.DataFrame
     baselines: pd.DataFrame  # empty without `evaluation.baselines`
     statistics: dict[str, dict[str, pd.DataFrame]]  # series -> study -> `study_statistics`
     tables: dict[str, dict[str, pd.DataFrame]]  # series -> study -> its describe() table
@@ -41,12 +38,12 @@ class Outcome:
     across: dict[str, AcrossSeries]  # study -> its comparison across series; empty with one series
     confirmation: pd.DataFrame | None = None  # with `search.confirm`: selection against confirmation means
     by_step: pd.DataFrame | None = None  # with `evaluation.horizon` > 1: each method's mean metric at each step (`by_step_table`)
-    intervals: pd.DataFrame | None = None  # with `evaluation.levels`: each method's forecasts with their intervals
     interval_scores: pd.DataFrame | None = None  # with `evaluation.levels`: coverage, MSIS, CRPS per method
     coverage: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method, level, step and origin (`coverage_table`)
     reliability: pd.DataFrame | None = None  # with `evaluation.levels`: coverage per method at nominal levels 50-95 (`reliability_table`)
     holdout: pd.DataFrame | None = None  # with `evaluation.holdout`: the choices and baselines on the held-out origins
     holdout_across: pd.DataFrame | None = None  # and several series: each study's one choice across them, judged there
+    one_step: pd.DataFrame | None = None  # a single series' walk-forward forecasts (h = 1), for its figure
 
     def confirmed(self, confirmation: pd.DataFrame) -> Outcome:
         return replace(self, confirmation=confirmation)
@@ -68,15 +65,17 @@ class Outcome:
 
 def summarize_sweep(
     config: SweepConfig, plan: SweepPlan, trials_run: list[DecodedTrial], catalogue: Catalogue,
-    baseline_forecasts: list[tuple[str, BaselineForecast]],
+    baseline_forecasts: list[tuple[str, BaselineForecast]], sink: ForecastSink, series_per_chunk: int | None = None,
 ) -> Outcome:  # fmt: skip
+    """Every table of a finished sweep; its forecasts and intervals go to `sink` a chunk of series at a time
+    (`sweep.results.forecast_tables`)."""
     metric, season = config.evaluation.metric, config.evaluation.season_for(config.data)
     baselines = baselines_frame(
         baseline_forecasts, plan, catalogue.values, season, config.evaluation.horizon, config.evaluation.levels
     )  # fmt: skip
     trials = trials_frame(trials_run, plan, race=config.search.type == "race")
-    forecasts = forecasts_frame(trials_run, plan, catalogue, baseline_forecasts, config.evaluation.horizon)
-    ensembles = ensemble_scores(forecasts, plan, catalogue.values, season, metric, trials)
+    computed = forecast_tables(config, plan, trials_run, trials, catalogue, baseline_forecasts, sink, series_per_chunk)
+    ensembles = computed.ensembles
     scored = scored_as_ensembles(trials, ensembles, metric) if config.evaluation.score == "ensemble" else trials
     selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
     chosen_trials, chosen_baselines = chosen_on(scored, selection), chosen_on(baselines, selection)
@@ -93,17 +92,13 @@ def summarize_sweep(
     for (series, study), own in gains.groupby(["series", "study"], sort=False):
         members = trials[(trials["series"] == series) & (trials["study"] == study)]
         tables[series][study] = with_ensemble_rows(tables[series][study], own, varying_axes(members))
-    by_step, interval_frames = None, {}
-    if config.evaluation.horizon > 1:
-        by_step_metric = step_metric(metric)
-        by_step = by_step_table(step_scores(forecasts, plan, catalogue.values, season, by_step_metric), by_step_metric)
-    if config.evaluation.levels and not forecasts.empty:
-        interval_frames = _interval_frames(config, plan, forecasts, catalogue)
     return Outcome(
         trials=trials,
-        forecasts=forecasts,
-        by_step=by_step,
-        **interval_frames,
+        by_step=computed.by_step,
+        interval_scores=computed.interval_scores,
+        coverage=computed.coverage,
+        reliability=computed.reliability,
+        one_step=computed.one_step,
         baselines=baselines,
         statistics=statistics,
         tables=tables,
@@ -126,24 +121,6 @@ def _per_series(trials: pd.DataFrame, baselines: pd.DataFrame, plan: SweepPlan, 
         summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
     summary = pd.concat(summaries, ignore_index=True)
     return statistics, tables, summary[["series", *summary.columns.drop("series")]]
-
-
-def _interval_frames(config: SweepConfig, plan: SweepPlan, forecasts: pd.DataFrame, catalogue: Catalogue) -> dict[str, pd.DataFrame]:
-    """`Outcome`'s interval fields: every method's intervals at the sweep's levels, their scores, coverage and reliability."""
-    season, levels = config.evaluation.season_for(config.data), config.evaluation.levels
-    scales = {name: error_scales(values, season) for name, values in catalogue.values.items()}
-    checked = sorted({*levels, *RELIABILITY_LEVELS})  # one calibration pass: sorting the known errors is its cost
-    calibrated = conformal_intervals(forecasts, plan.axis_names, checked, scales)
-    if "model" in config.evaluation.intervals:
-        calibrated = pd.concat([calibrated, model_intervals(forecasts, checked)], ignore_index=True)  # `sd`: empty for conformal
-        calibrated["calibration"] = calibrated["calibration"].astype("Int64")
-    intervals = calibrated.drop(columns=[column for level in checked if level not in levels for column in (lo(level), hi(level))])
-    return {
-        "intervals": intervals,
-        "interval_scores": interval_table(intervals, plan, catalogue.values, season, levels),
-        "coverage": coverage_table(intervals, levels),
-        "reliability": reliability_table(calibrated, checked),
-    }
 
 
 @dataclass(frozen=True)

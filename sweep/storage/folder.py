@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ import pyarrow.parquet as pq
 
 from sweep.config.redaction import redact
 from sweep.storage.layout import CONFIRM_FOLDER, TUNE_FOLDER
-from sweep.storage.publishing import publishing_filesystem
+from sweep.storage.publishing import open_for_writing, publishing_filesystem
 
 ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
 
@@ -26,6 +28,43 @@ ROW_GROUP = 1024 * 1024  # rows per Parquet row group, pyarrow's default
 class StorageFailed(Exception):
     """The results' storage failed after the sweep started (a full disk, a store that stopped answering); what it saved
     before is kept, for --resume."""
+
+
+class ParquetStream:
+    """One Parquet file written a frame at a time, a row group at a time: a table of millions of rows is never also
+    held whole as Arrow and as bytes, and one larger than memory never whole at all.
+
+    The file's schema is its first non-empty frame's, a column wholly empty there typed as text (only a label can be:
+    the baseline's name where a part has no baseline). It is opened at that frame; given only empty frames, it holds
+    the last one's columns and no rows; given none, it is never written.
+    """
+
+    def __init__(self, filesystem: pafs.FileSystem, target: str):
+        self.filesystem, self.target = filesystem, target
+        self.stream, self.writer, self.empty = None, None, None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            self.empty = frame
+            return
+        if self.writer is None:
+            self._open(frame)
+        for start in range(0, len(frame), ROW_GROUP):
+            rows = frame.iloc[start : start + ROW_GROUP]
+            self.writer.write_table(pa.Table.from_pandas(rows, schema=self.writer.schema, preserve_index=False))
+
+    def close(self) -> None:
+        if self.writer is None and self.empty is not None:
+            self._open(self.empty)
+        if self.writer is not None:
+            self.writer.close()
+            self.stream.close()
+
+    def _open(self, frame: pd.DataFrame) -> None:
+        schema = pa.Schema.from_pandas(frame, preserve_index=False)
+        fields = [field.with_type(pa.string()) if pa.types.is_null(field.type) else field for field in schema]
+        self.stream = open_for_writing(self.filesystem, self.target)
+        self.writer = pq.ParquetWriter(self.stream, pa.schema(fields, metadata=schema.metadata))
 
 
 class ResultsFolder:
@@ -57,9 +96,7 @@ class ResultsFolder:
             return stream.read().decode()
 
     def write_bytes(self, relative: str, data: bytes) -> None:
-        target = self._join(relative)
-        self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
-        with self.filesystem.open_output_stream(target) as stream:
+        with open_for_writing(self.filesystem, self._join(relative)) as stream:
             stream.write(data)
 
     def result_files(self) -> dict[str, int]:
@@ -77,13 +114,17 @@ class ResultsFolder:
             self.filesystem.delete_file(self._join(relative))
 
     def write_parquet(self, relative: str, frame: pd.DataFrame) -> None:
-        """Streamed a row group at a time: a frame of millions of rows is never also held whole as Arrow and as bytes."""
-        target = self._join(relative)
-        self.filesystem.create_dir(target.rsplit("/", 1)[0], recursive=True)  # a no-op on object stores
-        schema = pa.Schema.from_pandas(frame, preserve_index=False)
-        with self.filesystem.open_output_stream(target) as stream, pq.ParquetWriter(stream, schema) as writer:
-            for start in range(0, max(len(frame), 1), ROW_GROUP):
-                writer.write_table(pa.Table.from_pandas(frame.iloc[start : start + ROW_GROUP], schema=schema, preserve_index=False))
+        with self.parquet_stream(relative) as stream:
+            stream.write(frame)
+
+    @contextmanager
+    def parquet_stream(self, relative: str) -> Iterator[ParquetStream]:
+        """A Parquet file written frame by frame (`ParquetStream`), complete when the block ends."""
+        stream = ParquetStream(self.filesystem, self._join(relative))
+        try:
+            yield stream
+        finally:
+            stream.close()
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
         self.write_bytes(relative, frame.to_csv(index=False).encode())

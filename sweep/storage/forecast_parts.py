@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from sweep.storage.publishing import open_for_writing
 from trainables import FinalReport
 
 PARTS_FOLDER = "forecasts"
@@ -47,8 +48,7 @@ class ForecastParts:
             schema=PART_SCHEMA,
         )  # fmt: skip
         try:
-            self.filesystem.create_dir(f"{self.experiment}/{PARTS_FOLDER}", recursive=True)  # a no-op on object stores
-            with self.filesystem.open_output_stream(self.path(trial_id)) as stream:
+            with open_for_writing(self.filesystem, self.path(trial_id)) as stream:
                 pq.write_table(table, stream)
         except OSError:  # a full or read-only disk: the forecasts travel in the report instead, nothing is lost
             return False

@@ -123,5 +123,11 @@ class PublishingHandler(pafs.FileSystemHandler):
         return self.local.open_append_stream(path)
 
 
+def open_for_writing(filesystem: pafs.FileSystem, path: str) -> pa.NativeFile:
+    """An output stream to `path` on `filesystem`, its folder made first (a no-op on object stores)."""
+    filesystem.create_dir(path.rsplit("/", 1)[0], recursive=True)
+    return filesystem.open_output_stream(path)
+
+
 def publishing_filesystem() -> pafs.FileSystem:
     return pafs.PyFileSystem(PublishingHandler())

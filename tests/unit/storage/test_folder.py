@@ -36,6 +36,30 @@ def test_a_parquet_file_streamed_in_row_groups_reads_back_as_the_frame(tmp_path,
     assert list(folder.read_parquet("empty.parquet").columns) == list(frame.columns)
 
 
+def test_a_parquet_stream_writes_frame_after_frame_as_one_file_and_an_empty_label_column_as_text(tmp_path):
+    """forecasts.parquet a chunk of series at a time: the first chunk may have no baseline (its column all empty), a
+    later one has; the file reads back as the frames one after another."""
+    folder = ResultsFolder(str(tmp_path), "streamed")
+    chunks = [
+        pd.DataFrame({"baseline": [None, None], "forecast": [1.0, 2.0]}),
+        pd.DataFrame({"baseline": pd.Series([], dtype=object), "forecast": pd.Series([], dtype=float)}),  # a chunk with nothing kept
+        pd.DataFrame({"baseline": [None, "ets"], "forecast": [3.0, 4.0]}),
+    ]
+    with folder.parquet_stream("rows.parquet") as stream:
+        for chunk in chunks:
+            stream.write(chunk)
+        assert not folder.exists("rows.parquet")  # published whole when the block ends, never seen half-written
+    expected = pd.concat(chunks, ignore_index=True).astype({"baseline": "str"})  # text, its empty cells missing
+    pd.testing.assert_frame_equal(folder.read_parquet("rows.parquet"), expected)
+    assert pq.read_schema(tmp_path / "streamed" / "rows.parquet").field("baseline").type == "string"
+    with folder.parquet_stream("empty.parquet") as stream:
+        stream.write(chunks[1])
+    assert list(folder.read_parquet("empty.parquet").columns) == ["baseline", "forecast"]
+    with folder.parquet_stream("never.parquet"):
+        pass
+    assert not folder.exists("never.parquet")  # nothing to write (a sweep without intervals): no file
+
+
 def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
