@@ -26,7 +26,7 @@ from sweep.results.horizons import by_step_table, step_metric, step_scores, step
 from sweep.results.intervals import conformal_intervals, hi, interval_means, interval_sums, lo, model_intervals
 from trainables import BaselineForecast, error_scales
 
-FORECASTS_PER_CHUNK = 2_000_000  # at most about this many forecasts held at once (~200 bytes each with their labels), in whole series
+FORECASTS_PER_CHUNK = 1_000_000  # at most about this many forecasts held at once (~500 bytes each at their peak), in whole series
 
 
 @dataclass(frozen=True)
