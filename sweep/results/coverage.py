@@ -66,7 +66,7 @@ def reliability_counts(intervals: pd.DataFrame, levels: list[float]) -> pd.DataF
     """Per method and level, the forecasts inside (`sum`) of those calibrated (`count`): what a chunk adds."""
     return pd.concat({
         level: ((intervals[lo(level)] <= intervals["y"]) & (intervals["y"] <= intervals[hi(level)]))
-        .where(intervals[lo(level)].notna()).groupby(intervals[METHOD], sort=False).agg(["sum", "count"])
+        .where(intervals[lo(level)].notna()).astype(float).groupby(intervals[METHOD], sort=False).agg(["sum", "count"])
         for level in levels
     }, names=["level"]).reset_index()  # fmt: skip
 

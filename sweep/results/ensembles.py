@@ -41,7 +41,9 @@ def ensemble_scores(
     expected = _completed_repeats(trials, keys) if trials is not None else {}
     rows, generators = [], {}
     for key, group in _groups(configurations, keys):
-        rng = generators.setdefault(key[0], np.random.default_rng(0))  # each series its own: the same draws however chunked
+        if key[0] not in generators:  # each series its own generator: the same draws however the series are chunked
+            generators[key[0]] = np.random.default_rng(0)
+        rng = generators[key[0]]
         table = group.pivot(index=["cutoff_index", "h"], columns="repeat", values="forecast")
         repeats = max(table.shape[1], expected.get(key, 0))
         members = np.full((repeats, len(table)), np.nan)

@@ -62,7 +62,7 @@ def forecast_tables(
     varying = varying_by_study(completed, plan.axis_names)  # the whole sweep's, so that no label depends on a chunk
     ensembles, step_parts, interval_parts, one_step = [], [], [], None
     for names in _chunks(plan, series_per_chunk):
-        forecasts = forecasts_frame(decoded, plan, catalogue, baselines, config.evaluation.horizon, names)
+        forecasts = forecasts_frame(decoded, plan, catalogue, baselines, config.evaluation.horizon, names, varying)
         sink.forecasts(forecasts)
         if forecasts.empty:
             continue

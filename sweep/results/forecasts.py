@@ -46,7 +46,7 @@ def baselines_frame(
 
 def forecasts_frame(
     trials: list[DecodedTrial], plan: SweepPlan, catalogue: Catalogue, baselines: list[tuple[str, BaselineForecast]], horizon: int = 1,
-    series: set[str] | None = None,
+    series: set[str] | None = None, varying: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Every scored forecast, in the shape of the anchors' `cross_validation` output: `unique_id` (the series), `track`
     (series, method, origin and repeat: one forecaster's forecasts), study, point, baseline, repeat, origin, step, h,
@@ -56,7 +56,8 @@ def forecasts_frame(
 
     `step` counts the cutoffs of a test window from 1 and `h` is the horizon step, so `index` = cutoff_index + h; with
     horizon 1, one row per test observation. A shared point's forecasts appear under each of its studies, like its
-    trials; baselines' rows have no study, point or repeat (they belong to every study). `series`: only theirs (a chunk).
+    trials; baselines' rows have no study, point or repeat (they belong to every study). `series`: only theirs (a chunk);
+    `varying`: as `method_labels`.
     """
     windows, forecasts, deviations = _windows(trials, plan, baselines, series or set(plan.origins))
     columns = ["unique_id", "track", "study", *plan.axis_names, "baseline", *FORECAST_COLUMNS]
@@ -68,7 +69,9 @@ def forecasts_frame(
         .reindex(columns=["unique_id", "study", *plan.axis_names, "baseline", "repeat", "origin", "test_start"])
     )  # fmt: skip
     window_frame["repeat"] = window_frame["repeat"].astype("Int64")
-    window_frame["track"] = _tracks(window_frame, plan.axis_names)
+    for label in ("study", "baseline"):  # text, empty where absent: one type in every chunk, whichever rows it has
+        window_frame[label] = window_frame[label].astype(object).where(window_frame[label].notna(), None)
+    window_frame["track"] = _tracks(window_frame, plan.axis_names, varying)
     counts = np.array([len(window) for window in forecasts])
     values, sd = np.concatenate(forecasts), np.concatenate(deviations)
     position = np.arange(len(values)) - np.repeat(np.cumsum(counts) - counts, counts)  # cutoff-major within each window
@@ -139,8 +142,8 @@ def observed(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndarray]
     return {"cutoff": cutoff, "ds": ds, "y": y}
 
 
-def _tracks(frame: pd.DataFrame, axis_names: list[str]) -> pd.Series:
+def _tracks(frame: pd.DataFrame, axis_names: list[str], varying: dict[str, list[str]] | None) -> pd.Series:
     """ "series | method | origin o | repeat r" (a baseline has no repeat): one forecaster's forecasts at one origin."""
-    tracks = frame["unique_id"] + " | " + method_labels(frame, axis_names) + " | origin " + frame["origin"].astype(str)
+    tracks = frame["unique_id"] + " | " + method_labels(frame, axis_names, varying) + " | origin " + frame["origin"].astype(str)
     repeats = " | repeat " + frame["repeat"].astype(str)
     return tracks.where(frame["repeat"].isna(), tracks + repeats)

@@ -82,7 +82,7 @@ def method_labels(forecasts: pd.DataFrame, axis_names: list[str], varying: dict[
     configurations = forecasts["baseline"].isna()
     keys = forecasts.loc[configurations, ["study", *axis_names]]
     points = keys.drop_duplicates()  # in order of first appearance, as `ngroup` numbers them below
-    varying = varying or varying_by_study(points, axis_names)
+    varying = varying_by_study(points, axis_names) | (varying or {})
     label_of = {}
     for study, study_points in points.groupby("study", sort=False):
         for key, point in zip(study_points.itertuples(index=False, name=None), study_points[axis_names].to_dict("records")):

@@ -98,6 +98,17 @@ def _spread(members: pd.Series) -> np.ndarray:
     return spread
 
 
+def ensemble_crps(actual: np.ndarray, members: pd.Series) -> np.ndarray:
+    """Each forecast's CRPS over its own members (a baseline's single forecast: a point mass), forecasts with as many
+    members as one array: never padded to another's count, so a row's score is its own whatever rows are beside it."""
+    crps = np.empty(len(members))
+    sizes = members.map(len).to_numpy()
+    for size in np.unique(sizes):
+        rows = np.flatnonzero(sizes == size)
+        crps[rows] = scoringrules.crps_ensemble(actual[rows], np.array(members.iloc[rows].tolist()), estimator="qd")
+    return crps
+
+
 def _calibrate(ensemble: pd.DataFrame, rows, levels: list[float]) -> None:
     scale = ensemble.loc[rows, "scale"].to_numpy()
     errors = (ensemble.loc[rows, "y"] - ensemble.loc[rows, "forecast"]).abs().to_numpy() / scale
@@ -134,7 +145,7 @@ def interval_means(sums: pd.DataFrame) -> pd.DataFrame:
 def interval_sums(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[str, np.ndarray], season: int, levels: list[float]):
     """Per method, the sum and count of each of `interval_table`'s columns over these forecasts: what a chunk adds."""
     scales = {(series, origin.index): seasonal_naive_scale(series_values[series][origin.start : origin.test_start], season)
-              for series, origins in plan.origins.items() for origin in origins}  # fmt: skip
+              for series in ensemble["unique_id"].unique() for origin in plan.origins[series]}  # fmt: skip
     scale = np.array([scales[key] for key in zip(ensemble["unique_id"], ensemble["origin"])])
     calibrated = ensemble[[lo(level) for level in levels]].notna().all(axis=1).to_numpy()
     actual = ensemble["y"].to_numpy()
@@ -145,10 +156,7 @@ def interval_sums(ensemble: pd.DataFrame, plan: SweepPlan, series_values: dict[s
     if MSIS_LEVEL in levels:
         score = scoringrules.interval_score(actual, ensemble[lo(MSIS_LEVEL)].to_numpy(), ensemble[hi(MSIS_LEVEL)].to_numpy(), 0.05)
         columns["msis"] = pd.Series(score / scale).where(calibrated)
-    members = ensemble["members"].tolist()
-    width = max(len(values) for values in members)
-    padded = np.array([np.resize(values, width) for values in members])  # a baseline's single forecast: a point mass
-    crps = scoringrules.crps_ensemble(actual, padded, estimator="qd")
+    crps = ensemble_crps(actual, ensemble["members"])
     if "sd" in ensemble:  # a baseline's model interval: its Gaussian's CRPS
         modelled = ensemble["sd"].notna().to_numpy()
         crps[modelled] = scoringrules.crps_normal(

@@ -6,6 +6,7 @@ No file is ever left half-written, ours or Tune's: local files are written to a 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import shutil
 import tempfile
@@ -119,12 +120,17 @@ class ResultsFolder:
 
     @contextmanager
     def parquet_stream(self, relative: str) -> Iterator[ParquetStream]:
-        """A Parquet file written frame by frame (`ParquetStream`), complete when the block ends."""
+        """A Parquet file written frame by frame (`ParquetStream`), complete when the block ends; a block that raises
+        leaves no file (a partial one would look whole) and its own error, not the cleanup's."""
         stream = ParquetStream(self.filesystem, self._join(relative))
         try:
             yield stream
-        finally:
-            stream.close()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                stream.close()
+                self.delete(relative)
+            raise
+        stream.close()
 
     def write_csv(self, relative: str, frame: pd.DataFrame) -> None:
         self.write_bytes(relative, frame.to_csv(index=False).encode())

@@ -9,7 +9,7 @@ import pytest
 import scoringrules
 
 from sweep.results.coverage import RELIABILITY_LEVELS, reliability_table
-from sweep.results.intervals import conformal_intervals, hi, interval_table, lo, model_intervals
+from sweep.results.intervals import conformal_intervals, ensemble_crps, hi, interval_table, lo, model_intervals
 from trainables import (
     ForecastWindow,
     backtest_origins,
@@ -189,3 +189,22 @@ def test_the_reliability_table_is_each_levels_coverage_and_holds_on_a_seasonal_a
     assert table.loc["seasonal_naive", 80.0] == pytest.approx(by_hand)
     coverage = table.loc["seasonal_naive"].to_numpy()
     assert (np.diff(coverage) > 0).all() and (np.abs(coverage - np.array(RELIABILITY_LEVELS)) <= 5).all(), coverage
+
+
+def test_a_level_no_forecast_could_calibrate_has_no_coverage_rather_than_an_error():
+    """A short backtest calibrates 80% and never 95% (too few errors known): 95% is empty, as for every method."""
+    frame = pd.DataFrame({"method": ["m", "m", "n"], "y": [1.0, 2.0, 3.0], lo(80.0): [0.0, 3.0, np.nan], hi(80.0): [2.0, 4.0, np.nan],
+                          lo(95.0): [np.nan] * 3, hi(95.0): [np.nan] * 3})  # fmt: skip
+    table = reliability_table(frame, [80.0, 95.0])
+    assert table.loc["m", 80.0] == 50.0 and np.isnan(table.loc["n", 80.0]) and table[95.0].isna().all()
+    assert table.dtypes.tolist() == [np.float64, np.float64]
+
+
+def test_an_ensembles_crps_is_over_its_own_members_whatever_the_others_count():
+    """A forecast whose repeat left non-finite values has fewer members; its CRPS is not changed by padding it to another's."""
+    members = pd.Series([[1.0, 2.0, 4.0], [1.0, 2.0, 4.0, 5.0, 6.0], [3.0]])
+    actual = np.array([2.5, 2.5, 2.0])
+    both = ensemble_crps(actual, members)
+    alone = [ensemble_crps(actual[[row]], members.iloc[[row]].reset_index(drop=True))[0] for row in range(3)]
+    assert both.tolist() == alone and both[2] == 1.0
+    assert both[0] == pytest.approx(scoringrules.crps_ensemble(2.5, np.array([1.0, 2.0, 4.0]), estimator="qd"))

@@ -58,6 +58,10 @@ def test_a_parquet_stream_writes_frame_after_frame_as_one_file_and_an_empty_labe
     with folder.parquet_stream("never.parquet"):
         pass
     assert not folder.exists("never.parquet")  # nothing to write (a sweep without intervals): no file
+    with pytest.raises(KeyboardInterrupt), folder.parquet_stream("rows.parquet") as stream:  # Ctrl-C while summarising
+        stream.write(chunks[0])
+        raise KeyboardInterrupt
+    assert not folder.exists("rows.parquet") and os.listdir(tmp_path / "streamed") == ["empty.parquet"]
 
 
 def current_umask() -> int:
