@@ -4,6 +4,7 @@ catalogue's size (10,000 series of millions of rows), and a pandas groupby first
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 
 def rows_by_group(codes: np.ndarray, count: int) -> list[np.ndarray]:
@@ -11,3 +12,9 @@ def rows_by_group(codes: np.ndarray, count: int) -> list[np.ndarray]:
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(count + 1))
     return [order[bounds[group] : bounds[group + 1]] for group in range(count)]
+
+
+def rows_of_each(column: pd.Series) -> dict:
+    """Each value's row positions in `column`, in the rows' order (`rows_by_group` of its values)."""
+    codes, values = pd.factorize(column)
+    return dict(zip(values, rows_by_group(codes, len(values))))

@@ -9,9 +9,12 @@ on the held-out origins, where the choice was not made: the honest estimate, bes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
+from sweep.data.grouping import rows_of_each
 from sweep.results.columns import BASELINE_SUFFIX, configuration_labels, of_point, varying_axes, with_axis_types
 from sweep.results.statistics import compare_to_best
 from sweep.results.summary import lowest_mean_point, robust_choices
@@ -27,16 +30,16 @@ def chosen_on(frame: pd.DataFrame, selection_origins: int) -> pd.DataFrame:
 
 
 def holdout_frame(
-    trials: pd.DataFrame, baselines: pd.DataFrame, statistics: dict[str, dict[str, pd.DataFrame]], metric: str, selection_origins: int
+    trials: pd.DataFrame, baselines: pd.DataFrame, statistics: Mapping[str, dict[str, pd.DataFrame]], metric: str, selection_origins: int
 ) -> pd.DataFrame:
     """holdout.csv: per series and study, its choice (the robust choice; the lowest mean where there is none) and every
     baseline, with the mean on the origins chosen on and on the held-out ones (a 95% bootstrap interval), and the
     Holm-adjusted p-value against the best of them there."""
     score, rows = score_column(metric), []
-    completed = trials[trials["status"] == "completed"]
+    completed, completed_baselines = trials[trials["status"] == "completed"], baselines[baselines["status"] == "completed"]
+    trial_rows, baseline_rows = rows_of_each(completed["series"]), rows_of_each(completed_baselines["series"])
     for series, studies in statistics.items():
-        own = completed[completed["series"] == series]
-        own_baselines = baselines[(baselines["series"] == series) & (baselines["status"] == "completed")]
+        own, own_baselines = completed.take(trial_rows.get(series, [])), completed_baselines.take(baseline_rows.get(series, []))
         for study, frame in studies.items():
             selection = chosen_on(own, selection_origins)
             point = robust_choices({study: frame}, selection).get(study) or lowest_mean_point(selection, study, metric)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -10,15 +11,15 @@ from sweep.config.model import SweepConfig
 from sweep.data.catalogue import Catalogue
 from sweep.planning.plan import SweepPlan
 from sweep.results.across_series import AcrossSeries, across_series
-from sweep.results.columns import varying_axes
 from sweep.results.decode import DecodedTrial
-from sweep.results.ensembles import ensemble_gains, scored_as_ensembles, with_ensemble_rows, with_ensembles
+from sweep.results.ensembles import ensemble_gains, scored_as_ensembles, with_ensembles
 from sweep.results.forecast_tables import ForecastSink, forecast_tables
 from sweep.results.forecasts import baselines_frame
 from sweep.results.history import history_frame
 from sweep.results.holdout import chosen_on, holdout_frame
 from sweep.results.holdout_across import holdout_across_frame
-from sweep.results.summary import study_statistics, study_table, summarize
+from sweep.results.per_series import SeriesTables, series_statistics
+from sweep.results.summary import summary_by_series
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
 from trainables import BaselineForecast
@@ -30,8 +31,8 @@ class Outcome:
 
     trials: pd.DataFrame
     baselines: pd.DataFrame  # empty without `evaluation.baselines`
-    statistics: dict[str, dict[str, pd.DataFrame]]  # series -> study -> `study_statistics`
-    tables: dict[str, dict[str, pd.DataFrame]]  # series -> study -> its describe() table
+    statistics: Mapping[str, dict[str, pd.DataFrame]]  # series -> study -> `study_statistics` (`SeriesStatistics`)
+    tables: Mapping[str, dict[str, pd.DataFrame]]  # series -> study -> its describe() table, built when read (`SeriesTables`)
     summary: pd.DataFrame
     history: pd.DataFrame | None  # with diagnostics only
     ensembles: pd.DataFrame  # each configuration's median of k repeats, scored (`ensemble_scores`)
@@ -79,7 +80,8 @@ def summarize_sweep(
     scored = scored_as_ensembles(trials, ensembles, metric) if config.evaluation.score == "ensemble" else trials
     selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
     chosen_trials, chosen_baselines = chosen_on(scored, selection), chosen_on(baselines, selection)
-    statistics, tables, summary = _per_series(chosen_trials, chosen_baselines, plan, metric)
+    statistics = series_statistics(chosen_trials, chosen_baselines, list(plan.origins), list(plan.studies), metric)
+    summary = summary_by_series(chosen_trials, statistics.frame, list(plan.studies), metric, chosen_baselines)
     across = (
         {study: across_series(chosen_trials, chosen_baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}
     )
@@ -89,9 +91,7 @@ def summarize_sweep(
         ensembled = scored if config.evaluation.score == "ensemble" else scored_as_ensembles(trials, ensembles, metric)
         holdout_across = holdout_across_frame(trials, ensembled, baselines, plan.studies, metric, selection)
     gains = ensemble_gains(chosen_on(ensembles, selection), plan.axis_names, metric)
-    for (series, study), own in gains.groupby(["series", "study"], sort=False):
-        members = trials[(trials["series"] == series) & (trials["study"] == study)]
-        tables[series][study] = with_ensemble_rows(tables[series][study], own, varying_axes(members))
+    tables = SeriesTables(chosen_trials, chosen_baselines, statistics, gains, trials, metric)
     return Outcome(
         trials=trials,
         by_step=computed.by_step,
@@ -109,18 +109,6 @@ def summarize_sweep(
         holdout=holdout,
         holdout_across=holdout_across,
     )
-
-
-def _per_series(trials: pd.DataFrame, baselines: pd.DataFrame, plan: SweepPlan, metric: str):
-    """Each series' statistics and tables by study, and summary.csv's rows of every series."""
-    statistics, tables, summaries = {}, {}, []
-    for series in plan.origins:
-        own, own_baselines = trials[trials["series"] == series], baselines[baselines["series"] == series]
-        statistics[series] = {study: study_statistics(own, study, metric, own_baselines) for study in plan.studies}
-        tables[series] = {study: study_table(own, study, statistics[series][study], metric, own_baselines) for study in plan.studies}
-        summaries.append(summarize(own, statistics[series], metric, own_baselines).assign(series=series))
-    summary = pd.concat(summaries, ignore_index=True)
-    return statistics, tables, summary[["series", *summary.columns.drop("series")]]
 
 
 @dataclass(frozen=True)

@@ -21,46 +21,76 @@ from trainables import Point, score_column
 STATISTICS_COLUMNS = ["mean_ci_low", "mean_ci_high", "median_ci_low", "median_ci_high", "best", "p_vs_best", "diverged",
                       "differs_from_best", "p90", "robust_choice"]  # fmt: skip
 SUMMARY_COUNTS = ["count", "stopped", "failed", "race_rounds"]  # whole numbers, never floats
+ONE_SERIES = "series"  # a single series' frames, summarised as a catalogue of one
 SPREAD_COLUMNS = ["seed_sd", "origin_sd"]  # with several origins: how much of the spread is seeds', how much origins'
 
 
 def summarize(
     trials: pd.DataFrame, statistics: dict[str, pd.DataFrame] | None = None, metric: str = "rmse", baselines: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per (study, point): describe() of the completed trials' scores, bootstrap intervals of the
-    mean and median, the Holm-adjusted p-value against the study's best, and how many trials stopped
-    early or failed; then each baseline's row per study (with a `baseline` column) when there are any.
-    `statistics`: each study's `study_statistics`, if already computed (they cost a bootstrap per configuration)."""
-    score = score_column(metric)
+    """One series' summary rows (`summary_by_series`). `statistics`: each study's `study_statistics`, if already computed
+    (they cost a bootstrap per configuration)."""
     if statistics is None:
         statistics = {study: study_statistics(trials, study, metric, baselines) for study in trials["study"].unique()}
-    keys = ["study", *point_columns(trials)]
+    frames = [frame.assign(series=ONE_SERIES, study=study) for study, frame in statistics.items() if not frame.empty]
+    every = pd.concat(frames) if frames else pd.DataFrame()
+    own_baselines = None if baselines is None else baselines.assign(series=ONE_SERIES)
+    summary = summary_by_series(trials.assign(series=ONE_SERIES), every, list(statistics), metric, own_baselines)
+    return summary.drop(columns="series")
+
+
+def summary_by_series(
+    trials: pd.DataFrame, statistics: pd.DataFrame, studies: list[str], metric: str = "rmse", baselines: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """summary.csv: per (series, study, point), describe() of the completed trials' scores, bootstrap intervals of the
+    mean and median, the Holm-adjusted p-value against the study's best, and how many trials stopped early or failed;
+    then, with baselines, each baseline's row per study (with a `baseline` column); a series' rows together.
+
+    `statistics`: every series' `study_statistics` in one frame, with `series` and `study` columns. All series at once:
+    a catalogue of 10,000 series summarised one at a time spent minutes in pandas' per-call overhead."""
+    score = score_column(metric)
+    keys = ["series", "study", *point_columns(trials)]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
     summary = completed.groupby(keys)[score].describe().reindex(every_point)
     summary["count"] = summary["count"].fillna(0)
-    several_origins = trials["origin"].nunique() > 1
-    columns = [*STATISTICS_COLUMNS, *(SPREAD_COLUMNS if several_origins else [])]
-    frames = [frame.loc[~frame["baseline"], columns].join(frame[point_columns(frame)]).assign(study=study)
-              for study, frame in statistics.items() if not frame.empty]  # fmt: skip
-    if frames:
-        summary = summary.join(pd.concat(frames).set_index(keys))
+    several_origins = trials.groupby("series", sort=False)["origin"].nunique() > 1  # spread columns: only where origins vary
+    columns = [*STATISTICS_COLUMNS, *(SPREAD_COLUMNS if several_origins.any() else [])]
+    if not statistics.empty and (~statistics["baseline"]).any():
+        configurations = statistics[~statistics["baseline"]]
+        summary = summary.join(configurations[[*columns, *keys]].set_index(keys))
     for status in ("stopped", "failed"):
         summary[status] = trials[trials["status"] == status].groupby(keys).size().reindex(every_point, fill_value=0)
     if "race_round" in trials.columns:  # a race: the rounds each point ran (a point that left early: the round it left)
         summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
     summary = summary.reset_index()
-    if baselines is None or baselines.empty:
-        return with_axis_types(summary, counts=SUMMARY_COUNTS)
-    rows = []
-    for study, frame in statistics.items():
-        for name, group in baselines.groupby("baseline", sort=False):
-            done = group[group["status"] == "completed"][score]
-            label = f"{name}{BASELINE_SUFFIX}"
-            found = frame.loc[label, columns] if label in frame.index else pd.Series(dtype=object)
-            rows.append({"study": study, "baseline": name, **done.describe().to_dict(), **found.to_dict(),
-                         "stopped": 0, "failed": int((group["status"] == "failed").sum())})  # fmt: skip
-    return with_axis_types(pd.concat([summary.assign(baseline=None), pd.DataFrame(rows)], ignore_index=True), counts=SUMMARY_COUNTS)
+    if baselines is not None and not baselines.empty:
+        rows = _baseline_rows(baselines, statistics, studies, columns, score)
+        summary = pd.concat([summary.assign(baseline=None), rows], ignore_index=True)
+        series_order = pd.factorize(summary["series"])[0]  # trials' series order; a series' baselines after its configurations
+        summary = summary.iloc[np.argsort(series_order, kind="stable")].reset_index(drop=True)
+    if several_origins.any():  # a series of one origin has no spread over origins to show
+        one_origin = summary["series"].isin(several_origins.index[~several_origins])
+        summary.loc[one_origin, summary.columns.intersection(SPREAD_COLUMNS)] = np.nan
+    return with_axis_types(summary, counts=SUMMARY_COUNTS)
+
+
+def _baseline_rows(baselines: pd.DataFrame, statistics: pd.DataFrame, studies: list[str], columns: list[str], score: str):
+    """Each baseline's summary row per series and study: describe() of its completed scores beside its statistics there."""
+    pairs = [baselines["series"], baselines["baseline"]]
+    described = baselines[score].where(baselines["status"] == "completed").groupby(pairs, sort=False).describe()
+    described["failed"] = baselines["status"].eq("failed").groupby(pairs, sort=False).sum()
+    described = described.reset_index()
+    rows = pd.concat([described.assign(study=study, stopped=0) for study in studies], ignore_index=True)
+    order = np.lexsort((np.tile(np.arange(len(described)), len(studies)), np.repeat(np.arange(len(studies)), len(described)),
+                        pd.factorize(rows["series"])[0]))  # fmt: skip
+    rows = rows.iloc[order].reset_index(drop=True)
+    found = statistics[statistics["baseline"]] if not statistics.empty else statistics
+    if found.empty:
+        return rows
+    found = found.assign(label=found.index)[["series", "study", "label", *columns]]
+    labels = rows.assign(label=rows["baseline"] + BASELINE_SUFFIX)
+    return labels.merge(found, on=["series", "study", "label"], how="left").drop(columns="label")
 
 
 def study_statistics(trials: pd.DataFrame, study: str, metric: str = "rmse", baselines: pd.DataFrame | None = None) -> pd.DataFrame:
