@@ -16,6 +16,7 @@ from sweep.execution.baseline_tasks import collect_baselines, submit_baselines
 from sweep.execution.cluster import alive_nodes, check_resources, start_ray
 from sweep.execution.failures import error_reason, node_addresses, nodes_lost_since
 from sweep.execution.preflight import check_nodes, expected_versions
+from sweep.execution.tasks import map_as_tasks
 from sweep.execution.tuner import run_tuner
 from sweep.planning.plan import SweepPlan, build_plan
 from sweep.planning.season import with_season
@@ -80,7 +81,7 @@ def _run(config: SweepConfig, plan: SweepPlan, catalogue: Catalogue, folder: Res
         return Finished(folder, plan, config, unfinished=unfinished(trials), lost_nodes=lost_nodes)
     baselines = collect_baselines(baseline_tasks)
     with forecast_sink(folder) as sink:
-        outcome = summarize_sweep(config, plan, trials, catalogue, baselines, sink)
+        outcome = summarize_sweep(config, plan, trials, catalogue, baselines, sink, map_tasks=map_as_tasks)
     persistence = reference_line(config, catalogue)
     write_results(folder, config, plan, outcome, catalogue, persistence, time.perf_counter() - started, len(alive_nodes()))
     if config.search.confirm:

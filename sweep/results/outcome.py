@@ -18,7 +18,7 @@ from sweep.results.forecasts import baselines_frame
 from sweep.results.history import history_frame
 from sweep.results.holdout import chosen_on, holdout_frame
 from sweep.results.holdout_across import holdout_across_frame
-from sweep.results.per_series import SeriesTables, series_statistics
+from sweep.results.per_series import SERIES_PER_TASK, MapTasks, SeriesTables, series_statistics
 from sweep.results.summary import summary_by_series
 from sweep.results.trials import trials_frame
 from sweep.storage.folder import ResultsFolder
@@ -67,9 +67,10 @@ class Outcome:
 def summarize_sweep(
     config: SweepConfig, plan: SweepPlan, trials_run: list[DecodedTrial], catalogue: Catalogue,
     baseline_forecasts: list[tuple[str, BaselineForecast]], sink: ForecastSink, series_per_chunk: int | None = None,
+    map_tasks: MapTasks | None = None, series_per_task: int = SERIES_PER_TASK,
 ) -> Outcome:  # fmt: skip
     """Every table of a finished sweep; its forecasts and intervals go to `sink` a chunk of series at a time
-    (`sweep.results.forecast_tables`)."""
+    (`sweep.results.forecast_tables`), a large catalogue's statistics computed through `map_tasks` (`series_statistics`)."""
     metric, season = config.evaluation.metric, config.evaluation.season_for(config.data)
     baselines = baselines_frame(
         baseline_forecasts, plan, catalogue.values, season, config.evaluation.horizon, config.evaluation.levels
@@ -80,7 +81,9 @@ def summarize_sweep(
     scored = scored_as_ensembles(trials, ensembles, metric) if config.evaluation.score == "ensemble" else trials
     selection = config.evaluation.selection_origins  # decisions read these origins only (`evaluation.holdout`)
     chosen_trials, chosen_baselines = chosen_on(scored, selection), chosen_on(baselines, selection)
-    statistics = series_statistics(chosen_trials, chosen_baselines, list(plan.origins), list(plan.studies), metric)
+    statistics = series_statistics(
+        chosen_trials, chosen_baselines, list(plan.origins), list(plan.studies), metric, map_tasks, series_per_task
+    )
     summary = summary_by_series(chosen_trials, statistics.frame, list(plan.studies), metric, chosen_baselines)
     across = (
         {study: across_series(chosen_trials, chosen_baselines, study, metric) for study in plan.studies} if len(plan.origins) > 1 else {}

@@ -1,5 +1,6 @@
-"""A sweep summarised a chunk of series at a time tells the user the same numbers as one summarised whole: the
-driver's memory is bounded by a chunk's forecasts, never the sweep's (`sweep.results.forecast_tables`)."""
+"""A sweep summarised a chunk of series at a time, its statistics computed in Ray tasks, tells the user the same numbers
+as one summarised whole in the driver: the driver's memory is bounded by a chunk's forecasts, never the sweep's
+(`sweep.results.forecast_tables`), and a catalogue's statistics use the cluster's CPUs (`sweep.results.per_series`)."""
 
 import pandas as pd
 import pyarrow.fs as pafs
@@ -8,6 +9,7 @@ from ray import tune
 
 from sweep.data.catalogue import load_catalogue
 from sweep.execution.baseline_tasks import collect_baselines, submit_baselines
+from sweep.execution.tasks import map_as_tasks
 from sweep.planning.plan import build_plan
 from sweep.planning.season import with_season
 from sweep.results.decode import decode
@@ -26,7 +28,8 @@ ROW_KEYS = ["track", "cutoff_index", "h"]  # a forecast's (and an interval's) id
 
 @pytest.fixture(scope="module")
 def summaries(sweeps):
-    """The shipped search's smoke run summarised again from its Tune folder: whole (as it ran), and a series at a time."""
+    """The shipped search's smoke run summarised again from its Tune folder: whole (as it ran), and a series at a time,
+    each series' statistics in a Ray task of its own."""
     results, _ = sweeps.shipped(SHIPPED)
     loaded = load_catalogue(saved_config(ResultsFolder(str(results.parent), results.name)).data)
     config, _ = with_season(saved_config(ResultsFolder(str(results.parent), results.name)), loaded)
@@ -37,13 +40,13 @@ def summaries(sweeps):
     decoded = decode(grid, early_stopping=False, failures={}, parts=ForecastParts(pafs.LocalFileSystem(), experiment, None))
     baselines = collect_baselines(submit_baselines(config, plan, catalogue.values))
 
-    def summarised(series_per_chunk: int):
+    def summarised(series_per_chunk: int, **statistics_in_tasks):
         streamed = {FORECASTS_FILE: [], INTERVALS_FILE: []}
         sink = ForecastSink(streamed[FORECASTS_FILE].append, streamed[INTERVALS_FILE].append)
-        return summarize_sweep(config, plan, decoded, catalogue, baselines, sink, series_per_chunk), streamed
+        return summarize_sweep(config, plan, decoded, catalogue, baselines, sink, series_per_chunk, **statistics_in_tasks), streamed
 
     assert len(plan.origins) > 1
-    return results, summarised(len(plan.origins)), summarised(1)
+    return results, summarised(len(plan.origins)), summarised(1, map_tasks=map_as_tasks, series_per_task=1)
 
 
 def by_row(frame: pd.DataFrame) -> pd.DataFrame:
