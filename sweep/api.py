@@ -17,6 +17,7 @@ ray: ...
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from sweep.data.in_memory import in_memory_catalogue
 from sweep.forecasting import forecast_winner
 from sweep.reports.console import print_finished
 from sweep.reports.files import write_forecast
+from sweep.results.per_series import TablesByName
 from sweep.storage.folder import ResultsFolder
 from sweep.storage.layout import FORECASTS_FILE
 
@@ -40,7 +42,7 @@ class SweepResult:
     folder: str  # where the results were written: <storage>/<name>
     trials: pd.DataFrame  # one row per (series, study, point, repeat, origin): trials.parquet
     summary: pd.DataFrame  # describe() and the statistics per (series, study, point): summary.csv
-    tables: dict[str, pd.DataFrame]  # study -> its describe() table as printed (with several series: "series/study")
+    tables: Mapping[str, pd.DataFrame]  # study -> its describe() table as printed (with several series: "series/study", built when read)
     baselines: pd.DataFrame  # the baselines' scores per (series, baseline, origin): baselines.parquet; empty without them
     across: dict[str, pd.DataFrame]  # study -> each method judged across series (mean rank, wins, verdict); {} for one series
     config: SweepConfig  # the config as it ran (its season settled)
@@ -94,8 +96,7 @@ def run_sweep(
     if finished.outcome is None or finished.while_confirming:
         raise SweepInterrupted(f"the sweep in {finished.folder} stopped before it finished; run_sweep(..., resume=True) continues it")
     outcome = finished.outcome
-    several = {f"{series}/{study}": table for series, studies in outcome.tables.items() for study, table in studies.items()}
-    tables = outcome.single or several
+    tables = outcome.single or TablesByName(outcome.tables, list(finished.plan.studies))
     across = {study: judged.comparison for study, judged in outcome.across.items()}
     return SweepResult(
         str(finished.folder),

@@ -133,3 +133,21 @@ class SeriesTables(Mapping[str, dict[str, pd.DataFrame]]):
 
     def __len__(self) -> int:
         return len(self.statistics)
+
+
+class TablesByName(Mapping[str, pd.DataFrame]):
+    """ "series/study" -> that series' table of that study, built when read: a catalogue's tables as one mapping."""
+
+    def __init__(self, tables: Mapping[str, dict[str, pd.DataFrame]], studies: list[str]):
+        self.tables = tables
+        self._named = {f"{series}/{study}": (series, study) for series in tables for study in studies}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        series, study = self._named[name]
+        return self.tables[series][study]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._named)
+
+    def __len__(self) -> int:
+        return len(self._named)

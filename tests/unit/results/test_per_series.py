@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sweep.results.ensembles import with_ensemble_rows
-from sweep.results.per_series import SeriesTables, series_statistics
+from sweep.results.per_series import SeriesTables, TablesByName, series_statistics
 from sweep.results.summary import study_statistics, study_table, summarize, summary_by_series
 
 STUDIES = ["units", "epochs"]
@@ -71,3 +71,11 @@ def test_a_catalogues_summary_keeps_each_series_rows_together_configurations_fir
     assert summary["series"].tolist() == sorted(summary["series"])
     for _, rows in summary.groupby("series"):
         assert rows["baseline"].notna().tolist() == sorted(rows["baseline"].notna().tolist())
+
+
+def test_a_catalogues_tables_are_named_series_slash_study(catalogue):
+    trials, baselines, gains, statistics, _ = catalogue
+    tables = SeriesTables(trials, baselines, statistics, gains, trials, "mase")
+    named = TablesByName(tables, STUDIES)
+    assert list(named) == [f"{series}/{study}" for series in "abc" for study in STUDIES]
+    pd.testing.assert_frame_equal(named["b/epochs"], tables["b"]["epochs"])
