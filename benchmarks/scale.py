@@ -2,6 +2,7 @@
 grows. Each size is a real `python -m sweep.run` on a local Ray.
 
     $ python benchmarks/scale.py [--series 100 1000] [--repeats 30] [--num-cpus 2] [--before ../old-checkout]
+                                 [--series-per-trial 8 32]
 
 The series are simulated monthly demand, 72 months each (a random level, trend, a yearly season and noise), one
 long-format CSV. The sweep is one configuration (1000 epochs, batch 4, 1 unit, direct strategy), `--repeats`
@@ -14,6 +15,7 @@ runs each size with another checkout's code too (git worktree add ../old-checkou
 from __future__ import annotations
 
 import argparse
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -45,8 +47,9 @@ def catalogue_csv(count: int, path: Path) -> None:
     pd.concat(frames).to_csv(path, index=False)
 
 
-def sweep_config(name: str, source: Path, repeats: int) -> dict:
+def sweep_config(name: str, source: Path, repeats: int, series_per_trial: int | None = None) -> dict:
     return {
+        "series_per_trial": series_per_trial,
         "name": name,
         "data": {"source": str(source), "series_column": "id", "date_column": "month", "value_column": "value", "test_size": 18},
         "evaluation": {"origins": 3, "step": 12, "horizon": 18, "metric": "mase"},
@@ -76,12 +79,12 @@ class WorkerMemory(threading.Thread):
                 self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
 
-def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT) -> dict:
+def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT, series_per_trial: int | None = None) -> dict:
     source, name = folder / f"series{count}.csv", f"scale{count}-{len(list(folder.glob('*.yaml')))}"
     if not source.exists():
         catalogue_csv(count, source)
     config = folder / f"{name}.yaml"
-    config.write_text(yaml.safe_dump(sweep_config(name, source, repeats)))
+    config.write_text(yaml.safe_dump(sweep_config(name, source, repeats, series_per_trial)))
     command = [sys.executable, "-c", DRIVER, "--config", str(config), "--storage", str(folder / "results"), "--num-cpus", str(num_cpus)]
     workers = WorkerMemory()
     workers.start()
@@ -95,7 +98,8 @@ def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT
     forecasts = pq.ParquetFile(folder / "results" / name / "forecasts.parquet").metadata.num_rows
     return {
         "code": "before" if code != ROOT else "this",
-        "series": count, "repeats": repeats, "forecasts kept": forecasts, "wall s": wall, "driver peak MiB": peak / 1024,
+        "series": count, "repeats": repeats, "series per trial": series_per_trial or "8 (default)",
+        "forecasts kept": forecasts, "wall s": wall, "driver peak MiB": peak / 1024,
         "bytes per forecast": peak * 1024 / forecasts, "worker peak MiB": workers.peak_kib / 1024,
     }  # fmt: skip
 
@@ -106,13 +110,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--num-cpus", type=int, default=2)
     parser.add_argument("--before", type=Path, help="another checkout whose code runs each size too, first")
+    parser.add_argument("--series-per-trial", type=int, nargs="+", default=[None], help="each size with each (default: the config's)")
     args = parser.parse_args()
     codes = [args.before.resolve(), ROOT] if args.before else [ROOT]
     with tempfile.TemporaryDirectory(prefix="lstm-sweep-scale-") as scratch:
         rows = []
         for count in args.series:
-            for code in codes:
-                rows.append(run(count, args.repeats, args.num_cpus, Path(scratch), code))
+            for code, series_per_trial in itertools.product(codes, args.series_per_trial):
+                rows.append(run(count, args.repeats, args.num_cpus, Path(scratch), code, series_per_trial))
                 print(rows[-1], flush=True)  # each size as it ends: a long run's earlier sizes survive an interruption
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.1f}"))
 
