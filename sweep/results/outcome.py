@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import pandas as pd
 
@@ -53,12 +54,12 @@ class Outcome:
         """Repeats (of a point on a series, counted once over studies and origins) that ended with `status`."""
         return int(self.trials.drop_duplicates(["series", *axis_names, "repeat"])["status"].eq(status).sum())
 
-    @property
+    @cached_property  # built when first read (`SeriesTables`), then kept: every report reads them
     def single(self) -> dict[str, pd.DataFrame] | None:
         """The one series' tables (study -> table), or None when there are several series."""
         return next(iter(self.tables.values())) if len(self.tables) == 1 else None
 
-    @property
+    @cached_property
     def single_statistics(self) -> dict[str, pd.DataFrame] | None:
         """The one series' `study_statistics` (study -> frame), or None when there are several series."""
         return next(iter(self.statistics.values())) if len(self.statistics) == 1 else None

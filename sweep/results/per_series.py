@@ -27,10 +27,11 @@ class SeriesStatistics(Mapping[str, dict[str, pd.DataFrame]]):
 
     def __init__(self, frame: pd.DataFrame, series: list[str], studies: list[str]):
         self.frame, self.series, self.studies = frame, series, studies
+        self._known = set(series)
         self._rows = frame.groupby(["series", "study"], sort=False).indices if not frame.empty else {}
 
     def __getitem__(self, series: str) -> dict[str, pd.DataFrame]:
-        if series not in self.series:
+        if series not in self._known:
             raise KeyError(series)
         return {study: self._of(series, study) for study in self.studies}
 

@@ -64,7 +64,7 @@ def summary_by_series(
     if "race_round" in trials.columns:  # a race: the rounds each point ran (a point that left early: the round it left)
         summary["race_rounds"] = trials.groupby(keys)["race_round"].max().reindex(every_point)
     summary = summary.reset_index()
-    if baselines is not None and not baselines.empty:
+    if baselines is not None and not baselines.empty and studies:
         rows = _baseline_rows(baselines, statistics, studies, columns, score)
         summary = pd.concat([summary.assign(baseline=None), rows], ignore_index=True)
         series_order = pd.factorize(summary["series"])[0]  # trials' series order; a series' baselines after its configurations

@@ -63,6 +63,8 @@ def test_a_sweep_summarised_a_series_at_a_time_gives_every_table_and_file_of_one
     for series, studies in whole.statistics.items():
         for study, frame in studies.items():
             pd.testing.assert_frame_equal(chunked.statistics[series][study], frame, check_exact=True, obj=f"{series} {study}")
+            table = chunked.tables[series][study]  # its describe() table, built when read
+            pd.testing.assert_frame_equal(table, whole.tables[series][study], check_exact=True, obj=f"{series} {study} table")
     for name in (FORECASTS_FILE, INTERVALS_FILE):  # the same rows, chunk by chunk
         joined = by_row(pd.concat(chunked_files[name], ignore_index=True))
         pd.testing.assert_frame_equal(joined, by_row(pd.concat(whole_files[name], ignore_index=True)), check_exact=True, obj=name)

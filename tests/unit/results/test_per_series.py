@@ -10,13 +10,16 @@ from sweep.results.per_series import SeriesTables, TablesByName, series_statisti
 from sweep.results.summary import study_statistics, study_table, summarize, summary_by_series
 
 STUDIES = ["units", "epochs"]
+SERIES = ["c", "a", "b"]  # the plan's order, not the names'
+POINTS = ["epochs", "batch_size", "neurons"]
 STUDIES_AXIS = {"units": "neurons", "epochs": "epochs"}  # the axis each study varies, which labels its configurations
 
 
 def _catalogue() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Three series: a's three origins, b's one, c's configurations all failed; two baselines, one of which failed on a."""
+    """Three series, in this order: c's configurations all failed, a's three origins, b's one; two baselines, one of which
+    failed on a."""
     rng = np.random.default_rng(3)
-    origins = {"a": 3, "b": 1, "c": 3}
+    origins = {"c": 3, "a": 3, "b": 1}
     points = {"units": [(10, 1), (10, 2)], "epochs": [(10, 1), (20, 1)]}
     trials = pd.DataFrame([
         {"series": series, "study": study, "epochs": epochs, "batch_size": 4, "neurons": neurons, "repeat": repeat, "origin": origin,
@@ -40,12 +43,12 @@ def _catalogue() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def catalogue():
     trials, baselines, gains = _catalogue()
-    statistics = series_statistics(trials, baselines, ["a", "b", "c"], STUDIES, "mase")
+    statistics = series_statistics(trials, baselines, SERIES, STUDIES, "mase")
     summary = summary_by_series(trials, statistics.frame, STUDIES, "mase", baselines)
     return trials, baselines, gains, statistics, summary
 
 
-@pytest.mark.parametrize("series", ["a", "b", "c"])
+@pytest.mark.parametrize("series", SERIES)
 def test_each_series_statistics_summary_and_tables_are_its_own(catalogue, series):
     trials, baselines, gains, statistics, summary = catalogue
     own, own_baselines = trials[trials["series"] == series], baselines[baselines["series"] == series]
@@ -68,14 +71,41 @@ def test_each_series_statistics_summary_and_tables_are_its_own(catalogue, series
 
 def test_a_catalogues_summary_keeps_each_series_rows_together_configurations_first(catalogue):
     *_, summary = catalogue
-    assert summary["series"].tolist() == sorted(summary["series"])
+    assert summary["series"].drop_duplicates().tolist() == SERIES and summary["series"].is_monotonic_increasing is False
+    assert (summary["series"].map(SERIES.index).diff().dropna() >= 0).all()
     for _, rows in summary.groupby("series"):
         assert rows["baseline"].notna().tolist() == sorted(rows["baseline"].notna().tolist())
+    # one column order whatever the first series did (its configurations all failed here): describe()'s, then the statistics'
+    described = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
+    assert summary.columns[: 2 + len(POINTS) + len(described)].tolist() == ["series", "study", *POINTS, *described]
+    assert summary.columns.get_loc("mean_ci_low") == summary.columns.get_loc("max") + 1
+
+
+def test_each_summary_row_is_its_own_series_scores(catalogue):
+    """Read from the trials and baselines directly, not through the summary's own code."""
+    trials, baselines, _, statistics, summary = catalogue
+    completed = trials[trials["status"] == "completed"]
+    for (series, study), rows in summary[summary["baseline"].isna()].groupby(["series", "study"], sort=False):
+        own = completed[(completed["series"] == series) & (completed["study"] == study)]
+        scores = own.groupby(POINTS, sort=False)["test_mase"]
+        assert rows["count"].tolist() == (scores.size().tolist() if len(own) else [0] * len(rows))
+        if len(own):
+            np.testing.assert_allclose(rows["mean"], scores.mean(), rtol=1e-12)
+            np.testing.assert_array_equal(
+                rows["mean_ci_low"], statistics[series][study].loc[~statistics[series][study]["baseline"], "mean_ci_low"]
+            )
+    for (series, _study), rows in summary[summary["baseline"].notna()].groupby(["series", "study"], sort=False):
+        own = baselines[baselines["series"] == series]
+        assert rows["baseline"].tolist() == own["baseline"].unique().tolist()
+        assert rows["failed"].tolist() == [int((group["status"] == "failed").sum()) for _, group in own.groupby("baseline", sort=False)]
+        done = own[own["status"] == "completed"].groupby("baseline", sort=False)["test_mase"]
+        assert rows["count"].tolist() == done.size().tolist()
+        np.testing.assert_allclose(rows["mean"], done.mean(), rtol=1e-12)
 
 
 def test_a_catalogues_tables_are_named_series_slash_study(catalogue):
     trials, baselines, gains, statistics, _ = catalogue
     tables = SeriesTables(trials, baselines, statistics, gains, trials, "mase")
     named = TablesByName(tables, STUDIES)
-    assert list(named) == [f"{series}/{study}" for series in "abc" for study in STUDIES]
+    assert list(named) == [f"{series}/{study}" for series in SERIES for study in STUDIES]
     pd.testing.assert_frame_equal(named["b/epochs"], tables["b"]["epochs"])
