@@ -80,18 +80,18 @@ def series_statistics(
     """Every series' `study_statistics` of every study, each from its own rows; with more than `series_per_task` series,
     computed in tasks of that many series through `map_tasks` (Ray tasks over the cluster's CPUs: 10,000 series cost
     about 30 ms each, and a cluster has far more cores than its driver)."""
-    trial_rows, baseline_rows = rows_of_each(trials["series"]), rows_of_each(baselines["series"])
-
-    def task(names: list[str]) -> StatisticsTask:
-        def rows(of: dict) -> np.ndarray:
-            return np.concatenate([of.get(name, np.empty(0, int)) for name in names])
-
-        return StatisticsTask(trials.take(rows(trial_rows)), baselines.take(rows(baseline_rows)), names, studies, metric)
-
     batches = [series[start : start + series_per_task] for start in range(0, len(series), series_per_task)]
     if len(batches) <= 1 or map_tasks is None:
-        frames = [statistics_of(task(series))]
+        frames = [statistics_of(StatisticsTask(trials, baselines, series, studies, metric))]
     else:
+        trial_rows, baseline_rows = rows_of_each(trials["series"]), rows_of_each(baselines["series"])
+
+        def task(names: list[str]) -> StatisticsTask:
+            def rows(of: dict) -> np.ndarray:
+                return np.concatenate([of.get(name, np.empty(0, int)) for name in names])
+
+            return StatisticsTask(trials.take(rows(trial_rows)), baselines.take(rows(baseline_rows)), names, studies, metric)
+
         frames = map_tasks(statistics_of, [task(names) for names in batches])
     frames = [frame for frame in frames if not frame.empty]
     return SeriesStatistics(pd.concat(frames) if frames else pd.DataFrame(), series, studies)
@@ -107,14 +107,8 @@ class SeriesTables(Mapping[str, dict[str, pd.DataFrame]]):
         self, trials: pd.DataFrame, baselines: pd.DataFrame, statistics: SeriesStatistics, gains: pd.DataFrame, members: pd.DataFrame,
         metric: str,
     ):  # fmt: skip
-        self.trials, self.baselines, self.statistics, self.gains, self.members, self.metric = (
-            trials,
-            baselines,
-            statistics,
-            gains,
-            members,
-            metric,
-        )
+        self.trials, self.baselines, self.statistics, self.metric = trials, baselines, statistics, metric
+        self.gains, self.members = gains, members
         self._trial_rows, self._baseline_rows = rows_of_each(trials["series"]), rows_of_each(baselines["series"])
         self._gain_rows, self._member_rows = rows_of_each(gains["series"]) if not gains.empty else {}, rows_of_each(members["series"])
 

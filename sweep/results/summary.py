@@ -81,10 +81,8 @@ def _baseline_rows(baselines: pd.DataFrame, statistics: pd.DataFrame, studies: l
     described = baselines[score].where(baselines["status"] == "completed").groupby(pairs, sort=False).describe()
     described["failed"] = baselines["status"].eq("failed").groupby(pairs, sort=False).sum()
     described = described.reset_index()
+    # study-major: once `summary_by_series` groups the rows by series, each series' baselines come study by study
     rows = pd.concat([described.assign(study=study, stopped=0) for study in studies], ignore_index=True)
-    order = np.lexsort((np.tile(np.arange(len(described)), len(studies)), np.repeat(np.arange(len(studies)), len(described)),
-                        pd.factorize(rows["series"])[0]))  # fmt: skip
-    rows = rows.iloc[order].reset_index(drop=True)
     found = statistics[statistics["baseline"]] if not statistics.empty else statistics
     if found.empty:
         return rows
