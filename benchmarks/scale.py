@@ -2,14 +2,16 @@
 grows. Each size is a real `python -m sweep.run` on a local Ray.
 
     $ python benchmarks/scale.py [--series 100 1000] [--repeats 30] [--num-cpus 2] [--before ../old-checkout]
-                                 [--series-per-trial 8 32]
+                                 [--series-per-trial 8 32] [--configurations 11 --epochs 10]
 
 The series are simulated monthly demand, 72 months each (a random level, trend, a yearly season and noise), one
 long-format CSV. The sweep is one configuration (1000 epochs, batch 4, 1 unit, direct strategy), `--repeats`
 repeats, 3 origins a year apart, each forecasting its last 18 months at horizon 18, scored by MASE; no baselines
-and no intervals, so that what grows is the trials' forecasts alone. The driver's peak is its own `ru_maxrss`; a
-worker's is the highest resident size seen by sampling every `ray::` process of this Ray twice a second. `--before`
-runs each size with another checkout's code too (git worktree add ../old-checkout COMMIT), on the same series.
+and no intervals, so that what grows is the trials' forecasts alone. `--configurations N` sweeps N configurations
+(1 to N units) and `--epochs` another number of epochs: the driver's share of a run of the issue's goal's size (11
+configurations) is measured without its half hour of training. The driver's peak is its own `ru_maxrss`; a worker's
+is the highest resident size seen by sampling every `ray::` process of this Ray twice a second. `--before` runs each
+size with another checkout's code too (git worktree add ../old-checkout COMMIT), on the same series.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def catalogue_csv(count: int, path: Path) -> None:
     pd.concat(frames).to_csv(path, index=False)
 
 
-def sweep_config(name: str, source: Path, repeats: int, series_per_trial: int | None = None) -> dict:
+def sweep_config(name: str, source: Path, repeats: int, series_per_trial: int | None = None, configurations: int = 1,
+                 epochs: int = 1000) -> dict:  # fmt: skip
     return {
         "series_per_trial": series_per_trial,
         "name": name,
@@ -56,7 +59,9 @@ def sweep_config(name: str, source: Path, repeats: int, series_per_trial: int | 
         "engine": "compiled",
         "repeats": repeats,
         "seed": 0,
-        "studies": {"scale": {"epochs": [1000], "batch_size": [4], "neurons": [1], "strategy": ["direct"]}},
+        "studies": {
+            "scale": {"epochs": [epochs], "batch_size": [4], "neurons": list(range(1, configurations + 1)), "strategy": ["direct"]}
+        },
     }
 
 
@@ -79,12 +84,13 @@ class WorkerMemory(threading.Thread):
                 self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
 
-def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT, series_per_trial: int | None = None) -> dict:
+def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT, series_per_trial: int | None = None,
+        configurations: int = 1, epochs: int = 1000) -> dict:  # fmt: skip
     source, name = folder / f"series{count}.csv", f"scale{count}-{len(list(folder.glob('*.yaml')))}"
     if not source.exists():
         catalogue_csv(count, source)
     config = folder / f"{name}.yaml"
-    config.write_text(yaml.safe_dump(sweep_config(name, source, repeats, series_per_trial)))
+    config.write_text(yaml.safe_dump(sweep_config(name, source, repeats, series_per_trial, configurations, epochs)))
     command = [sys.executable, "-c", DRIVER, "--config", str(config), "--storage", str(folder / "results"), "--num-cpus", str(num_cpus)]
     workers = WorkerMemory()
     workers.start()
@@ -98,7 +104,8 @@ def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT
     forecasts = pq.ParquetFile(folder / "results" / name / "forecasts.parquet").metadata.num_rows
     return {
         "code": "before" if code != ROOT else "this",
-        "series": count, "repeats": repeats, "series per trial": series_per_trial or "8 (default)",
+        "series": count, "repeats": repeats, "configurations": configurations, "epochs": epochs,
+        "series per trial": series_per_trial or "8 (default)",
         "forecasts kept": forecasts, "wall s": wall, "driver peak MiB": peak / 1024,
         "bytes per forecast": peak * 1024 / forecasts, "worker peak MiB": workers.peak_kib / 1024,
     }  # fmt: skip
@@ -111,13 +118,17 @@ def main() -> None:
     parser.add_argument("--num-cpus", type=int, default=2)
     parser.add_argument("--before", type=Path, help="another checkout whose code runs each size too, first")
     parser.add_argument("--series-per-trial", type=int, nargs="+", default=[None], help="each size with each (default: the config's)")
+    parser.add_argument("--configurations", type=int, default=1, help="configurations of the sweep: 1 to N units")
+    parser.add_argument("--epochs", type=int, default=1000)
     args = parser.parse_args()
     codes = [args.before.resolve(), ROOT] if args.before else [ROOT]
     with tempfile.TemporaryDirectory(prefix="lstm-sweep-scale-") as scratch:
         rows = []
         for count in args.series:
             for code, series_per_trial in itertools.product(codes, args.series_per_trial):
-                rows.append(run(count, args.repeats, args.num_cpus, Path(scratch), code, series_per_trial))
+                rows.append(
+                    run(count, args.repeats, args.num_cpus, Path(scratch), code, series_per_trial, args.configurations, args.epochs)
+                )
                 print(rows[-1], flush=True)  # each size as it ends: a long run's earlier sizes survive an interruption
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.1f}"))
 

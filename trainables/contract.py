@@ -30,10 +30,11 @@ SCHEDULER_METRIC = "test_rmse"  # what Tune's schedulers and live table compare:
 TIME_ATTRIBUTE = "epoch"  # epochs trained when a report is made: the schedulers' clock
 SCORES = tuple(f"test_{metric}" for metric in (*METRICS, *INTERVAL_METRICS))  # each metric's column in trials.parquet and
 # baselines.parquet (the interval metrics' NaN without `evaluation.levels`)
-REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin): marks a completed trial
+REPEAT_SCORES = "per_repeat"  # a final report's list of RepeatScores (one per repeat and origin), unless published as a part
 _DIAGNOSTIC_TEST = "diagnostic_test_rmse"  # a diagnostic report's per-repeat test RMSE, from a reset state
 _DIAGNOSTIC_TRAIN = "diagnostic_train_rmse"
-_PUBLISHED = "forecasts_published"  # a final report whose forecasts were written as the trial's part, not carried
+_PUBLISHED = "forecasts_published"  # a final report whose forecasts were written as the trial's part, not carried (and
+# whose scores too, when it carries no `per_repeat` list: reports made before scores were published carry theirs)
 NODE_ID = "node_id"  # the Ray node a trial ran on, added to its final report under Ray
 _TUNE_DONE = "done"  # Tune sets it on the result at which a scheduler stops a trial (not on one cut by Ctrl-C)
 _TUNE_TRIAL_ID = "trial_id"  # Tune adds the trial's id to every report
@@ -216,6 +217,8 @@ class FinalReport:
     last_diagnostic: DiagnosticReport | None = None
     node_id: str | None = field(default=None)  # set under Ray
     forecasts_published: bool = False  # the forecasts were written where the driver reads them, and left out of the report
+    scores_published: bool = False  # so were the repeats' scores: the report carries their means, `repeats` is empty once
+    # read back from Tune, and the trial's part holds them (`sweep.storage.forecast_parts`)
 
     FACTS = ("forecast_batch_size", NODE_ID)  # per-trial columns of trials.parquet, the same for each of its repeats
 
@@ -236,8 +239,13 @@ class FinalReport:
         return replace(self, node_id=node_id)
 
     def published(self) -> FinalReport:
-        """The report without its forecasts, once they are written elsewhere: the scores alone travel through Tune."""
-        return replace(self, repeats=[replace(row, forecasts=[]) for row in self.repeats], forecasts_published=True)
+        """The report once its repeats (scores and forecasts) are written as the trial's part: its metrics carry their means
+        and none of its rows, so that Tune, which keeps every trial's last report in the driver, holds no row per repeat."""
+        return replace(self, forecasts_published=True, scores_published=True)
+
+    def with_repeats(self, repeats: list[RepeatScores]) -> FinalReport:
+        """The report with the repeats its part holds, read back (`scores_published`)."""
+        return replace(self, repeats=repeats, scores_published=False)
 
     def to_metrics(self) -> dict[str, Any]:
         diagnostic = self.last_diagnostic.to_metrics() if self.last_diagnostic else {}
@@ -247,7 +255,7 @@ class FinalReport:
             "train_rmse": float(np.mean([row.train_rmse for row in self.repeats])),
             "fit_seconds": float(sum(row.fit_seconds for row in self.repeats)),
             "compile_seconds": float(sum(row.compile_seconds for row in self.repeats)),
-            REPEAT_SCORES: [asdict(row) for row in self.repeats],
+            **({} if self.scores_published else {REPEAT_SCORES: [asdict(row) for row in self.repeats]}),
             **self.repeat_scalars(),
             **self.facts,
             _PUBLISHED: self.forecasts_published,
@@ -264,17 +272,24 @@ class FinalReport:
 
     @classmethod
     def from_metrics(cls, metrics: Mapping[str, Any]) -> FinalReport | None:
-        """The final report a trial's last metrics hold, or None if it never made one."""
-        if REPEAT_SCORES not in metrics:
+        """The final report a trial's last metrics hold, or None if it never made one. A report that published its
+        scores comes back without its repeats (`scores_published`): its part holds them."""
+        if not is_final(metrics):
             return None
         return cls(
             epoch=metrics[TIME_ATTRIBUTE],
-            repeats=[RepeatScores(**row) for row in metrics[REPEAT_SCORES]],
+            repeats=[RepeatScores(**row) for row in metrics.get(REPEAT_SCORES, ())],
             forecast_batch_size=metrics["forecast_batch_size"],
             last_diagnostic=DiagnosticReport.from_metrics(metrics),
             node_id=metrics.get(NODE_ID),
             forecasts_published=bool(metrics.get(_PUBLISHED, False)),
+            scores_published=REPEAT_SCORES not in metrics,
         )
+
+
+def is_final(metrics: Mapping[str, Any]) -> bool:
+    """Whether a report is a trial's final one: it carries its repeats, or says its part holds them."""
+    return REPEAT_SCORES in metrics or bool(metrics.get(_PUBLISHED, False))
 
 
 def trial_id(metrics: Mapping[str, Any]) -> str | None:
@@ -311,7 +326,7 @@ def trial_status(metrics: Mapping[str, Any] | None, failed: bool, early_stopping
     metrics = metrics or {}
     if failed:
         return TrialStatus.FAILED
-    if REPEAT_SCORES in metrics:
+    if is_final(metrics):
         return TrialStatus.COMPLETED
     if early_stopping and _DIAGNOSTIC_TEST in metrics and metrics.get(_TUNE_DONE):
         return TrialStatus.STOPPED

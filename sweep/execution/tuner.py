@@ -53,15 +53,15 @@ def trial_options(config: SweepConfig, axes: list[str]) -> dict:
     return {"reuse_actors": config.resources.reuse_workers, "trial_name_creator": trial_namer(axes), "trial_dirname_creator": trial_folder}
 
 
-def tune_config(config: SweepConfig, plan: SweepPlan) -> tune.TuneConfig:
+def tune_config(config: SweepConfig, plan: SweepPlan, parts: ForecastParts) -> tune.TuneConfig:
     """Actors are reused so compiled functions stay warm; ASHA, when asked for, stops on epochs trained; a
     race (`search.type: race`) suggests each round's trials as the previous round's scores decide; Optuna
     (`search.type: optuna`) one point at a time (sweep/search/)."""
     named = trial_options(config, shown_axes(config, plan))
     if config.search.type == "race":
-        return tune.TuneConfig(search_alg=race_searcher(config, plan), num_samples=most_race_trials(config, plan), **named)
+        return tune.TuneConfig(search_alg=race_searcher(config, plan, parts), num_samples=most_race_trials(config, plan), **named)
     if config.search.type == "optuna":
-        return tune.TuneConfig(search_alg=optuna_searcher(config, plan), num_samples=config.search.num_samples, **named)
+        return tune.TuneConfig(search_alg=optuna_searcher(config, plan, parts), num_samples=config.search.num_samples, **named)
     if config.scheduler is None:
         return tune.TuneConfig(**named)
     scheduler = ASHAScheduler(
@@ -82,13 +82,14 @@ def run_tuner(
     `confirming`: run these points' fresh repeats instead (`search.confirm`), in their own Tune experiment.
     """
     axes = shown_axes(config, plan)
-    if confirming is None:
-        experiment_name, space, options = TUNE_FOLDER, param_space(config, plan, axes), tune_config(config, plan)
-    else:
-        space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
-        experiment_name, options = CONFIRM_FOLDER, tune.TuneConfig(**trial_options(config, axes))
+    experiment_name = TUNE_FOLDER if confirming is None else CONFIRM_FOLDER
     experiment = f"{folder.path}/{experiment_name}"
     parts = ForecastParts(folder.filesystem, experiment, ray.get_runtime_context().get_node_id() if folder.local else None)
+    if confirming is None:
+        space, options = param_space(config, plan, axes), tune_config(config, plan, parts)
+    else:
+        space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
+        options = tune.TuneConfig(**trial_options(config, axes))
     trainable = tune.with_resources(
         tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}, publish=parts.publish),
         {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},

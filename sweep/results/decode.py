@@ -11,7 +11,7 @@ import numpy as np
 from ray import tune
 
 from sweep.storage.forecast_parts import ForecastParts
-from trainables import FinalReport, TrialRequest, TrialStatus, trial_id, trial_status
+from trainables import FinalReport, RepeatScores, TrialRequest, TrialStatus, trial_id, trial_status
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,23 @@ class DecodedTrial:
     error: BaseException | None  # why it failed, after its retries
     result: tune.Result
     failures: int = 0  # how often it failed (its worker died, or it raised): retried up to `max_failures` times
-    parts: ForecastParts | None = None  # where its forecasts are, when its final report left them out
+    parts: ForecastParts | None = None  # where its repeats are, when its final report left them out
 
-    def forecasts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Its completed repeats' forecasts, in the final report's order: one flat array, and each repeat's count."""
+    def repeats(self) -> list[RepeatScores]:
+        """Its completed repeats' scores (one per repeat, origin and series), from its report or, when it published them,
+        read from its part each time: the driver holds no trial's rows longer than it reads them."""
+        return self.parts.scores(self.trial_id) if self.final.scores_published else self.final.repeats
+
+    def forecasts(self) -> tuple[list[RepeatScores], np.ndarray, np.ndarray]:
+        """Its completed repeats, and their forecasts in the same order: one flat array, and each repeat's count."""
+        rows = self.repeats()
         if self.final.forecasts_published:
-            return self.parts.read(self.trial_id, self.final)
-        rows = self.final.repeats
-        return np.array([value for row in rows for value in row.forecasts], dtype=float), np.array([len(row.forecasts) for row in rows])
+            return rows, *self.parts.forecasts(self.trial_id, self.final)
+        return (
+            rows,
+            np.array([value for row in rows for value in row.forecasts], dtype=float),
+            np.array([len(row.forecasts) for row in rows]),
+        )
 
     @property
     def trial_id(self) -> str | None:
@@ -57,7 +66,7 @@ def decode(
     """Every trial of the grid. Tune marks the trials it ends on Ctrl-C as terminated, like finished ones, so each
     outcome comes from its metrics (`trial_status`, the contract's one rule); `early_stopping`: the sweep has a scheduler;
     `failures`: Tune's failure count by trial folder name (`sweep.execution.failures`); `parts`: where a completed
-    trial's forecasts are, when its report left them out (None: reports that carry them)."""
+    trial's repeats are, when its report left them out (None: reports that carry them)."""
     decoded = []
     for result in results:
         metrics = dict(result.metrics or {})
@@ -65,7 +74,7 @@ def decode(
         request = TrialRequest.from_tune(result.config) if result.config is not None else None
         final = FinalReport.from_metrics(metrics)
         if final is not None and final.forecasts_published and parts is None:
-            raise ValueError(f"trial {trial_id(metrics)} published its forecasts as a part, and no parts' location was given")
+            raise ValueError(f"trial {trial_id(metrics)} published its repeats as a part, and no parts' location was given")
         trial = DecodedTrial(request, status, metrics, final, result.error, result, parts=parts)
         counted = failures.get(Path(result.path).name if result.path else None, 0)
         # a failed trial failed at least once, though Tune's saved count may predate its last failure

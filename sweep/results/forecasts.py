@@ -104,9 +104,9 @@ def _windows(
         if trial.final is None or series.isdisjoint(trial.request.series):
             continue
         studies = list(plan.studies_of(trial.request.point))
-        flat, counts = trial.forecasts()
+        rows, flat, counts = trial.forecasts()
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        for row, start, end in zip(trial.final.repeats, offsets[:-1], offsets[1:]):
+        for row, start, end in zip(rows, offsets[:-1], offsets[1:]):
             if row.series not in series:
                 continue
             for study in studies:

@@ -23,22 +23,12 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
 
     A trial stopped early by the scheduler keeps its last diagnostic scores, with status `stopped`;
     one that failed after its retries (or is unfinished) has no scores, and a failed one its error.
-    With `race`, the round that ran each repeat is a column.
+    With `race`, the round that ran each repeat is a column. Built a trial at a time: a row is a Python dict only while
+    its trial's rows are read.
     """
-    rows = []
-    for trial in trials:
-        request, final = trial.request, trial.final
-        facts = {
-            **request.point, "status": str(trial.status), "epochs_trained": trial.metrics.get(TIME_ATTRIBUTE, 0),
-            "trial_id": trial.trial_id, "failures": trial.failures, **(final.facts if final else dict.fromkeys(FinalReport.FACTS)),
-            **({"race_round": request.race_round} if race else {}),
-        }  # fmt: skip
-        for repeat_row in _repeat_rows(trial, plan.origins):
-            for study, position in plan.studies_of(request.point).items():
-                rows.append({"study": study, "grid_position": position, **facts, **repeat_row})
-    frame = pd.DataFrame(
-        rows, columns=["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *(["race_round"] if race else [])]
-    )
+    columns = ["series", "study", "grid_position", *plan.axis_names, *RESULT_COLUMNS, *(["race_round"] if race else [])]
+    pieces = [_trial_rows(trial, plan, race, columns) for trial in trials]
+    frame = pd.concat(pieces, ignore_index=True).infer_objects() if pieces else pd.DataFrame(columns=columns)
     frame["series_position"] = frame["series"].map({name: position for position, name in enumerate(plan.origins)})
     frame["point_order"] = frame.groupby(plan.axis_names, sort=False, dropna=False).ngroup()  # searched points: as suggested
     order = ["series_position", "study", "grid_position", "point_order", "repeat", "origin"]  # each study in grid order, series as given
@@ -46,10 +36,24 @@ def trials_frame(trials: list[DecodedTrial], plan: SweepPlan, race: bool) -> pd.
     return with_axis_types(frame, counts=COUNT_COLUMNS).astype({"error": "str"})
 
 
+def _trial_rows(trial: DecodedTrial, plan: SweepPlan, race: bool, columns: list[str]) -> pd.DataFrame:
+    """A trial's rows of the frame, under each study of its point."""
+    request, final = trial.request, trial.final
+    facts = {
+        **request.point, "status": str(trial.status), "epochs_trained": trial.metrics.get(TIME_ATTRIBUTE, 0),
+        "trial_id": trial.trial_id, "failures": trial.failures, **(final.facts if final else dict.fromkeys(FinalReport.FACTS)),
+        **({"race_round": request.race_round} if race else {}),
+    }  # fmt: skip
+    repeat_rows = _repeat_rows(trial, plan.origins)
+    rows = [{"study": study, "grid_position": position, **facts, **repeat_row}
+            for study, position in plan.studies_of(request.point).items() for repeat_row in repeat_rows]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _repeat_rows(trial: DecodedTrial, origins: dict[str, list[Origin]]) -> list[dict]:
     request = trial.request
     if trial.status is TrialStatus.COMPLETED:
-        return [row.without_forecasts() for row in trial.final.repeats]
+        return [row.without_forecasts() for row in trial.repeats()]
     if trial.status is TrialStatus.STOPPED:  # early stopping needs diagnostics, which need one series and one origin
         diagnostic, series = DiagnosticReport.from_metrics(trial.metrics), request.series[0]
         origin = origins[series][0]

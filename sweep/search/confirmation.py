@@ -38,7 +38,7 @@ def confirmation_frame(
         (point_key(trial.request.point), getattr(row, score))
         for trial in trials_run
         if trial.final is not None
-        for row in trial.final.repeats
+        for row in trial.repeats()
         if row.origin < selection_origins
     ]
     failed = [

@@ -27,7 +27,8 @@ from sweep.config.model import SweepConfig
 from sweep.planning.plan import SweepPlan, with_default_rate
 from sweep.planning.requests import trial_request
 from sweep.search.objective import objective
-from trainables import SCHEDULER_METRIC, FinalReport, score_column
+from sweep.storage.forecast_parts import ForecastParts
+from trainables import SCHEDULER_METRIC, score_column
 
 OBJECTIVE = "objective"  # the value Optuna minimises, under this name
 
@@ -68,7 +69,8 @@ class OptunaPoints(Searcher):
         self.optuna_search.restore(checkpoint_path)
 
 
-def optuna_searcher(config: SweepConfig, plan: SweepPlan) -> OptunaPoints:
+def optuna_searcher(config: SweepConfig, plan: SweepPlan, parts: ForecastParts) -> OptunaPoints:
+    """`parts`: where a finished trial's repeats are read back, when its report left them out."""
     grid = config.studies[plan.searched]
     given = grid.given(plan.axis_names)
     searched = grid.varied(plan.axis_names)
@@ -85,7 +87,7 @@ def optuna_searcher(config: SweepConfig, plan: SweepPlan) -> OptunaPoints:
         return trial_request(config, point, range(config.repeats), series).tune_config()
 
     def objective_of(result: dict) -> float | None:
-        final = FinalReport.from_metrics(result)
+        final = parts.final_report(result)
         if final is None:
             return None
         return objective(pd.concat(final.scores_by_repeat(score, config.evaluation.selection_origins)), config.search.objective)

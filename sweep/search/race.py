@@ -33,7 +33,8 @@ from sweep.planning.plan import SweepPlan, point_key
 from sweep.planning.requests import trial_request
 from sweep.results.statistics import conditional_power, versus_best
 from sweep.results.verdicts import SIGNIFICANCE
-from trainables import SCHEDULER_METRIC, FinalReport, score_column
+from sweep.storage.forecast_parts import ForecastParts
+from trainables import SCHEDULER_METRIC, score_column
 
 Assignment = tuple[int, list[int]]  # (point index, the repeat indices a trial runs)
 
@@ -196,7 +197,8 @@ class RaceSearcher(Searcher):
         self.queue = deque(queue)
 
 
-def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
+def race_searcher(config: SweepConfig, plan: SweepPlan, parts: ForecastParts) -> RaceSearcher:
+    """`parts`: where a finished trial's repeats are read back, when its report left them out."""
     search = config.search
     position = {point_key(point): index for index, point in enumerate(plan.points)}
     studies = [[position[point_key(point)] for point in points] for points in plan.studies.values()]
@@ -208,7 +210,7 @@ def race_searcher(config: SweepConfig, plan: SweepPlan) -> RaceSearcher:
         return trial_request(config, plan.points[point], repeats, series, race_round).tune_config()
 
     def scores_of(result: dict) -> dict[int, pd.Series] | None:
-        final = FinalReport.from_metrics(result)
+        final = parts.final_report(result)
         return None if final is None else final.scores_by_repeat(score, config.evaluation.selection_origins)
 
     return RaceSearcher(race, lambda point: plan.groups_for(plan.points[point]), request_for, scores_of, SCHEDULER_METRIC)

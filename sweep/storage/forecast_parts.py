@@ -1,17 +1,20 @@
-"""Each trial's forecasts as its own Parquet part, written where the trial ran, so that they never travel inside Tune's
-metrics: Tune keeps every trial's last report in the driver, saves it in its experiment state and result.json, and
-reads all of them back after the run.
+"""Each trial's repeats (their scores and forecasts) as its own Parquet part, written where the trial ran, so that they
+never travel inside Tune's metrics: Tune keeps every trial's last report in the driver, saves it in its experiment
+state and result.json, and reads all of them back after the run. The report carries the repeats' means alone.
 
-A part is `<experiment>/forecasts/<trial id>.parquet`: one row per (series, repeat, origin) with its forecasts as a
-list, written at once through the sweep's filesystem (a local folder's publishes it by rename, an object store by
-one upload), so a reader sees all of it or none of it, and a retried or resumed trial (the same id) replaces its part.
-With a local folder only a trial on the driver's node writes one (another node's disk is not the driver's); a trial
-that writes none (another node, a full disk) carries its forecasts in its report as before.
+A part is `<experiment>/forecasts/<trial id>.parquet`: one row per (series, repeat, origin) with its scores and its
+forecasts as a list, in the report's order, written at once through the sweep's filesystem (a local folder's
+publishes it by rename, an object store by one upload), so a reader sees all of it or none of it, and a retried or
+resumed trial (the same id) replaces its part. With a local folder only a trial on the driver's node writes one
+(another node's disk is not the driver's); a trial that writes none (another node, a full disk) carries its repeats in
+its report. A part written before scores were published holds the forecasts alone (its report carries the scores).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,15 +23,19 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from sweep.storage.publishing import open_for_writing
-from trainables import FinalReport
+from trainables import FinalReport, RepeatScores, trial_id
 
 PARTS_FOLDER = "forecasts"
-PART_SCHEMA = pa.schema([("series", pa.string()), ("repeat", pa.int64()), ("origin", pa.int64()), ("forecasts", pa.list_(pa.float64()))])
+_KEYS = ["series", "repeat", "origin"]  # a row's identity
+_FORECASTS = "forecasts"
+_ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}  # RepeatScores' field types, as annotated
+_SCORES = [(item.name, _ARROW_TYPES[item.type]) for item in fields(RepeatScores) if item.name != _FORECASTS]
+PART_SCHEMA = pa.schema([*_SCORES, (_FORECASTS, pa.list_(pa.float64()))])
 
 
 @dataclass(frozen=True)
 class ForecastParts:
-    """Where a Tune experiment's trials publish their forecasts; sent to every trial with its series."""
+    """Where a Tune experiment's trials publish their repeats; sent to every trial with its series."""
 
     filesystem: pafs.FileSystem
     experiment: str  # Tune's experiment folder on `filesystem`
@@ -38,34 +45,45 @@ class ForecastParts:
         return f"{self.experiment}/{PARTS_FOLDER}/{trial_id}.parquet"
 
     def publish(self, trial_id: str, final: FinalReport) -> bool:
-        """Write the trial's forecasts as its part; False (nothing written) on a node whose disk the driver cannot read, or
+        """Write the trial's repeats as its part; False (nothing written) on a node whose disk the driver cannot read, or
         when the write fails."""
         if self.driver_node is not None and final.node_id != self.driver_node:
             return False
-        rows = final.repeats
-        table = pa.table(
-            [[row.series for row in rows], [row.repeat for row in rows], [row.origin for row in rows], [row.forecasts for row in rows]],
-            schema=PART_SCHEMA,
-        )  # fmt: skip
+        table = pa.Table.from_pylist([asdict(row) for row in final.repeats], schema=PART_SCHEMA)
         try:
             with open_for_writing(self.filesystem, self.path(trial_id)) as stream:
                 pq.write_table(table, stream)
-        except OSError:  # a full or read-only disk: the forecasts travel in the report instead, nothing is lost
+        except OSError:  # a full or read-only disk: the repeats travel in the report instead, nothing is lost
             return False
         return True
 
-    def read(self, trial_id: str, final: FinalReport) -> tuple[np.ndarray, np.ndarray]:
-        """The forecasts of a published report's repeats, in its order: one flat array, and each repeat's count of them;
-        as arrays, never one Python float per forecast."""
+    def final_report(self, metrics: Mapping[str, Any]) -> FinalReport | None:
+        """The final report a trial's last metrics hold, its repeats read back from its part when it published them (what
+        a searcher compares); None if it made none."""
+        final = FinalReport.from_metrics(metrics)
+        return final.with_repeats(self.scores(trial_id(metrics))) if final is not None and final.scores_published else final
+
+    def scores(self, trial_id: str) -> list[RepeatScores]:
+        """A published trial's repeats without their forecasts, in its report's order."""
+        table = self._read(trial_id, [name for name, _ in _SCORES])
+        return [RepeatScores(**row) for row in table.to_pylist()]
+
+    def forecasts(self, trial_id: str, final: FinalReport) -> tuple[np.ndarray, np.ndarray]:
+        """The forecasts of a published report's repeats (`final.repeats`, or its part's rows when it published its scores
+        too), in that order: one flat array, and each repeat's count of them; as arrays, never one Python float each."""
+        table = self._read(trial_id, [*_KEYS, _FORECASTS])
+        if not final.scores_published:  # an earlier part: its rows in whatever order, the report's scores in theirs
+            keys = zip(*(table[column].to_pylist() for column in _KEYS))
+            position = {key: index for index, key in enumerate(keys)}
+            table = table.take([position[(row.series, row.repeat, row.origin)] for row in final.repeats])
+        lists = table[_FORECASTS].combine_chunks()
+        return pc.list_flatten(lists).to_numpy(zero_copy_only=False), pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+
+    def _read(self, trial_id: str, columns: list[str]) -> pa.Table:
         try:
-            table = pq.read_table(self.path(trial_id), filesystem=self.filesystem, schema=PART_SCHEMA)
+            return pq.read_table(self.path(trial_id), filesystem=self.filesystem, columns=columns)
         except FileNotFoundError:
             raise FileNotFoundError(
-                f"trial {trial_id} completed and wrote its forecasts to {self.path(trial_id)}, which is no longer there: "
+                f"trial {trial_id} completed and wrote its results to {self.path(trial_id)}, which is no longer there: "
                 f"the sweep's results cannot be computed without them; run it again under another name"
             ) from None
-        keys = zip(*(table[column].to_pylist() for column in ("series", "repeat", "origin")))
-        position = {key: index for index, key in enumerate(keys)}
-        table = table.take([position[(row.series, row.repeat, row.origin)] for row in final.repeats])
-        lists = table["forecasts"].combine_chunks()
-        return pc.list_flatten(lists).to_numpy(zero_copy_only=False), pc.list_value_length(lists).to_numpy(zero_copy_only=False)

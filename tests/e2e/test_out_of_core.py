@@ -2,6 +2,8 @@
 as one summarised whole in the driver: the driver's memory is bounded by a chunk's forecasts, never the sweep's
 (`sweep.results.forecast_tables`), and a catalogue's statistics use the cluster's CPUs (`sweep.results.per_series`)."""
 
+import json
+
 import pandas as pd
 import pyarrow.fs as pafs
 import pytest
@@ -16,9 +18,10 @@ from sweep.results.decode import decode
 from sweep.results.forecast_tables import ForecastSink
 from sweep.results.outcome import summarize_sweep
 from sweep.storage.folder import ResultsFolder
-from sweep.storage.forecast_parts import ForecastParts
+from sweep.storage.forecast_parts import PARTS_FOLDER, ForecastParts
 from sweep.storage.layout import FORECASTS_FILE, INTERVALS_FILE, TUNE_FOLDER
 from sweep.storage.sweep_folder import saved_config
+from trainables.contract import REPEAT_SCORES
 
 SHIPPED = "search.yaml"  # several series, 18 steps, intervals, baselines, a held-out origin: every table that reads forecasts
 TABLES = ["trials", "baselines", "summary", "ensembles", "holdout", "holdout_across", "coverage", "reliability"]
@@ -47,6 +50,23 @@ def summaries(sweeps):
 
     assert len(plan.origins) > 1
     return results, summarised(len(plan.origins)), summarised(1, map_tasks=map_as_tasks, series_per_task=1)
+
+
+def test_tune_keeps_each_trials_means_and_its_part_every_repeat_of_it(summaries):
+    """What Tune holds in the driver (and saves in result.json) is a trial's means, not a row per repeat: the rows are in
+    the trial's part, and trials.parquet has exactly them (the Optuna search read them back from there to decide)."""
+    results, (whole, _), _ = summaries
+    experiment = results / TUNE_FOLDER
+    finals = [json.loads(path.read_text().splitlines()[-1]) for path in experiment.glob("*/result.json")]
+    assert finals and all(REPEAT_SCORES not in final and final["forecasts_published"] for final in finals)
+    parts = pd.concat([pd.read_parquet(path).assign(trial_id=path.stem) for path in (experiment / PARTS_FOLDER).glob("*.parquet")])
+    keys = ["trial_id", "series", "repeat", "origin"]
+    completed = whole.trials[whole.trials["status"] == "completed"]
+    trials = completed.drop_duplicates(keys)  # a shared point's rows appear under each of its studies
+    joined = trials.merge(parts, on=keys, suffixes=("", "_part"), validate="one_to_one")
+    assert len(joined) == len(trials) == len(parts)
+    for score in ("test_rmse", "test_mase", "train_rmse", "seed"):
+        assert joined[score].astype(float).tolist() == joined[f"{score}_part"].astype(float).tolist(), score
 
 
 def by_row(frame: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow.fs as pafs
 import pytest
 
 from sweep.config.loading import parse_config
@@ -11,6 +12,7 @@ from sweep.planning.plan import build_plan, point_key
 from sweep.planning.requests import trial_request
 from sweep.results.columns import points_by_label, with_axis_types
 from sweep.search.optuna_search import optuna_searcher
+from sweep.storage.forecast_parts import ForecastParts
 from trainables import TrialRequest, point_file_key, point_label, point_words, typed_point
 from trainables.contract import repeat_seed
 
@@ -33,7 +35,8 @@ def test_a_point_from_every_route_has_the_grids_seeds_label_and_file_key():
     from_table = points_by_label(with_baseline.iloc[:2], "s")["20/1.0"]  # the confirmation's and the forecast's route
     searched = parse_config({"name": "x", "seed": 3, "search": {"type": "optuna"},
                              "studies": {"s": STUDY | {"epochs": {"randint": [10, 20]}}}})  # fmt: skip
-    suggested = optuna_searcher(searched, build_plan(searched, SERIES)).request_for(
+    parts = ForecastParts(pafs.LocalFileSystem(), "experiment", driver_node=None)  # where finished trials are read: none here
+    suggested = optuna_searcher(searched, build_plan(searched, SERIES), parts).request_for(
         {"epochs": np.int64(20), "l2": 1, "batch_size": 4, "neurons": 1, "optimizer": "adam"}
     )
     from_optuna = TrialRequest.from_tune(suggested).point
