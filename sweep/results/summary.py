@@ -14,6 +14,7 @@ from sweep.results.columns import (
     points_by_label,
     with_axis_types,
 )
+from sweep.results.described import grouped_describe
 from sweep.results.statistics import compare_to_best
 from sweep.results.verdicts import ROBUST_QUANTILE, verdicts_of
 from trainables import Point, score_column
@@ -52,7 +53,7 @@ def summary_by_series(
     keys = ["series", "study", *point_columns(trials)]
     every_point = pd.MultiIndex.from_frame(trials[keys].drop_duplicates())
     completed = trials[trials["status"] == "completed"]
-    summary = completed.groupby(keys)[score].describe().reindex(every_point)
+    summary = grouped_describe(completed[score], completed[keys]).reindex(every_point)
     summary["count"] = summary["count"].fillna(0)
     several_origins = trials.groupby("series", sort=False)["origin"].nunique() > 1  # spread columns: only where origins vary
     columns = [*STATISTICS_COLUMNS, *(SPREAD_COLUMNS if several_origins.any() else [])]
@@ -78,7 +79,8 @@ def summary_by_series(
 def _baseline_rows(baselines: pd.DataFrame, statistics: pd.DataFrame, studies: list[str], columns: list[str], score: str):
     """Each baseline's summary row per series and study: describe() of its completed scores beside its statistics there."""
     pairs = [baselines["series"], baselines["baseline"]]
-    described = baselines[score].where(baselines["status"] == "completed").groupby(pairs, sort=False).describe()
+    completed = baselines[score].where(baselines["status"] == "completed")
+    described = grouped_describe(completed, baselines[["series", "baseline"]], sort=False)
     described["failed"] = baselines["status"].eq("failed").groupby(pairs, sort=False).sum()
     described = described.reset_index()
     # study-major: once `summary_by_series` groups the rows by series, each series' baselines come study by study
