@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from ray import tune
 
-from sweep.storage.forecast_parts import ForecastParts
+from sweep.storage.forecast_parts import WINDOW_KEYS, ForecastParts
 from trainables import FinalReport, RepeatScores, TrialRequest, TrialStatus, trial_id, trial_status
 
 
@@ -32,13 +32,17 @@ class DecodedTrial:
         read from its part each time: the driver holds no trial's rows longer than it reads them."""
         return self.parts.scores(self.trial_id) if self.final.scores_published else self.final.repeats
 
-    def forecasts(self) -> tuple[list[RepeatScores], np.ndarray, np.ndarray]:
-        """Its completed repeats, and their forecasts in the same order: one flat array, and each repeat's count."""
-        rows = self.repeats()
+    def forecasts(self) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+        """Its completed repeats' forecast windows, each (series, repeat, origin, test_start), and their forecasts in the
+        same order: one flat array, and each window's count of them."""
+        if self.final.scores_published:
+            return self.parts.windows(self.trial_id)
+        rows = self.final.repeats
+        windows = [tuple(getattr(row, key) for key in WINDOW_KEYS) for row in rows]
         if self.final.forecasts_published:
-            return rows, *self.parts.forecasts(self.trial_id, self.final)
+            return windows, *self.parts.forecasts(self.trial_id, self.final)
         return (
-            rows,
+            windows,
             np.array([value for row in rows for value in row.forecasts], dtype=float),
             np.array([len(row.forecasts) for row in rows]),
         )

@@ -104,14 +104,14 @@ def _windows(
         if trial.final is None or series.isdisjoint(trial.request.series):
             continue
         studies = list(plan.studies_of(trial.request.point))
-        rows, flat, counts = trial.forecasts()
+        trial_windows, flat, counts = trial.forecasts()
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        for row, start, end in zip(rows, offsets[:-1], offsets[1:]):
-            if row.series not in series:
+        for (name, repeat, origin, test_start), start, end in zip(trial_windows, offsets[:-1], offsets[1:]):
+            if name not in series:
                 continue
             for study in studies:
-                windows.append({"series": row.series, "study": study, **trial.request.point, "repeat": row.repeat,
-                                "origin": row.origin, "test_start": row.test_start})  # fmt: skip
+                windows.append({"series": name, "study": study, **trial.request.point, "repeat": repeat, "origin": origin,
+                                "test_start": test_start})  # fmt: skip
                 forecasts.append(flat[start:end])
                 deviations.append(np.full(end - start, np.nan))
     for name, forecast in baselines:

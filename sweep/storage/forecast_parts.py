@@ -27,6 +27,7 @@ from trainables import FinalReport, RepeatScores, trial_id
 
 PARTS_FOLDER = "forecasts"
 _KEYS = ["series", "repeat", "origin"]  # a row's identity
+WINDOW_KEYS = [*_KEYS, "test_start"]  # a forecast window's identity and place in its series
 _FORECASTS = "forecasts"
 _ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "str": pa.string()}  # RepeatScores' field types, as annotated
 _SCORES = [(item.name, _ARROW_TYPES[item.type]) for item in fields(RepeatScores) if item.name != _FORECASTS]
@@ -68,16 +69,19 @@ class ForecastParts:
         table = self._read(trial_id, [name for name, _ in _SCORES])
         return [RepeatScores(**row) for row in table.to_pylist()]
 
+    def windows(self, trial_id: str) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+        """A part's windows, each (series, repeat, origin, test_start), and their forecasts in the same order: one flat
+        array, and each window's count of them; as arrays, never one Python float per forecast."""
+        table = self._read(trial_id, [*WINDOW_KEYS, _FORECASTS])
+        return list(zip(*(table[key].to_pylist() for key in WINDOW_KEYS))), *_flattened(table)
+
     def forecasts(self, trial_id: str, final: FinalReport) -> tuple[np.ndarray, np.ndarray]:
-        """The forecasts of a published report's repeats (`final.repeats`, or its part's rows when it published its scores
-        too), in that order: one flat array, and each repeat's count of them; as arrays, never one Python float each."""
+        """The forecasts of a report that carries its scores but published its forecasts (before scores were published
+        too), in the report's order, whatever the part's."""
         table = self._read(trial_id, [*_KEYS, _FORECASTS])
-        if not final.scores_published:  # an earlier part: its rows in whatever order, the report's scores in theirs
-            keys = zip(*(table[column].to_pylist() for column in _KEYS))
-            position = {key: index for index, key in enumerate(keys)}
-            table = table.take([position[(row.series, row.repeat, row.origin)] for row in final.repeats])
-        lists = table[_FORECASTS].combine_chunks()
-        return pc.list_flatten(lists).to_numpy(zero_copy_only=False), pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+        keys = zip(*(table[column].to_pylist() for column in _KEYS))
+        position = {key: index for index, key in enumerate(keys)}
+        return _flattened(table.take([position[(row.series, row.repeat, row.origin)] for row in final.repeats]))
 
     def _read(self, trial_id: str, columns: list[str]) -> pa.Table:
         try:
@@ -87,3 +91,8 @@ class ForecastParts:
                 f"trial {trial_id} completed and wrote its results to {self.path(trial_id)}, which is no longer there: "
                 f"the sweep's results cannot be computed without them; run it again under another name"
             ) from None
+
+
+def _flattened(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    lists = table[_FORECASTS].combine_chunks()
+    return pc.list_flatten(lists).to_numpy(zero_copy_only=False), pc.list_value_length(lists).to_numpy(zero_copy_only=False)

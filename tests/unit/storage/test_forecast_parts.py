@@ -37,7 +37,8 @@ def test_a_published_report_carries_no_row_and_its_part_gives_every_score_and_fo
     assert not read_back.scores_published
     expected = pd.DataFrame([replace(row, forecasts=[]) for row in final.repeats])
     pd.testing.assert_frame_equal(pd.DataFrame(read_back.repeats), expected, check_exact=True)  # NaN scores too, in order
-    flat, counts = parts.forecasts("t1", published)
+    windows, flat, counts = parts.windows("t1")  # what the forecasts' tables read, a chunk of series at a time
+    assert windows == [(row.series, row.repeat, row.origin, row.test_start) for row in final.repeats]
     assert counts.tolist() == [3] * len(final.repeats)
     for before, after in zip(final.repeats, flat.reshape(-1, 3)):
         assert after[0] == before.forecasts[0] and math.isnan(after[1]) and after[2] == before.forecasts[2]
@@ -62,7 +63,7 @@ def test_a_retried_trial_replaces_its_part_and_leaves_no_second_copy(tmp_path):
     parts.publish("t1", report(200.0))  # the retry: the same trial id
     listed = parts.filesystem.get_file_info(pafs.FileSelector(f"{parts.experiment}/{PARTS_FOLDER}"))
     assert [info.base_name for info in listed] == ["t1.parquet"]  # no temporary file left beside it either
-    assert parts.forecasts("t1", report(0.0).published())[0][0] == 200.0
+    assert parts.windows("t1")[1][0] == 200.0
 
 
 def test_a_trial_on_another_node_of_a_local_folder_keeps_its_forecasts_in_its_report(tmp_path):
