@@ -340,7 +340,8 @@ def tune_trainable(
     """Entry point for `tune.with_parameters`; the series (by name) travel through Ray's object store.
 
     The final report also names the node the trial ran on (node IPs can repeat: several nodes per host). `publish`
-    (the driver's, by trial id) writes the forecasts where the driver reads them; when it did, the report leaves them out.
+    (the driver's, by trial id) writes the repeats (scores and forecasts) where the driver reads them; when it did, the
+    report carries their means alone.
     """
     import ray
     from ray import tune
