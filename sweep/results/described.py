@@ -1,5 +1,5 @@
 """pandas' `describe()` of many groups at once, to the last digit: `SeriesGroupBy.describe` builds a Series and a frame
-per group, minutes over the 11,000 groups of 11 configurations on 1,000 series (28.8 s here against 2.5 s)."""
+per group, 28.8 s over the 11,000 groups of 11 configurations on 1,000 series, against 2.5 s here."""
 
 from __future__ import annotations
 
