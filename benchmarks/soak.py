@@ -1,6 +1,6 @@
 """A long sweep of many compiled shapes, watching each trial worker's memory and threads against trials finished.
 
-    $ python benchmarks/soak.py [--shapes 100] [--trials-per-shape 10] [--epochs 5]
+    $ python benchmarks/soak.py [--shapes 100] [--trials-per-shape 10] [--epochs 5] [--shapes-per-worker 16]
 
 1,000 trials by default on a local Ray of 2 CPUs: the grid crosses units x batch x layers x lags, so every point is its
 own compiled shape, and each point's repeats are split over trials of 2. A sampler reads, twice a second, the resident
@@ -39,7 +39,7 @@ from trainables.contract import FinalReport  # noqa: E402
 UNITS, BATCHES, LAYERS, LAGS = list(range(1, 10)), [1, 2, 4], [1, 2], [1, 2]  # 108 shapes at most
 
 
-def soak_config(shapes: int, trials_per_shape: int, epochs: int, reuse_workers: bool = True) -> dict:
+def soak_config(shapes: int, trials_per_shape: int, epochs: int, reuse_workers: bool = True, shapes_per_worker: int | None = 16) -> dict:
     points = list(itertools.product(UNITS, BATCHES, LAYERS, LAGS))[:shapes]
     studies = {
         f"s{index}": {"epochs": [epochs], "neurons": [units], "batch_size": [batch], "layers": [layers], "lags": [lags]}
@@ -47,7 +47,7 @@ def soak_config(shapes: int, trials_per_shape: int, epochs: int, reuse_workers: 
     }
     return {
         "name": "soak", "repeats": 2 * trials_per_shape, "repeats_per_trial": 2, "seed": 0, "studies": studies,
-        "resources": {"reuse_workers": reuse_workers},
+        "resources": {"reuse_workers": reuse_workers, "shapes_per_worker": shapes_per_worker},
     }  # fmt: skip
 
 
@@ -178,9 +178,10 @@ def main_soak() -> None:
     parser.add_argument("--trials-per-shape", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--fresh-workers", action="store_true", help="resources.reuse_workers: false (a worker per trial)")
+    parser.add_argument("--shapes-per-worker", type=int, default=16, help="resources.shapes_per_worker; 0: no limit")
     parser.add_argument("--figure", type=Path, default=Path(__file__).with_name("soak.png"))
     args = parser.parse_args()
-    config = soak_config(args.shapes, args.trials_per_shape, args.epochs, reuse_workers=not args.fresh_workers)
+    config = soak_config(args.shapes, args.trials_per_shape, args.epochs, not args.fresh_workers, args.shapes_per_worker or None)
     trials = min(args.shapes, len(UNITS) * len(BATCHES) * len(LAYERS) * len(LAGS)) * args.trials_per_shape
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "soak.yaml"
@@ -191,7 +192,7 @@ def main_soak() -> None:
         wall = time.perf_counter() - started
         samples_by_process = watch.against_trials(completion_times(Path(folder) / "soak" / "tune"))
         bare = bare_actor_threads()
-    workers = "a fresh worker per trial" if args.fresh_workers else "2 workers"
+    workers = "a fresh worker per trial" if args.fresh_workers else f"2 workers, fresh after {args.shapes_per_worker or 'unlimited'} shapes"
     title = f"soak: {trials} trials over {args.shapes} shapes, {workers}, {args.epochs} epochs, {wall:.0f} s"
     print(f"{title}, exit {status}; a bare Ray actor: {bare} threads")
     print("| process | samples | MiB at 10% / 50% / 100% of trials | peak MiB | threads first / last (max) | tf_* threads max |")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -115,6 +115,15 @@ class TrialRequest:
     @property
     def spec(self) -> ModelSpec:
         return ModelSpec.from_point(self.point, self.horizon)
+
+    def compiled_shape(self, lengths: Sequence[int]) -> str:
+        """What a worker compiles for this trial, as a key: the request but for what changes only values (epochs, seeds,
+        which repeats, a race's round, patience, diagnostics), its series as their `lengths`. Trials with one key share
+        compiled functions; two keys may name one shape the engine would share, never the reverse."""
+        point = {axis: value for axis, value in self.point.items() if axis != "epochs"}
+        only_values = dict.fromkeys(("base_seed", "race_round", "patience", "diagnostics_every"))
+        shape = asdict(self) | only_values | {"point": point, "repeat_indices": len(self.repeat_indices), "series": list(lengths)}
+        return json.dumps(shape, sort_keys=True, default=str)
 
     @property
     def preparation(self) -> dict[str, Any]:

@@ -106,6 +106,10 @@ class ResourcesConfig(StrictModel):
     # process (~20 MiB a shape), so a reused worker grows with the distinct shapes it trains; a fresh one stays at one
     # shape's memory, at the cost of starting a worker and importing TensorFlow per trial (benchmarks/soak.py)
     reuse_workers: bool = True
+    # a reused worker trains at most this many distinct compiled shapes, then a fresh worker takes its next trial (never
+    # counted as a failure): TensorFlow frees no compiled code while its process lives, so this bounds a worker's memory
+    # at about 850 MiB + 20 MiB a shape (benchmarks/soak.py); null: no limit
+    shapes_per_worker: PositiveInt | None = 16
 
     @field_validator("gpus_per_trial")
     @classmethod

@@ -11,6 +11,7 @@ from sweep.config.model import SweepConfig
 from sweep.execution.failures import FailureNotice, failures_by_trial, quiet_trial_errors, storage_notices
 from sweep.execution.progress import SweepProgress, trial_folder, trial_namer
 from sweep.execution.tracking import tracking_callbacks
+from sweep.execution.worker_generations import trial_resources
 from sweep.planning.plan import SweepPlan
 from sweep.planning.requests import trial_grid
 from sweep.results.decode import DecodedTrial, decode
@@ -90,30 +91,50 @@ def run_tuner(
     else:
         space = grid_space(config, plan, confirming, fresh_repeat_groups(config), axes)
         options = tune.TuneConfig(**trial_options(config, axes))
-    trainable = tune.with_resources(
-        tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}, publish=parts.publish),
-        {"cpu": config.resources.cpus_per_trial, "gpu": config.resources.gpus_per_trial},
-    )
+    with worker_resources(config, series_values) as resources:
+        trainable = tune.with_resources(
+            tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}, publish=parts.publish),
+            resources,
+        )
+        results = fit(tuner(config, trainable, folder, experiment_name, options, space, axes, resume), str(folder))
+    failures = failures_by_trial(experiment, folder.filesystem)
+    return decode(results, early_stopping=config.scheduler is not None, failures=failures, parts=parts)
+
+
+def worker_resources(config: SweepConfig, series_values: dict[str, np.ndarray]):
+    """Each trial's CPUs and GPUs, and its worker generation (`worker_generations`): reused workers only."""
+    limit = config.resources.shapes_per_worker if config.resources.reuse_workers else None
+    lengths = {name: len(values) for name, values in series_values.items()}
+    return trial_resources(config.resources.cpus_per_trial, config.resources.gpus_per_trial, limit, lengths)
+
+
+def fit(tuner: tune.Tuner, storage: str) -> tune.ResultGrid:
+    with quiet_trial_errors(), storage_notices(storage):
+        return tuner.fit()
+
+
+def tuner(
+    config: SweepConfig, trainable, folder: ResultsFolder, experiment_name: str, options: tune.TuneConfig, space: dict,
+    axes: list[str], resume: bool,
+) -> tune.Tuner:  # fmt: skip
+    """A restored Tuner when `resume` finds Tune's state of the experiment, else a fresh one (a fresh sweep, or one killed
+    before Tune saved any state)."""
+    experiment = f"{folder.path}/{experiment_name}"
     if resume and tune.Tuner.can_restore(experiment, storage_filesystem=folder.filesystem):
-        tuner = tune.Tuner.restore(
+        return tune.Tuner.restore(
             experiment, trainable, resume_unfinished=True, restart_errored=True, param_space=space,
             storage_filesystem=folder.filesystem,
         )  # fmt: skip
-    else:  # a fresh sweep, or one killed before Tune saved any state
-        tuner = tune.Tuner(
-            trainable,
-            param_space=space,
-            tune_config=options,
-            run_config=tune.RunConfig(
-                name=experiment_name,
-                storage_path=folder.path,
-                storage_filesystem=folder.filesystem,
-                failure_config=tune.FailureConfig(max_failures=config.max_failures),
-                callbacks=[SweepProgress(axes), FailureNotice(), *tracking_callbacks(config)],
-                verbose=0,  # Tune's own reporter: silent beside SweepProgress
-            ),
-        )
-    with quiet_trial_errors(), storage_notices(str(folder)):
-        results = tuner.fit()
-    failures = failures_by_trial(experiment, folder.filesystem)
-    return decode(results, early_stopping=config.scheduler is not None, failures=failures, parts=parts)
+    return tune.Tuner(
+        trainable,
+        param_space=space,
+        tune_config=options,
+        run_config=tune.RunConfig(
+            name=experiment_name,
+            storage_path=folder.path,
+            storage_filesystem=folder.filesystem,
+            failure_config=tune.FailureConfig(max_failures=config.max_failures),
+            callbacks=[SweepProgress(axes), FailureNotice(), *tracking_callbacks(config)],
+            verbose=0,  # Tune's own reporter: silent beside SweepProgress
+        ),
+    )

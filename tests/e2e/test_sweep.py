@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 import re
 
@@ -23,13 +24,14 @@ studies:
   neurons: {epochs: [1], batch_size: [4], neurons: [1, 2]}
 """
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ENGINES = {"compiled": "engine: compiled\nresources: {shapes_per_worker: 1}\n", "keras": "engine: keras\n"}
 
 
 @pytest.fixture(scope="module", params=["compiled", "keras"])
 def tiny_sweep(request, sweeps):
     """The compiled engine trains a point's repeats in one trial; the keras engine runs one trial each (the factory
-    asserts that the run succeeded)."""
-    return sweeps.run(TINY + f"engine: {request.param}\n")
+    asserts that the run succeeded); the compiled run's worker is replaced after each shape."""
+    return sweeps.run(TINY + ENGINES[request.param])
 
 
 def test_sweep_succeeds_and_writes_every_output(tiny_sweep):
@@ -217,12 +219,12 @@ def test_cli_prints_each_study_table_and_the_baseline(tiny_sweep):
 
 def test_a_filesystem_uri_and_tracking_give_the_same_numbers_and_each_trial_is_an_mlflow_run(tmp_path, sweeps, monkeypatch):
     """`storage` takes pyarrow URIs (s3://, gs://, ...): a file:// URI goes through the same code. The run is the
-    compiled tiny sweep again under another name, tracked: its numbers are the first run's to the last digit; each
-    trial is an MLflow run (a local file store) with the point as params and every repeat's scores as metrics, and
-    TensorBoard files with the same scalars are in each trial's folder."""
+    compiled tiny sweep again under another name, tracked, its one worker never replaced: its numbers are the first
+    run's to the last digit; each trial is an MLflow run (a local file store) with the point as params and every repeat's
+    scores as metrics, and TensorBoard files with the same scalars are in each trial's folder."""
     from mlflow.tracking import MlflowClient
 
-    first, _ = sweeps.run(TINY + "engine: compiled\n")
+    first, _ = sweeps.run(TINY + ENGINES["compiled"])
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3 keeps its file store only on request
     store = (tmp_path / "mlruns").as_uri()
     tracking = f"tracking: {{mlflow: true, mlflow_tracking_uri: {store}, mlflow_experiment: lstm-sweep-test}}\n"
@@ -250,3 +252,18 @@ def test_a_filesystem_uri_and_tracking_give_the_same_numbers_and_each_trial_is_a
     events = sorted((results / "tune").glob("trial_*/events.out.tfevents.*"))
     assert len(events) == 3 and all(b"repeat_1/test_mase" in event.read_bytes() for event in events)
     assert f"tensorboard --logdir {results / 'tune'}" in printed.getvalue()
+
+
+def test_a_worker_is_replaced_after_its_shapes_without_a_failure(sweeps):
+    """`resources.shapes_per_worker: 1`: the points of one compiled shape (epochs 1 and 2 of one unit) share a worker,
+    the next shape (2 units) starts in a fresh one, and no trial failed or ran twice on the way."""
+    results, _ = sweeps.run(TINY + ENGINES["compiled"])
+    worker = {}
+    for path in (results / "tune").glob("trial_*/result.json"):
+        report = json.loads(path.read_text().splitlines()[-1])
+        point = report["config"]["trial"]["point"]
+        worker[point["epochs"], point["neurons"]] = report["pid"]
+    assert worker[1, 1] == worker[2, 1] != worker[1, 2]
+    assert not list((results / "tune").glob("trial_*/error.txt"))
+    trials = pq.read_table(results / "trials.parquet").to_pandas()
+    assert set(trials["status"]) == {"completed"} and len(trials) == 8
