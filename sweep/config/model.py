@@ -108,7 +108,8 @@ class ResourcesConfig(StrictModel):
     reuse_workers: bool = True
     # a reused worker trains at most this many distinct compiled shapes, then a fresh worker takes its next trial (never
     # counted as a failure): TensorFlow frees no compiled code while its process lives, so this bounds a worker's memory
-    # at about 850 MiB + 20 MiB a shape (benchmarks/soak.py); null: no limit
+    # at about 850 MiB + 20 MiB a shape (benchmarks/soak.py; more with early stopping, which compiles a second); null: no
+    # limit, and no `memory` in a trial's Ray resources (an autoscaler's node types must declare it otherwise)
     shapes_per_worker: PositiveInt | None = 16
 
     @field_validator("gpus_per_trial")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import ray
 from ray import tune
@@ -11,7 +13,7 @@ from sweep.config.model import SweepConfig
 from sweep.execution.failures import FailureNotice, failures_by_trial, quiet_trial_errors, storage_notices
 from sweep.execution.progress import SweepProgress, trial_folder, trial_namer
 from sweep.execution.tracking import tracking_callbacks
-from sweep.execution.worker_generations import trial_resources
+from sweep.execution.worker_generations import TrialResources, trial_resources
 from sweep.planning.plan import SweepPlan
 from sweep.planning.requests import trial_grid
 from sweep.results.decode import DecodedTrial, decode
@@ -96,24 +98,25 @@ def run_tuner(
             tune.with_parameters(tune_trainable, series_values={name: series_values[name] for name in plan.origins}, publish=parts.publish),
             resources,
         )
-        results = fit(tuner(config, trainable, folder, experiment_name, options, space, axes, resume), str(folder))
+        results = fit_quietly(restored_or_new_tuner(config, trainable, folder, experiment_name, options, space, axes, resume), str(folder))
     failures = failures_by_trial(experiment, folder.filesystem)
     return decode(results, early_stopping=config.scheduler is not None, failures=failures, parts=parts)
 
 
-def worker_resources(config: SweepConfig, series_values: dict[str, np.ndarray]):
+def worker_resources(config: SweepConfig, series_values: dict[str, np.ndarray]) -> contextlib.AbstractContextManager[TrialResources]:
     """Each trial's CPUs and GPUs, and its worker generation (`worker_generations`): reused workers only."""
     limit = config.resources.shapes_per_worker if config.resources.reuse_workers else None
     lengths = {name: len(values) for name, values in series_values.items()}
     return trial_resources(config.resources.cpus_per_trial, config.resources.gpus_per_trial, limit, lengths)
 
 
-def fit(tuner: tune.Tuner, storage: str) -> tune.ResultGrid:
+def fit_quietly(tuner: tune.Tuner, storage: str) -> tune.ResultGrid:
+    """Tune's run without a traceback per failed trial (`FailureNotice` prints a line each), storage errors as a warning per reason."""
     with quiet_trial_errors(), storage_notices(storage):
         return tuner.fit()
 
 
-def tuner(
+def restored_or_new_tuner(
     config: SweepConfig, trainable, folder: ResultsFolder, experiment_name: str, options: tune.TuneConfig, space: dict,
     axes: list[str], resume: bool,
 ) -> tune.Tuner:  # fmt: skip

@@ -4,17 +4,19 @@ TensorFlow never frees a compiled shape while its process lives (~20 MiB each, `
 public API cannot retire a reused worker: `reset_config` returning False fails the next trial. What Tune does promise is
 to reuse a worker only for a trial that asks for the same resources. So trials are numbered in generations, as Tune
 creates them: a generation holds at most N distinct shapes, and each asks for its generation's number in bytes of Ray's
-`memory` resource beside its CPUs and GPUs (a request that reserves nothing a node could miss). A worker of one
+`memory` resource beside its CPUs and GPUs (it reserves N bytes of Ray's logical memory: nothing a node would miss). A worker of one
 generation is never handed a trial of the next: when its last trial ends Tune stops it, and the next trial starts in a
 fresh process.
 
 Tune unpickles the trainable, and with it the resource function, each time it creates a trial; the generations'
-state lives here, in the driver, under the key the pickled function carries.
+state lives in the process that creates trials (the driver; with Ray Client, the actor Tune runs in), under the key the
+pickled function carries.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -36,11 +38,11 @@ class ShapeGenerations:
     lengths: Mapping[str, int]  # each series' observations, which set its windows' shapes
     shapes: set[str] = field(default_factory=set)  # the current generation's
     current: int = 0
-    given: dict[str, int] = field(default_factory=dict)  # a trial's request (as JSON) -> its generation
+    given: dict[bytes, int] = field(default_factory=dict)  # a digest of a trial's request -> its generation
 
     def generation(self, config: Mapping[str, Any]) -> int:
         request = TrialRequest.from_tune(config)
-        asked = json.dumps(request.to_tune(), sort_keys=True, default=str)
+        asked = hashlib.sha256(json.dumps(request.to_tune(), sort_keys=True, default=str).encode()).digest()
         if asked not in self.given:
             shape = request.compiled_shape([self.lengths[name] for name in request.series])
             if shape not in self.shapes and self.limit is not None and len(self.shapes) == self.limit:
@@ -57,19 +59,19 @@ class TrialResources:
     key: str
     cpus: float
     gpus: float
+    limit: int | None
+    lengths: Mapping[str, int]
 
     def __call__(self, config: Mapping[str, Any]) -> PlacementGroupFactory:
-        generations = _LIVE.get(self.key)  # absent only outside the driver's sweep, where nothing is scheduled
-        generation = generations.generation(config) if generations is not None else 0
-        return PlacementGroupFactory([{"CPU": self.cpus, "GPU": self.gpus, "memory": generation}])
+        generations = _LIVE.setdefault(self.key, ShapeGenerations(self.limit, self.lengths))  # set here unless in the driver
+        return PlacementGroupFactory([{"CPU": self.cpus, "GPU": self.gpus, "memory": generations.generation(config)}])
 
 
 @contextlib.contextmanager
 def trial_resources(cpus: float, gpus: float, limit: int | None, lengths: Mapping[str, int]) -> Iterator[TrialResources]:
     """The resource function of one Tune run, its generations kept for as long as the run lasts."""
-    key = uuid.uuid4().hex
-    _LIVE[key] = ShapeGenerations(limit, lengths)
+    resources = TrialResources(uuid.uuid4().hex, cpus, gpus, limit, dict(lengths))
     try:
-        yield TrialResources(key, cpus, gpus)
+        yield resources
     finally:
-        del _LIVE[key]
+        _LIVE.pop(resources.key, None)

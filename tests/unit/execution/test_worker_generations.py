@@ -53,7 +53,15 @@ def test_no_limit_is_one_generation_and_the_resources_survive_tunes_pickling():
     with trial_resources(cpus=2, gpus=0.5, limit=1, lengths=LENGTHS) as resources:
         unpickled = cloudpickle.loads(cloudpickle.dumps(resources))
         assert unpickled(trial(neurons=1)) == resources(trial(neurons=1)) == PlacementGroupFactory([{"CPU": 2, "GPU": 0.5}])
-        assert unpickled(trial(neurons=2)).bundles == [{"CPU": 2, "GPU": 0.5, "memory": 1}]  # one byte: a request, not a reservation
+        assert unpickled(trial(neurons=2)).bundles == [{"CPU": 2, "GPU": 0.5, "memory": 1}]  # one byte of Ray's logical memory
+
+
+def test_a_process_other_than_the_driver_keeps_its_own_count():
+    """With Ray Client, Tune creates trials in an actor of its own: the function pickled there counts there."""
+    with trial_resources(cpus=1, gpus=0, limit=1, lengths=LENGTHS) as resources:
+        pickled = cloudpickle.dumps(resources)
+    elsewhere = cloudpickle.loads(pickled)  # the driver's count is gone, as it would be in another process
+    assert [elsewhere(trial(neurons=units)).bundles[0].get("memory", 0) for units in (1, 1, 2, 3)] == [0, 0, 1, 2]
 
 
 @pytest.mark.parametrize("resources, workers", [({}, 2), ({"shapes_per_worker": None}, 1), ({"reuse_workers": False}, 1)])
