@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -80,6 +81,7 @@ def main() -> None:
 
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     s3_port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
     server.start()
