@@ -49,10 +49,10 @@ from trainables.contract import (
     TrialRequest,
     TrialStatus,
     score_column,
+    tracker_scalars,
     trial_id,
     trial_status,
     tune_space,
-    without_repeat_list,
 )
 from trainables.data import (
     TRAIN_ROWS_MULTIPLE,
@@ -103,5 +103,5 @@ __all__ = [
     "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "point_file_key", "point_label",
     "point_words", "prepare", "run_trial",
     "score_column", "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space",
-    "tune_trainable", "typed_point", "without_repeat_list",
+    "tune_trainable", "tracker_scalars", "typed_point",
 ]  # fmt: skip
