@@ -103,5 +103,5 @@ __all__ = [
     "minimum_calibration", "minimum_length", "persistence_description", "persistence_rmse", "point_file_key", "point_label",
     "point_words", "prepare", "run_trial",
     "score_column", "scored_steps", "seasonal_naive_scale", "training_rows", "trial_id", "trial_status", "tune_space",
-    "tune_trainable", "tracker_scalars", "typed_point",
+    "tracker_scalars", "tune_trainable", "typed_point",
 ]  # fmt: skip
