@@ -10,7 +10,9 @@ repeats, 3 origins a year apart, each forecasting its last 18 months at horizon 
 and no intervals, so that what grows is the trials' forecasts alone. `--configurations N` sweeps N configurations
 (1 to N units) and `--epochs` another number of epochs: the driver's share of a run of the issue's goal's size (11
 configurations) is measured without its half hour of training. The driver's peak is its own `ru_maxrss`; a worker's
-is the highest resident size seen by sampling every `ray::` process of this Ray twice a second. `--before` runs each
+is the highest resident size seen by sampling every `ray::` process of this Ray twice a second; "training s by units" is
+the workers' training and walk-forward time per configuration, summed over its trials (trials.parquet's `fit_seconds`),
+what a goal's run at 1,000 epochs costs without running it whole. `--before` runs each
 size with another checkout's code too (git worktree add ../old-checkout COMMIT), on the same series.
 """
 
@@ -102,12 +104,15 @@ def run(count: int, repeats: int, num_cpus: int, folder: Path, code: Path = ROOT
         raise SystemExit(completed.stdout[-3000:] + completed.stderr[-3000:])
     peak = int(completed.stdout.rsplit("driver peak RSS KiB: ", 1)[1].split()[0])
     forecasts = pq.ParquetFile(folder / "results" / name / "forecasts.parquet").metadata.num_rows
+    trials = pd.read_parquet(folder / "results" / name / "trials.parquet", columns=["neurons", "fit_seconds"])
+    training = trials.groupby("neurons")["fit_seconds"].sum()  # the workers' training and evaluation, summed, per configuration
     return {
         "code": "before" if code != ROOT else "this",
         "series": count, "repeats": repeats, "configurations": configurations, "epochs": epochs,
         "series per trial": series_per_trial or "8 (default)",
         "forecasts kept": forecasts, "wall s": wall, "driver peak MiB": peak / 1024,
         "bytes per forecast": peak * 1024 / forecasts, "worker peak MiB": workers.peak_kib / 1024,
+        "training s by units": {int(units): round(float(seconds), 1) for units, seconds in training.items()},
     }  # fmt: skip
 
 
