@@ -9,7 +9,8 @@ long-format CSV. The sweep is one configuration (1000 epochs, batch 4, 1 unit, d
 repeats, 3 origins a year apart, each forecasting its last 18 months at horizon 18, scored by MASE; no baselines
 and no intervals, so that what grows is the trials' forecasts alone. `--configurations N` sweeps N configurations
 (1 to N units) and `--epochs` another number of epochs: the driver's share of a run of the issue's goal's size (11
-configurations) is measured without its half hour of training. The driver's peak is its own `ru_maxrss`; a worker's
+configurations) is measured without its hours of training ("training s by units" says how many). The driver's
+peak is its own `ru_maxrss`; a worker's
 is the highest resident size seen by sampling every `ray::` process of this Ray twice a second; "training s by units" is
 the workers' training and walk-forward time per configuration, summed over its trials (trials.parquet's `fit_seconds`),
 what a goal's run at 1,000 epochs costs without running it whole. `--before` runs each
